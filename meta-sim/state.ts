@@ -1,0 +1,74 @@
+// Everything the simulator remembers between calls, in one place the routes share.
+import { FaultList } from './faults.js';
+import { MediaRegistry } from './media-registry.js';
+import { PairLimiter, ThroughputLimiter } from './rate-limits.js';
+import { Ring } from './ring.js';
+import type { MetaSimOptions, SimCounts, SimMessage, SimUpload } from './types.js';
+import { createMediaIdGenerator, createWamidGenerator } from './wamid.js';
+
+const DEFAULT_RECORD_LIMIT = 100_000;
+const MIN_MEDIA_IDS = 100_000;
+
+export class SimState {
+  readonly phones = new Map<string, string>();
+  readonly faults = new FaultList();
+  readonly media: MediaRegistry;
+  readonly throughput: ThroughputLimiter | undefined;
+  readonly pairs: PairLimiter | undefined;
+  readonly newWamid = createWamidGenerator();
+  readonly newMediaId = createMediaIdGenerator();
+  counts: SimCounts = { messageCalls: 0, mediaCalls: 0, accepted: 0, refused: 0 };
+  private readonly messageLog: Ring<SimMessage>;
+  private readonly uploadLog: Ring<SimUpload>;
+
+  constructor(opts: MetaSimOptions) {
+    const limit = opts.recordLimit ?? DEFAULT_RECORD_LIMIT;
+    this.messageLog = new Ring(limit);
+    this.uploadLog = new Ring(limit);
+    this.media = new MediaRegistry(Math.max(limit, MIN_MEDIA_IDS));
+    const tps = opts.throughputPerSecond;
+    this.throughput = tps !== undefined && tps > 0 ? new ThroughputLimiter(tps) : undefined;
+    this.pairs = opts.pairLimit === true ? new PairLimiter() : undefined;
+    for (const [phoneId, token] of Object.entries(opts.phones ?? {})) this.addPhone(phoneId, token);
+  }
+
+  addPhone(phoneId: string, token: string): void {
+    if (phoneId === '' || token === '') throw new TypeError('phone id and token must be non-empty');
+    this.phones.set(phoneId, token);
+  }
+
+  /** Whether any registered phone uses this token: Graph checks the token before it looks up the object. */
+  isKnownToken(token: string): boolean {
+    for (const t of this.phones.values()) if (t === token) return true;
+    return false;
+  }
+
+  recordMessage(m: SimMessage): void {
+    this.messageLog.push(m);
+    this.counts.accepted += 1;
+  }
+
+  recordUpload(u: SimUpload): void {
+    this.uploadLog.push(u);
+    this.media.add(u.phoneId, u.id, u.mimeType);
+    this.counts.accepted += 1;
+  }
+
+  messages(): SimMessage[] {
+    return this.messageLog.toArray();
+  }
+
+  uploads(): SimUpload[] {
+    return this.uploadLog.toArray();
+  }
+
+  reset(): void {
+    this.messageLog.clear();
+    this.uploadLog.clear();
+    this.media.clear();
+    this.faults.clear();
+    this.throughput?.clear();
+    this.pairs?.clear();
+    this.counts = { messageCalls: 0, mediaCalls: 0, accepted: 0, refused: 0 };
+  }
+}

@@ -1,0 +1,76 @@
+// buildApp(ctx) → a Fastify instance with plugins and routes. It never listens: main.ts does,
+// and tests use inject() or listen on an ephemeral loopback port.
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { contactRoutes } from './contacts/routes.js';
+import type { AppContext } from './context.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { healthRoutes } from './http/health.js';
+import { ajvOptions } from './http/validation.js';
+import { openApiTransform } from './messages/schema.js';
+
+export interface BuildAppOptions {
+  /** A pino logger config, `false` for silence, or a stream for tests that read the logs. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+// Secrets never reach the logs: pino removes these paths before a line is written.
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  '*.authorization',
+  '*.token',
+  '*.metaToken',
+  '*.whatsapp_bearer_token',
+  '*.key',
+  '*.secret',
+];
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function loggerOptions(level: string): FastifyServerOptions['logger'] {
+  return { level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } };
+}
+
+export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? loggerOptions(ctx.config.logLevel),
+    bodyLimit: ctx.config.bodyLimitBytes,
+    ajv: ajvOptions,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Fastify refuses __proto__ / constructor.prototype keys in JSON bodies with an error we translate.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  registerErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'FlowIQ Gateway', version: '0.1.0', description: "FlowIQ's POST /send-whatsapp over Meta's WhatsApp Cloud API" },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer fiq_…' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    transform: openApiTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { db: ctx.db });
+  await app.register(contactRoutes, { auth: ctx.auth, contacts: ctx.contacts });
+  return app;
+}

@@ -1,0 +1,102 @@
+// `flowiq <noun> <verb> [flags]`. External tooling drives these commands: names and flags are
+// part of the product. Exit codes: 0 ok, 1 the command failed, 2 bad usage or bad input.
+import { ConfigError, loadConfig } from '../config.js';
+import { migrate, openDatabase } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { serve } from '../main.js';
+import { contactCommand } from './contact.js';
+import { describeError, parse, processIo, UsageError, type Io } from './io.js';
+import { keyCommand } from './key.js';
+import { orgCommand } from './org.js';
+
+const USAGE = `usage: flowiq <command>
+  serve                         run the gateway (PORT, DATABASE_URL, … from the environment)
+  migrate                       apply database migrations
+  org create --slug S --name N [--provider meta] [--meta-phone-id ID] [--meta-token T]
+  org update --slug S [--name N] [--provider P] [--meta-phone-id ID] [--meta-token T]
+  org list
+  key create --org S [--label L] [--expires-in 30d]
+  key revoke --id ID
+  key list --org S
+  contact add --org S --phone +27123456789 [--name N] [--email E]
+  contact import --org S FILE.csv
+  meta-sim --port N             run the Meta Graph API simulator
+  demo                          simulator + gateway + demo organization, key and contact
+Every command accepts --json for one JSON object on stdout.`;
+
+async function migrateCommand(argv: string[], io: Io): Promise<number> {
+  const p = parse(argv, {});
+  const config = loadConfig();
+  const db = openDatabase(config.database);
+  try {
+    const applied = await migrate(db);
+    io.out(p.json ? JSON.stringify({ engine: db.engine, applied }) : `Database (${db.engine}) is up to date${applied.length ? `; applied ${applied.join(', ')}` : ''}.`);
+  } finally {
+    await db.close();
+  }
+  return 0;
+}
+
+async function serveCommand(argv: string[]): Promise<number> {
+  parse(argv, {});
+  const close = await serve(loadConfig());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
+  return new Promise<number>(() => {}); // runs until a signal
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest);
+    case 'migrate':
+      return migrateCommand(rest, io);
+    case 'org':
+      return orgCommand(rest, io);
+    case 'key':
+      return keyCommand(rest, io);
+    case 'contact':
+      return contactCommand(rest, io);
+    case 'meta-sim': {
+      const { runMetaSimCli } = await import('../../meta-sim/cli.js');
+      await runMetaSimCli(rest);
+      return new Promise<number>(() => {});
+    }
+    case 'demo': {
+      const { demoCommand } = await import('./demo.js');
+      return demoCommand(rest, io);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      io.err(`flowiq: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof AppError && err.status < 500) {
+      io.err(`flowiq: ${describeError(err)}`);
+      return 2;
+    }
+    io.err(`flowiq: ${describeError(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,208 @@
+// The only reader of process.env. Parses, validates and freezes every setting once at start,
+// and names the offending variable when one is wrong (README: Configuration).
+import path from 'node:path';
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; file: string } // file is ':memory:' for an in-memory database
+  | { kind: 'postgres'; url: string };
+
+export type MediaStorageConfig =
+  | { kind: 'fs'; dir: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      endpoint: string | undefined;
+      region: string;
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      forcePathStyle: boolean;
+    };
+
+export interface Config {
+  nodeEnv: string;
+  production: boolean;
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  /** undefined until src/secret.ts resolves it (from env, or the generated file in dataDir). */
+  secret: string | undefined;
+  logLevel: string;
+  meta: {
+    graphUrl: string;
+    apiVersion: string;
+    connectTimeoutMs: number;
+    timeoutMs: number;
+    retryBudgetMs: number;
+  };
+  media: {
+    storage: MediaStorageConfig;
+    urlTtlSeconds: number;
+    allowPrivateNetworks: boolean;
+    downloadTimeoutMs: number;
+    connectTimeoutMs: number;
+  };
+  redisUrl: string | undefined;
+  rateLimitPerKey: number;
+  idempotencyTtlSeconds: number;
+  pendingUnknownAfterSeconds: number;
+  shutdownGraceMs: number;
+  bodyLimitBytes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string, fallback: string): string {
+  const v = env[name];
+  return v === undefined || v === '' ? fallback : v;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/** Durations like "30s", "5m", "24h", "365d", or plain seconds. */
+export function parseDuration(raw: string): number | undefined {
+  const m = /^(\d+)\s*([smhd]?)$/.exec(raw.trim());
+  if (!m) return undefined;
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+function duration(env: Env, name: string, fallbackSeconds: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackSeconds;
+  const s = parseDuration(raw);
+  if (s === undefined || s <= 0) throw new ConfigError(name, `must be a duration such as 30s, 5m, 24h or 365d, got "${raw}"`);
+  return s;
+}
+
+function httpUrl(name: string, raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+export function parseDatabaseUrl(raw: string, dataDir: string): DatabaseConfig {
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      const u = new URL(raw);
+      if (!u.hostname && !u.searchParams.get('host')) throw new Error('no host');
+    } catch {
+      throw new ConfigError('DATABASE_URL', `is not a valid PostgreSQL URL`);
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  if (raw.startsWith('sqlite:')) {
+    const file = raw.slice('sqlite:'.length);
+    if (file === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a path, e.g. sqlite:data/flowiq.db or sqlite::memory:');
+    return { kind: 'sqlite', file: file === ':memory:' ? ':memory:' : path.resolve(file) };
+  }
+  void dataDir;
+  throw new ConfigError('DATABASE_URL', 'must start with postgres://, postgresql:// or sqlite: (e.g. sqlite:data/flowiq.db)');
+}
+
+function mediaStorage(env: Env, dataDir: string): MediaStorageConfig {
+  const kind = str(env, 'MEDIA_STORAGE', 'fs');
+  if (kind === 'fs') return { kind: 'fs', dir: path.resolve(str(env, 'MEDIA_DIR', path.join(dataDir, 'media'))) };
+  if (kind !== 's3') throw new ConfigError('MEDIA_STORAGE', `must be fs or s3, got "${kind}"`);
+  const bucket = optional(env, 'S3_BUCKET');
+  if (!bucket) throw new ConfigError('S3_BUCKET', 'is required when MEDIA_STORAGE=s3');
+  const endpoint = optional(env, 'S3_ENDPOINT');
+  return {
+    kind: 's3',
+    bucket,
+    endpoint: endpoint === undefined ? undefined : httpUrl('S3_ENDPOINT', endpoint),
+    region: str(env, 'S3_REGION', 'us-east-1'),
+    accessKeyId: optional(env, 'S3_ACCESS_KEY_ID'),
+    secretAccessKey: optional(env, 'S3_SECRET_ACCESS_KEY'),
+    forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', endpoint !== undefined),
+  };
+}
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const nodeEnv = str(env, 'NODE_ENV', 'development');
+  const production = nodeEnv === 'production';
+  const dataDir = path.resolve(str(env, 'DATA_DIR', 'data'));
+  const host = str(env, 'HOST', production ? '0.0.0.0' : '127.0.0.1');
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const secret = optional(env, 'FLOWIQ_SECRET');
+  if (secret !== undefined && secret.length < 32) throw new ConfigError('FLOWIQ_SECRET', 'must be at least 32 characters');
+  if (production && secret === undefined) throw new ConfigError('FLOWIQ_SECRET', 'is required when NODE_ENV=production');
+  const apiVersion = str(env, 'META_API_VERSION', 'v23.0');
+  if (!/^v\d+\.\d+$/.test(apiVersion)) throw new ConfigError('META_API_VERSION', `must look like v23.0, got "${apiVersion}"`);
+  const logLevel = str(env, 'LOG_LEVEL', 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const config: Config = {
+    nodeEnv,
+    production,
+    host,
+    port,
+    publicUrl: httpUrl('PUBLIC_URL', str(env, 'PUBLIC_URL', `http://${publicHost}:${port}`)),
+    dataDir,
+    database: parseDatabaseUrl(str(env, 'DATABASE_URL', `sqlite:${path.join(dataDir, 'flowiq.db')}`), dataDir),
+    secret,
+    logLevel,
+    meta: {
+      graphUrl: httpUrl('META_GRAPH_URL', str(env, 'META_GRAPH_URL', 'https://graph.facebook.com')),
+      apiVersion,
+      connectTimeoutMs: int(env, 'META_CONNECT_TIMEOUT_MS', 5_000, 1, 600_000),
+      timeoutMs: int(env, 'META_TIMEOUT_MS', 30_000, 1, 600_000),
+      retryBudgetMs: int(env, 'META_RETRY_BUDGET_MS', 10_000, 0, 600_000),
+    },
+    media: {
+      storage: mediaStorage(env, dataDir),
+      urlTtlSeconds: duration(env, 'MEDIA_URL_TTL', 365 * 86400),
+      allowPrivateNetworks: bool(env, 'MEDIA_ALLOW_PRIVATE_NETWORKS', false),
+      downloadTimeoutMs: int(env, 'MEDIA_DOWNLOAD_TIMEOUT_MS', 120_000, 1, 3_600_000),
+      connectTimeoutMs: int(env, 'MEDIA_CONNECT_TIMEOUT_MS', 10_000, 1, 600_000),
+    },
+    redisUrl: optional(env, 'REDIS_URL'),
+    rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 0, 10_000_000),
+    idempotencyTtlSeconds: duration(env, 'IDEMPOTENCY_TTL', 24 * 3600),
+    pendingUnknownAfterSeconds: duration(env, 'PENDING_UNKNOWN_AFTER', 300),
+    shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+  };
+  if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  }
+  return Object.freeze(config);
+}

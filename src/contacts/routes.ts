@@ -1,0 +1,73 @@
+// POST /api/contact (also /contact), GET /api/contact, GET /api/contacts.
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { authenticateHook } from '../auth/hook.js';
+import type { AuthService } from '../auth/service.js';
+import { InvalidField } from '../errors.js';
+import { ContactSchema, CreateContactBody, ErrorSchema, ListContactsQuery, LookupContactQuery, TenantQuery } from './schema.js';
+import { toContactView, type ContactService } from './service.js';
+
+export interface ContactRoutesOptions {
+  auth: AuthService;
+  contacts: ContactService;
+}
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema };
+
+export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOptions): Promise<void> {
+  const onRequest = authenticateHook(opts.auth);
+  const create = {
+    schema: {
+      tags: ['contacts'],
+      summary: 'Create a contact',
+      querystring: TenantQuery,
+      body: CreateContactBody,
+      response: {
+        201: Type.Object({ success: Type.Literal(true), message: Type.String(), data: ContactSchema }),
+        409: ErrorSchema,
+        ...errors,
+      },
+    },
+    onRequest,
+  };
+  const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const row = await opts.contacts.create(request.tenant.organization.id, request.body as CreateContactBody);
+    return reply.code(201).send({ success: true, message: 'Contact created', data: toContactView(row) });
+  };
+  app.post('/api/contact', create, handler);
+  app.post('/contact', { ...create, schema: { ...create.schema, hide: true } }, handler);
+
+  app.get(
+    '/api/contact',
+    {
+      schema: { tags: ['contacts'], summary: 'Look up a contact by phone number', querystring: LookupContactQuery, response: { 200: Type.Object({ success: Type.Literal(true), data: ContactSchema }), ...errors } },
+      onRequest,
+    },
+    async (request) => {
+      const q = request.query as { phone_number: string };
+      return { success: true, data: toContactView(await opts.contacts.get(request.tenant.organization.id, q.phone_number)) };
+    },
+  );
+
+  app.get(
+    '/api/contacts',
+    {
+      schema: {
+        tags: ['contacts'],
+        summary: 'List contacts, oldest first, with cursor pagination',
+        querystring: ListContactsQuery,
+        response: { 200: Type.Object({ success: Type.Literal(true), data: Type.Array(ContactSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...errors },
+      },
+      onRequest,
+    },
+    async (request) => {
+      const q = request.query as { limit?: string; cursor?: string };
+      const limit = q.limit === undefined ? 50 : Number(q.limit);
+      if (limit < 1 || limit > 200) throw new InvalidField('limit must be between 1 and 200');
+      const rows = await opts.contacts.list(request.tenant.organization.id, { limit: limit + 1, ...(q.cursor ? { after: q.cursor } : {}) });
+      const page = rows.slice(0, limit);
+      const next = rows.length > limit ? page[page.length - 1]!.id : null;
+      return { success: true, data: page.map(toContactView), next_cursor: next };
+    },
+  );
+}

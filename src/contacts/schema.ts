@@ -1,0 +1,46 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+export const TenantQuery = Type.Object(
+  { tenantId: Type.String({ minLength: 1, maxLength: 63, description: "Your organization's tenant identifier (slug)" }) },
+  { additionalProperties: true },
+);
+
+export const CreateContactBody = Type.Object(
+  {
+    phone_number: Type.String({ minLength: 1, maxLength: 40, description: 'Phone number with country code; separators are removed', examples: ['+27 (12) 345-6789'] }),
+    name: Type.Optional(Type.String({ maxLength: 256 })),
+    email: Type.Optional(Type.String({ maxLength: 320 })),
+    custom_fields: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { description: 'Free-form attributes kept with the contact', maxProperties: 100 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateContactBody = Static<typeof CreateContactBody>;
+
+export const ContactSchema = Type.Object({
+  id: Type.String(),
+  whatsapp_number: Type.String({ description: 'Digits only, with country code' }),
+  name: Type.Union([Type.String(), Type.Null()]),
+  email: Type.Union([Type.String(), Type.Null()]),
+  custom_fields: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export const LookupContactQuery = Type.Object(
+  { tenantId: Type.String({ minLength: 1, maxLength: 63 }), phone_number: Type.String({ minLength: 1, maxLength: 40 }) },
+  { additionalProperties: true },
+);
+
+export const ListContactsQuery = Type.Object(
+  {
+    tenantId: Type.String({ minLength: 1, maxLength: 63 }),
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: 'Page size, 1–200 (default 50)' })),
+    cursor: Type.Optional(Type.String({ maxLength: 64, description: 'next_cursor from the previous page' })),
+  },
+  { additionalProperties: true },
+);
+
+export const ErrorSchema = Type.Object(
+  { error: Type.String(), message: Type.String(), request_id: Type.Optional(Type.String()) },
+  { additionalProperties: true },
+);

@@ -1,0 +1,88 @@
+// Kysely over better-sqlite3 (the embedded default) or pg (PostgreSQL at scale): one code path,
+// chosen by Config.database. Everything above this file sees only `Db`.
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import * as m001 from './migrations/001-initial.js';
+import type { Database } from './types.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  engine: Engine;
+  /** Cheap liveness query for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, Migration> = {
+  '001-initial': m001,
+};
+
+export interface OpenOptions {
+  /** PostgreSQL only: run every connection in this schema (tests use a fresh one each). */
+  searchPath?: string;
+  poolSize?: number;
+}
+
+export function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Db {
+  return config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, opts);
+}
+
+function openSqlite(file: string): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  // WAL lets readers run beside the one writer; NORMAL sync is durable against a process crash
+  // (the WAL is in the OS's hands at commit), which is what "a 200 means committed" needs.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    kysely,
+    engine: 'sqlite',
+    ping: async () => {
+      sqlite.prepare('select 1').get();
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+function openPostgres(url: string, opts: OpenOptions): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath}` } : {}),
+  });
+  // An idle client losing its server (a PostgreSQL restart) must not crash the process;
+  // the pool drops it and the next query gets a fresh connection.
+  pool.on('error', () => {});
+  const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kysely,
+    engine: 'postgres',
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    close: () => kysely.destroy(),
+  };
+}
+
+/** Applies every migration not yet applied; forward-only, recorded in flowiq_migrations. */
+export async function migrate(db: Db): Promise<string[]> {
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'flowiq_migrations',
+    migrationLockTableName: 'flowiq_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

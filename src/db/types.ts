@@ -1,0 +1,97 @@
+// The one typed description of every table. Timestamps are ISO-8601 UTC strings on both engines,
+// so the same queries compare and sort them the same way on SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
+
+export type MessageStatus = 'pending' | 'sent' | 'failed' | 'unknown' | 'delivered' | 'read';
+
+export interface OrganizationsTable {
+  id: string;
+  slug: string;
+  name: string;
+  whatsapp_provider_choice: string;
+  meta_phone_id: string | null;
+  /** AES-256-GCM ciphertext (organizations/token-cipher.ts), never the token itself. */
+  whatsapp_bearer_token: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  organization_id: string;
+  /** Non-secret display prefix, e.g. "fiq_3kT9x2". */
+  prefix: string;
+  /** SHA-256 of the whole key; the key itself is never stored. */
+  key_hash: string;
+  label: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ContactsTable {
+  id: string;
+  organization_id: string;
+  whatsapp_number: string;
+  name: string | null;
+  email: string | null;
+  /** JSON object of custom fields, or null. */
+  custom_fields: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CustomerSessionsTable {
+  id: string;
+  organization_id: string;
+  contact_id: string;
+  status: string;
+  message_count: Generated<number>;
+  last_message_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface HelpdeskMessagesTable {
+  id: string;
+  organization_id: string;
+  contact_id: string;
+  session_id: string;
+  direction: 'outbound' | 'inbound';
+  message_type: string;
+  /** The request content as JSON. */
+  content: string;
+  media_url: string | null;
+  whatsapp_message_id: string | null;
+  status: MessageStatus;
+  error_code: string | null;
+  error_message: string | null;
+  /** JSON: Meta's error or the transport failure, for the inbox and operators. */
+  error_details: string | null;
+  request_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  organization_id: string;
+  idempotency_key: string;
+  scope: string;
+  request_hash: string;
+  state: 'in_progress' | 'done';
+  response_status: number | null;
+  response_body: string | null;
+  locked_until: string;
+  expires_at: string;
+  created_at: string;
+}
+
+export interface Database {
+  organizations: OrganizationsTable;
+  api_keys: ApiKeysTable;
+  contacts: ContactsTable;
+  customer_sessions: CustomerSessionsTable;
+  helpdesk_messages: HelpdeskMessagesTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

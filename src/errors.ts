@@ -1,0 +1,174 @@
+// One class per failure the API document names, each knowing its status, `error` string and message.
+// The HTTP error handler (src/http/error-handler.ts) is the only place that turns them into responses.
+
+export type ErrorExtra = Record<string, unknown>;
+
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly error: string;
+  /** Fields added to the body beside error and message (e.g. whatsapp_id). */
+  readonly extra: ErrorExtra;
+  readonly headers: Record<string, string>;
+
+  constructor(message: string, opts: { extra?: ErrorExtra; headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.extra = opts.extra ?? {};
+    this.headers = opts.headers ?? {};
+  }
+}
+
+export class InvalidApiKey extends AppError {
+  readonly status = 401;
+  readonly error = 'Invalid API key';
+}
+
+export class OrganizationNotFound extends AppError {
+  readonly status = 404;
+  readonly error = 'Organization not found';
+  constructor(slug: string) {
+    super(`No organization exists with tenantId ${JSON.stringify(slug)}`);
+  }
+}
+
+export class InvalidProvider extends AppError {
+  readonly status = 400;
+  readonly error = 'Invalid provider';
+  constructor(current: string) {
+    super(`Organization must use Meta WhatsApp provider. Current: ${current}`);
+  }
+}
+
+export class MetaNotConfigured extends AppError {
+  readonly status = 400;
+  readonly error = 'Meta credentials not configured';
+  constructor(missing: string[]) {
+    super(`Organization is missing ${missing.join(' and ')}. Set ${missing.length > 1 ? 'them' : 'it'} with 'flowiq org update'.`);
+  }
+}
+
+export class MissingField extends AppError {
+  readonly status = 400;
+  readonly error = 'Missing required field';
+}
+
+export class InvalidField extends AppError {
+  readonly status = 400;
+  readonly error = 'Invalid field';
+}
+
+export class InvalidMessageType extends AppError {
+  readonly status = 400;
+  readonly error = 'Invalid message type';
+}
+
+export class InvalidRequest extends AppError {
+  readonly status = 400;
+  readonly error = 'Invalid request';
+}
+
+export class ContactNotFound extends AppError {
+  readonly status = 404;
+  readonly error = 'Contact not found';
+  constructor(whatsappId: string) {
+    super(
+      `No contact exists with WhatsApp number ${whatsappId}. Please create the contact first using the /api/contact endpoint.`,
+      { extra: { whatsapp_id: whatsappId } },
+    );
+  }
+}
+
+export class ContactExists extends AppError {
+  readonly status = 409;
+  readonly error = 'Contact already exists';
+  constructor(whatsappId: string, contactId: string) {
+    super(`A contact with WhatsApp number ${whatsappId} already exists`, {
+      extra: { contact_id: contactId, whatsapp_id: whatsappId },
+    });
+  }
+}
+
+export class NotFound extends AppError {
+  readonly status = 404;
+  readonly error = 'Not found';
+}
+
+export class MetaApiError extends AppError {
+  readonly status = 502;
+  readonly error = 'Meta API error';
+}
+
+export class MetaRateLimited extends AppError {
+  readonly status = 429;
+  readonly error = 'Rate limited by Meta';
+}
+
+export class MetaUnavailable extends AppError {
+  readonly status = 504;
+  readonly error = 'Meta API unavailable';
+}
+
+export class MetaUploadFailed extends AppError {
+  readonly status = 500;
+  readonly error = 'Meta upload failed';
+  constructor(opts: { extra?: ErrorExtra; cause?: unknown } = {}) {
+    super('Failed to upload media to Meta', opts);
+  }
+}
+
+export class MediaDownloadFailed extends AppError {
+  readonly status = 400;
+  readonly error = 'Media download failed';
+}
+
+export class UnsupportedMediaType extends AppError {
+  readonly status = 400;
+  readonly error = 'Unsupported media type';
+}
+
+export class Forbidden extends AppError {
+  readonly status = 403;
+  readonly error = 'Forbidden';
+}
+
+export class PayloadTooLarge extends AppError {
+  readonly status = 413;
+  readonly error = 'Payload too large';
+}
+
+export class TooManyRequests extends AppError {
+  readonly status = 429;
+  readonly error = 'Too many requests';
+}
+
+export class IdempotencyKeyReuse extends AppError {
+  readonly status = 422;
+  readonly error = 'Idempotency key reuse';
+  constructor() {
+    super('This Idempotency-Key was already used with a different request body');
+  }
+}
+
+export class RequestInProgress extends AppError {
+  readonly status = 409;
+  readonly error = 'Request in progress';
+  constructor() {
+    super('A request with this Idempotency-Key is still being processed; retry shortly', { headers: { 'retry-after': '1' } });
+  }
+}
+
+export class ServiceUnavailable extends AppError {
+  readonly status = 503;
+  readonly error = 'Service unavailable';
+  constructor(message = 'The service is temporarily unavailable; retry shortly', retryAfterSeconds = 2) {
+    super(message, { headers: { 'retry-after': String(retryAfterSeconds) } });
+  }
+}
+
+export class InternalError extends AppError {
+  readonly status = 500;
+  readonly error = 'Internal server error';
+  constructor(cause?: unknown) {
+    super('An unexpected error occurred', { cause });
+  }
+}

@@ -1,0 +1,33 @@
+// Process entry for `flowiq serve`: load config, build the app, listen, shut down gracefully.
+import { buildApp, loggerOptions } from './app.js';
+import type { Config } from './config.js';
+import { createContext } from './context.js';
+import { resolveSecret } from './secret.js';
+
+export async function serve(config: Readonly<Config>): Promise<() => Promise<void>> {
+  const resolved = resolveSecret(config.secret, config.dataDir);
+  const ctx = await createContext(config, resolved.secret);
+  const app = await buildApp(ctx, { logger: loggerOptions(config.logLevel) });
+  if (resolved.generatedAt) {
+    app.log.warn({ file: resolved.generatedAt }, 'FLOWIQ_SECRET not set: generated one into the data directory (mode 0600). Set FLOWIQ_SECRET in production.');
+  }
+  app.log.info({ database: ctx.db.engine }, 'database ready');
+  await app.listen({ host: config.host, port: config.port });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      app.log.info('shutting down: no new requests, waiting for in-flight ones');
+      const timer = setTimeout(() => {
+        app.log.error('shutdown grace period over; exiting with requests still in flight');
+        process.exit(1);
+      }, config.shutdownGraceMs + 1000);
+      timer.unref();
+      await app.close();
+      await ctx.close();
+      clearTimeout(timer);
+    })();
+    return closing;
+  };
+  return close;
+}

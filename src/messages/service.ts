@@ -1,0 +1,162 @@
+// The send path: the document's checks in order, then record → (media) → Meta → record.
+// Checks 1–2 (key, organization) are the auth hook's; 3–4 are assertMetaConfigured, run before the
+// body is validated (5); this service does 5's cross-field rules, 6 (the contact) and 7 (the send).
+import type { ContactService } from '../contacts/service.js';
+import { normalizePhone, toGraphRecipient } from '../contacts/phone.js';
+import {
+  AppError,
+  ContactNotFound,
+  InvalidField,
+  InvalidProvider,
+  MetaApiError,
+  MetaNotConfigured,
+  MetaRateLimited,
+  MetaUnavailable,
+} from '../errors.js';
+import type { MediaKind, MediaService, IngestedMedia } from '../media/service.js';
+import { MetaCallError, type MetaClient, type MetaFailure } from '../meta/client.js';
+import { publicMetaError } from '../meta/graph-errors.js';
+import { buildGraphPayload } from '../meta/payloads/index.js';
+import { uploadMediaToMeta } from '../meta/upload.js';
+import type { OrganizationRow } from '../organizations/store.js';
+import { checkMessageRules } from './rules.js';
+import type { SendRequest } from './schema.js';
+import type { FailureDetails, MessageStore } from './store.js';
+
+export interface SendSuccess {
+  success: true;
+  message: 'Message sent successfully';
+  data: {
+    message_id: string;
+    recipient: string;
+    message_type: string;
+    organization: string;
+    meta_response: Record<string, unknown>;
+  };
+}
+
+export interface SendDeps {
+  contacts: ContactService;
+  messages: MessageStore;
+  meta: MetaClient;
+  media: MediaService | undefined;
+  graph: { url: string; apiVersion: string; timeoutMs: number };
+  decryptToken(org: OrganizationRow): string | undefined;
+}
+
+/** Checks 3 and 4 of the document: the provider, then the Meta credentials. */
+export function assertMetaConfigured(org: OrganizationRow): void {
+  if (org.whatsapp_provider_choice !== 'meta') throw new InvalidProvider(org.whatsapp_provider_choice);
+  const missing: string[] = [];
+  if (!org.meta_phone_id) missing.push('meta_phone_id');
+  if (!org.whatsapp_bearer_token) missing.push('whatsapp_bearer_token');
+  if (missing.length > 0) throw new MetaNotConfigured(missing);
+}
+
+/** Throttling answers 429 with a Retry-After: Meta's own, else one suited to the limit hit. */
+function retryAfterFor(code: number, given: number | undefined): number {
+  if (given !== undefined) return Math.max(1, Math.ceil(given));
+  if (code === 131056) return 6; // pair limit: one message every 6 s to the same user (REFERENCE §4)
+  if (code === 130429) return 1;
+  return 60; // app / WABA call-rate limits (4, 80007)
+}
+
+/** The client's answer and the row's final state for a failed Graph call. */
+export function failureOutcome(f: MetaFailure): { error: AppError; rowStatus: 'failed' | 'unknown'; details: FailureDetails } {
+  if (f.kind === 'graph') {
+    const meta_error = publicMetaError(f.error);
+    const details: FailureDetails = { code: String(f.error.code), message: f.error.message, details: { ...meta_error, http_status: f.httpStatus } };
+    if (f.class === 'throttled') {
+      const seconds = retryAfterFor(f.error.code, f.retryAfterSeconds);
+      return { rowStatus: 'failed', details, error: new MetaRateLimited(`Meta is throttling this sender (code ${f.error.code}); retry after ${seconds} s`, { extra: { meta_error }, headers: { 'retry-after': String(seconds) } }) };
+    }
+    return { rowStatus: 'failed', details, error: new MetaApiError(f.error.message, { extra: { meta_error } }) };
+  }
+  if (f.kind === 'http') {
+    return { rowStatus: 'failed', details: { code: `http_${f.httpStatus}`, message: `Graph answered HTTP ${f.httpStatus}`, details: null }, error: new MetaApiError(`Meta answered HTTP ${f.httpStatus}`, { extra: { meta_error: { http_status: f.httpStatus } } }) };
+  }
+  if (f.kind === 'not_sent') {
+    return { rowStatus: 'failed', details: { code: 'unreachable', message: f.cause, details: null }, error: new MetaUnavailable('Meta API could not be reached; the message was not sent') };
+  }
+  return {
+    rowStatus: 'unknown',
+    details: { code: 'no_answer', message: f.cause, details: null },
+    error: new MetaUnavailable('Meta did not answer in time; the message may have been sent. It will not be resent automatically.'),
+  };
+}
+
+function mediaSource(req: SendRequest): { url: string; kind: MediaKind; filename?: string } | undefined {
+  switch (req.message_type) {
+    case 'image':
+    case 'video':
+    case 'audio':
+      return { url: req.media_url, kind: req.message_type };
+    case 'document':
+      return { url: req.media_url, kind: 'document', ...(req.filename !== undefined ? { filename: req.filename } : {}) };
+    case 'interactive': {
+      const hm = req.interactive.type === 'button' ? req.interactive.header_media : undefined;
+      if (!hm) return undefined;
+      return { url: hm.url, kind: hm.type, ...(hm.filename !== undefined ? { filename: hm.filename } : {}) };
+    }
+    default:
+      return undefined;
+  }
+}
+
+export class SendService {
+  constructor(private readonly deps: SendDeps) {}
+
+  async send(org: OrganizationRow, req: SendRequest, requestId: string): Promise<SendSuccess> {
+    checkMessageRules(req);
+    const recipient = normalizePhone(req.phone_number);
+    if (recipient === undefined) throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
+    const contact = await this.deps.contacts.findByNumber(org.id, recipient);
+    if (!contact) throw new ContactNotFound(recipient);
+    const token = this.deps.decryptToken(org)!;
+    const phoneId = org.meta_phone_id!;
+
+    const source = mediaSource(req);
+    let media: IngestedMedia | undefined;
+    if (source) {
+      if (!this.deps.media) throw new InvalidField('media messages are not available: no media storage is configured');
+      media = await this.deps.media.ingest({ organizationId: org.id, ...source });
+    }
+    let row: { id: string };
+    try {
+      row = await this.deps.messages.createPending({ organizationId: org.id, contactId: contact.id, messageType: req.message_type, content: req, mediaUrl: media?.signedUrl ?? null, requestId });
+    } catch (err) {
+      await media?.discard();
+      throw err;
+    }
+
+    let mediaId: string | undefined;
+    if (media) {
+      try {
+        mediaId = await uploadMediaToMeta({ dispatcher: this.deps.meta.dispatcher, graphUrl: this.deps.graph.url, apiVersion: this.deps.graph.apiVersion, phoneId, token, filePath: media.filePath, mimeType: media.mimeType, filename: media.filename, timeoutMs: this.deps.graph.timeoutMs });
+      } catch (err) {
+        await media.discard();
+        const e = err instanceof AppError ? err : new MetaApiError('Media upload to Meta failed');
+        await this.deps.messages.markFailed(row.id, 'failed', { code: 'meta_upload_failed', message: e.message, details: e.extra }, true);
+        throw e;
+      }
+      await media.release();
+    }
+
+    const payload = buildGraphPayload(req, { to: toGraphRecipient(recipient), ...(mediaId !== undefined ? { mediaId } : {}), ...(media ? { filename: media.filename } : {}) });
+    let sent;
+    try {
+      sent = await this.deps.meta.sendMessage(phoneId, token, payload);
+    } catch (err) {
+      if (!(err instanceof MetaCallError)) throw err;
+      const outcome = failureOutcome(err.failure);
+      await this.deps.messages.markFailed(row.id, outcome.rowStatus, outcome.details);
+      throw outcome.error;
+    }
+    await this.deps.messages.markSent(row.id, sent.wamid);
+    return {
+      success: true,
+      message: 'Message sent successfully',
+      data: { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, meta_response: sent.body },
+    };
+  }
+}

@@ -1,0 +1,184 @@
+// The Graph client: undici keep-alive pools per Graph origin, connect and overall timeouts, and
+// retries for transient failures only, inside a total budget. It never retries once a request may
+// have reached Meta without an answer: that is how a customer gets the same message twice.
+import { backOff } from 'exponential-backoff';
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { classifyGraphError, parseGraphError, type GraphError, type GraphErrorClass } from './graph-errors.js';
+
+export interface MetaClientOptions {
+  graphUrl: string;
+  apiVersion: string;
+  connectTimeoutMs: number;
+  timeoutMs: number;
+  retryBudgetMs: number;
+  /** Connections per Graph origin; Meta allows up to 1,000 messages/s per number. */
+  connections?: number;
+}
+
+export type MetaFailure =
+  | { kind: 'graph'; error: GraphError; class: GraphErrorClass; httpStatus: number; retryAfterSeconds?: number }
+  /** Meta (or a proxy before it) answered an HTTP error without Graph's envelope. */
+  | { kind: 'http'; httpStatus: number }
+  /** The request never left: safe to retry. */
+  | { kind: 'not_sent'; cause: string }
+  /** The request may have reached Meta and we have no answer: never retry, the outcome is unknown. */
+  | { kind: 'unknown'; cause: string };
+
+export class MetaCallError extends Error {
+  constructor(readonly failure: MetaFailure, readonly attempts: number) {
+    super(MetaCallError.describe(failure));
+    this.name = 'MetaCallError';
+  }
+
+  static describe(f: MetaFailure): string {
+    if (f.kind === 'graph') return `Graph error ${f.error.code}: ${f.error.message}`;
+    if (f.kind === 'http') return `Graph answered HTTP ${f.httpStatus} without an error body`;
+    return `Meta call failed (${f.kind}): ${f.cause}`;
+  }
+}
+
+export interface SentMessage {
+  /** Meta's body exactly as received. */
+  body: Record<string, unknown>;
+  wamid: string;
+  attempts: number;
+}
+
+// Errors raised before a single byte of the request was written.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function classifyTransport(err: unknown): MetaFailure {
+  const code = (err as { code?: string }).code ?? '';
+  const causeCode = ((err as { cause?: { code?: string } }).cause?.code) ?? '';
+  const text = `${code || causeCode}: ${(err as Error).message}`;
+  if (NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has(causeCode) || err instanceof undiciErrors.ConnectTimeoutError) {
+    return { kind: 'not_sent', cause: text };
+  }
+  return { kind: 'unknown', cause: text };
+}
+
+function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): number | undefined {
+  const raw = headers['retry-after'];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (Number.isFinite(n) && n >= 0) return n;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
+}
+
+/** REFERENCE §3–4 and the reliability issue: what may be retried. */
+export function isRetryable(f: MetaFailure): boolean {
+  if (f.kind === 'not_sent') return true;
+  if (f.kind === 'unknown') return false;
+  if (f.kind === 'http') return f.httpStatus >= 500;
+  if (f.class === 'throttled') return f.error.code !== 131056; // pair limit: minutes, not seconds
+  return f.class === 'transient' || f.httpStatus >= 500;
+}
+
+const FIRST_DELAY_MS = 100;
+const MAX_DELAY_MS = 2_000;
+
+export class MetaClient {
+  readonly #agent: Agent;
+
+  constructor(private readonly opts: MetaClientOptions) {
+    this.#agent = new Agent({
+      connections: opts.connections ?? 256,
+      connect: { timeout: opts.connectTimeoutMs },
+      keepAliveTimeout: 30_000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+    });
+  }
+
+  get dispatcher(): Dispatcher {
+    return this.#agent;
+  }
+
+  /** POST /{version}/{phone-id}/messages, retried within the budget when it is safe to. */
+  async sendMessage(phoneId: string, token: string, payload: unknown): Promise<SentMessage> {
+    const started = Date.now();
+    let attempts = 0;
+    let lastRetryAfterMs = 0;
+    try {
+      return await backOff(
+        async () => {
+          attempts++;
+          const remaining = this.opts.retryBudgetMs - (Date.now() - started);
+          const timeout = attempts === 1 ? this.opts.timeoutMs : Math.max(1, Math.min(this.opts.timeoutMs, remaining));
+          return { ...(await this.postOnce(phoneId, token, payload, timeout)), attempts };
+        },
+        {
+          numOfAttempts: 20,
+          startingDelay: FIRST_DELAY_MS,
+          timeMultiple: 2,
+          maxDelay: MAX_DELAY_MS,
+          jitter: 'full',
+          retry: async (err: unknown, nextAttempt: number) => {
+            if (!(err instanceof MetaCallError) || !isRetryable(err.failure)) return false;
+            const ra = err.failure.kind === 'graph' ? err.failure.retryAfterSeconds : undefined;
+            lastRetryAfterMs = ra === undefined ? 0 : ra * 1000;
+            // The library's next delay is at most this (full jitter draws from 0..cap).
+            const cap = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** (nextAttempt - 1));
+            const elapsed = Date.now() - started;
+            if (elapsed + lastRetryAfterMs + cap >= this.opts.retryBudgetMs) return false;
+            // Honour Retry-After on top of the backoff: never come back sooner than Meta asked.
+            if (lastRetryAfterMs > 0) await new Promise((r) => setTimeout(r, lastRetryAfterMs));
+            return true;
+          },
+        },
+      );
+    } catch (err) {
+      if (err instanceof MetaCallError) throw new MetaCallError(err.failure, attempts);
+      throw err;
+    }
+  }
+
+  private async postOnce(phoneId: string, token: string, payload: unknown, timeoutMs: number): Promise<Omit<SentMessage, 'attempts'>> {
+    const url = `${this.opts.graphUrl}/${this.opts.apiVersion}/${encodeURIComponent(phoneId)}/messages`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#agent.request({
+        origin: new URL(url).origin,
+        path: new URL(url).pathname,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+    } catch (err) {
+      throw new MetaCallError(classifyTransport(err), 1);
+    }
+    let body: unknown;
+    try {
+      const text = await res.body.text();
+      body = text === '' && res.statusCode >= 400 ? undefined : JSON.parse(text);
+    } catch (err) {
+      if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+      // A 2xx whose body was cut or is not JSON: whether Meta accepted the message is unknown.
+      throw new MetaCallError({ kind: 'unknown', cause: `unreadable Graph response (HTTP ${res.statusCode}): ${(err as Error).message}` }, 1);
+    }
+    return this.interpret(res, body);
+  }
+
+  private interpret(res: Dispatcher.ResponseData, body: unknown): Omit<SentMessage, 'attempts'> {
+    const graphError = parseGraphError(body);
+    if (graphError) {
+      const ra = retryAfterSeconds(res.headers);
+      throw new MetaCallError({ kind: 'graph', error: graphError, class: classifyGraphError(graphError), httpStatus: res.statusCode, ...(ra !== undefined ? { retryAfterSeconds: ra } : {}) }, 1);
+    }
+    const messages = (body as { messages?: { id?: unknown }[] } | null)?.messages;
+    const wamid = Array.isArray(messages) ? messages[0]?.id : undefined;
+    if (res.statusCode >= 200 && res.statusCode < 300 && typeof wamid === 'string') {
+      return { body: body as Record<string, unknown>, wamid };
+    }
+    if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+    throw new MetaCallError({ kind: 'unknown', cause: `unexpected Graph response (HTTP ${res.statusCode}) without a message id` }, 1);
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close();
+  }
+}

@@ -1,0 +1,107 @@
+// Organizations (tenants): what the CLI creates and the send path reads. The Meta token is
+// encrypted before it reaches the store and decrypted only for the Graph call.
+import { isUniqueViolation } from '../db/errors.js';
+import { newId, nowIso } from '../db/ids.js';
+import { InvalidRequest, NotFound } from '../errors.js';
+import type { OrganizationRow, OrganizationStore } from './store.js';
+import type { TokenCipher } from './token-cipher.js';
+
+export const PROVIDERS = ['meta', 'wati', 'twilio', '360dialog', 'gupshup'] as const;
+const SLUG = /^[a-z0-9][a-z0-9-_]{0,62}$/;
+
+/** What may be shown to anyone: everything but the token, which is reported only as set or not. */
+export interface OrganizationView {
+  id: string;
+  slug: string;
+  name: string;
+  whatsapp_provider_choice: string;
+  meta_phone_id: string | null;
+  meta_token_configured: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizationInput {
+  name?: string;
+  provider?: string;
+  metaPhoneId?: string;
+  metaToken?: string;
+}
+
+export function toView(row: OrganizationRow): OrganizationView {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    whatsapp_provider_choice: row.whatsapp_provider_choice,
+    meta_phone_id: row.meta_phone_id,
+    meta_token_configured: row.whatsapp_bearer_token !== null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function checkInput(input: OrganizationInput): void {
+  if (input.name !== undefined && input.name.trim() === '') throw new InvalidRequest('name must not be empty');
+  if (input.provider !== undefined && !(PROVIDERS as readonly string[]).includes(input.provider)) {
+    throw new InvalidRequest(`provider must be one of ${PROVIDERS.join(', ')}; got "${input.provider}"`);
+  }
+  if (input.metaPhoneId !== undefined && !/^\d{1,32}$/.test(input.metaPhoneId)) {
+    throw new InvalidRequest('meta phone id must be the numeric phone_number_id from Meta');
+  }
+  if (input.metaToken !== undefined && !/^[\x21-\x7e]{8,4096}$/.test(input.metaToken)) {
+    throw new InvalidRequest('meta token must be 8 or more printable characters without spaces');
+  }
+}
+
+export class OrganizationService {
+  constructor(
+    private readonly store: OrganizationStore,
+    private readonly cipher: TokenCipher,
+  ) {}
+
+  async create(slug: string, input: OrganizationInput & { name: string }): Promise<OrganizationView> {
+    if (!SLUG.test(slug)) throw new InvalidRequest('slug must be 1–63 lowercase letters, digits, - or _, starting with a letter or digit');
+    checkInput(input);
+    const id = newId();
+    const now = nowIso();
+    const row: OrganizationRow = {
+      id,
+      slug,
+      name: input.name.trim(),
+      whatsapp_provider_choice: input.provider ?? 'meta',
+      meta_phone_id: input.metaPhoneId ?? null,
+      whatsapp_bearer_token: input.metaToken === undefined ? null : this.cipher.encrypt(input.metaToken, id),
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.store.insert(row);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new InvalidRequest(`an organization with slug "${slug}" already exists`);
+      throw err;
+    }
+    return toView(row);
+  }
+
+  async update(slug: string, input: OrganizationInput): Promise<OrganizationView> {
+    checkInput(input);
+    const row = await this.store.findBySlug(slug);
+    if (!row) throw new NotFound(`no organization with slug "${slug}"`);
+    const changes: Partial<OrganizationRow> = { updated_at: nowIso() };
+    if (input.name !== undefined) changes.name = input.name.trim();
+    if (input.provider !== undefined) changes.whatsapp_provider_choice = input.provider;
+    if (input.metaPhoneId !== undefined) changes.meta_phone_id = input.metaPhoneId;
+    if (input.metaToken !== undefined) changes.whatsapp_bearer_token = this.cipher.encrypt(input.metaToken, row.id);
+    await this.store.update(row.id, changes);
+    return toView({ ...row, ...changes });
+  }
+
+  async list(): Promise<OrganizationView[]> {
+    return (await this.store.list()).map(toView);
+  }
+
+  decryptToken(row: OrganizationRow): string | undefined {
+    return row.whatsapp_bearer_token === null ? undefined : this.cipher.decrypt(row.whatsapp_bearer_token, row.id);
+  }
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/db.js';
+import { bearer, seedTenant, startGateway, type Tenant, type TestGateway } from '../helpers/app.js';
+
+describe.each(ENGINES)('contacts API on %s', (engine) => {
+  let gw: TestGateway;
+  let t: Tenant;
+  beforeAll(async () => {
+    gw = await startGateway(engine);
+    t = await seedTenant(gw.ctx, { phone: '+44 7700 900000' });
+  });
+  afterAll(async () => gw.close());
+
+  const create = (body: unknown, path = '/api/contact') =>
+    gw.app.inject({ method: 'POST', url: `${path}?tenantId=${t.slug}`, headers: bearer(t.key), payload: body as object });
+
+  it('creates a contact with the number normalized exactly as the send endpoint will', async () => {
+    const res = await create({ phone_number: '+27 (12) 345-6780', name: 'Thandi', email: 'thandi@example.com', custom_fields: { tier: 'gold' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ success: true, data: { whatsapp_number: '27123456780', name: 'Thandi', custom_fields: { tier: 'gold' } } });
+  });
+
+  it('answers 409 Contact already exists with the existing id, also at /contact', async () => {
+    const first = await create({ phone_number: '+1 650 555 0100' });
+    const again = await create({ phone_number: '16505550100' }, '/contact');
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: 'Contact already exists', contact_id: first.json().data.id });
+  });
+
+  it.each([
+    [{}, 'Missing required field', /phone_number/],
+    [{ phone_number: '+27abc123456789' }, 'Invalid field', /phone_number/],
+    [{ phone_number: '1234' }, 'Invalid field', /8 to 15 digits/],
+    [{ phone_number: 27123456789 }, 'Invalid field', /phone_number/],
+    [{ phone_number: '+27123456781', email: 'not-an-email' }, 'Invalid field', /email/],
+    [{ phone_number: '+27123456782', nickname: 'x' }, 'Invalid field', /nickname/],
+  ])('answers 400 for %o and stores nothing', async (body, error, message) => {
+    const res = await create(body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error, message: expect.stringMatching(message) });
+    const all = await gw.ctx.contacts.list(t.organizationId, { limit: 1000 });
+    expect(all.map((c) => c.whatsapp_number)).not.toContain('27123456781');
+  });
+
+  it('looks a contact up by any spelling of its number, 404 when absent', async () => {
+    const found = await gw.app.inject({ method: 'GET', url: `/api/contact?tenantId=${t.slug}&phone_number=${encodeURIComponent('+44 (7700) 900-000')}`, headers: bearer(t.key) });
+    expect(found.statusCode).toBe(200);
+    expect(found.json().data.whatsapp_number).toBe('447700900000');
+    const missing = await gw.app.inject({ method: 'GET', url: `/api/contact?tenantId=${t.slug}&phone_number=4915112345678`, headers: bearer(t.key) });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ error: 'Contact not found', whatsapp_id: '4915112345678' });
+  });
+
+  it('lists contacts with cursor pagination, each exactly once', async () => {
+    for (let i = 0; i < 7; i++) await create({ phone_number: `+3161234500${i}` });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/api/contacts?tenantId=${t.slug}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await gw.app.inject({ method: 'GET', url, headers: bearer(t.key) });
+      expect(res.statusCode).toBe(200);
+      const body = res.json() as { data: { whatsapp_number: string }[]; next_cursor: string | null };
+      expect(body.data.length).toBeLessThanOrEqual(3);
+      seen.push(...body.data.map((c) => c.whatsapp_number));
+      cursor = body.next_cursor;
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (let i = 0; i < 7; i++) expect(seen).toContain(`3161234500${i}`);
+  });
+
+  it('refuses a page size out of range', async () => {
+    const res = await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}&limit=0`, headers: bearer(t.key) });
+    expect(res.statusCode).toBe(400);
+  });
+});

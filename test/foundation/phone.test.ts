@@ -1,0 +1,33 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalizePhone, toGraphRecipient } from '../../src/contacts/phone.js';
+
+describe('phone number normalization', () => {
+  it.each([
+    ['+27 (12) 345-6789', '27123456789'],
+    ['+27123456789', '27123456789'],
+    ['27123456789', '27123456789'],
+    ['+1 650.555.0100', '16505550100'],
+    ['12345678', '12345678'],
+    ['123456789012345', '123456789012345'],
+  ])('%s → %s', (input, digits) => {
+    expect(normalizePhone(input)).toBe(digits);
+  });
+
+  it.each(['1234567', '1234567890123456', '+27abc123456789', 'phone', '', '+27 12 345 6789 ext 2'])('refuses %s', (input) => {
+    expect(normalizePhone(input)).toBeUndefined();
+  });
+
+  it('always yields 8–15 digits or nothing', () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        const out = normalizePhone(s);
+        return out === undefined || /^\d{8,15}$/.test(out);
+      }),
+    );
+  });
+
+  it('writes Graph recipients with a leading +', () => {
+    expect(toGraphRecipient('27123456789')).toBe('+27123456789');
+  });
+});

@@ -1,0 +1,74 @@
+// Builds a gateway on a fresh database with one call, plus fixtures: an organization, a key and a contact.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createContext, type AppContext } from '../../src/context.js';
+import { freshDb, type EngineName } from './db.js';
+
+export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+export interface TestGateway {
+  app: FastifyInstance;
+  ctx: AppContext;
+  config: Readonly<Config>;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-test-'));
+  return loadConfig({ DATA_DIR: dataDir, FLOWIQ_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env });
+}
+
+export async function startGateway(engine: EngineName, env: Record<string, string> = {}, logger?: Parameters<typeof buildApp>[1]): Promise<TestGateway> {
+  const config = testConfig(env);
+  const fresh = await freshDb(engine);
+  const ctx = await createContext(config, TEST_SECRET, { db: fresh.db, migrate: false });
+  const app = await buildApp(ctx, logger ?? { logger: false });
+  await app.ready();
+  return {
+    app,
+    ctx,
+    config,
+    dataDir: config.dataDir,
+    close: async () => {
+      await app.close();
+      await fresh.cleanup();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Tenant {
+  slug: string;
+  name: string;
+  organizationId: string;
+  key: string;
+  keyId: string;
+  phone: string;
+  contactId: string;
+}
+
+let seq = 0;
+
+export async function seedTenant(ctx: AppContext, opts: { provider?: string; phoneId?: string | null; token?: string | null; phone?: string } = {}): Promise<Tenant> {
+  seq++;
+  const slug = `acme-${process.pid}-${seq}`;
+  const name = `Acme ${seq}`;
+  const org = await ctx.organizations.create(slug, {
+    name,
+    provider: opts.provider ?? 'meta',
+    ...(opts.phoneId === null ? {} : { metaPhoneId: opts.phoneId ?? '1234567890' }),
+    ...(opts.token === null ? {} : { metaToken: opts.token ?? 'EAAG-test-token-abcdef' }),
+  });
+  const key = await ctx.auth.createKey({ orgSlug: slug });
+  const contact = await ctx.contacts.create(org.id, { phone_number: opts.phone ?? '+27123456789', name: 'Test Contact' });
+  return { slug, name, organizationId: org.id, key: key.key, keyId: key.id, phone: contact.whatsapp_number, contactId: contact.id };
+}
+
+export function bearer(key: string): Record<string, string> {
+  return { authorization: `Bearer ${key}` };
+}
