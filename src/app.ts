@@ -9,7 +9,11 @@ import { contactRoutes } from './contacts/routes.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
+import { registerRateLimit } from './http/rate-limit.js';
+import { idempotencyHooks } from './idempotency/hook.js';
 import { ajvOptions } from './http/validation.js';
+import { mediaRoutes } from './media/routes.js';
+import { messageRoutes } from './messages/routes.js';
 import { openApiTransform } from './messages/schema.js';
 
 export interface BuildAppOptions {
@@ -70,7 +74,11 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  await registerRateLimit(app, { perSecond: ctx.config.rateLimitPerKey, redis: ctx.redis });
   await app.register(healthRoutes, { db: ctx.db });
-  await app.register(contactRoutes, { auth: ctx.auth, contacts: ctx.contacts });
+  const idempotency = idempotencyHooks({ store: ctx.idempotency, waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs });
+  await app.register(contactRoutes, { auth: ctx.auth, contacts: ctx.contacts, idempotency });
+  await app.register(messageRoutes, { auth: ctx.auth, send: ctx.send, idempotency });
+  await app.register(mediaRoutes, { storage: ctx.media.storage, secret: ctx.secret });
   return app;
 }

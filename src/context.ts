@@ -1,11 +1,20 @@
 // Everything a running gateway holds, built once from Config and passed explicitly (no module
 // singletons), so a test can hand in a fresh SQLite, a simulator URL or a temp directory.
+import path from 'node:path';
 import type { Config } from './config.js';
 import { AuthService } from './auth/service.js';
 import { ApiKeyStore } from './auth/store.js';
 import { ContactService } from './contacts/service.js';
 import { ContactStore } from './contacts/store.js';
 import { migrate, openDatabase, type Db, type OpenOptions } from './db/database.js';
+import { Redis } from 'ioredis';
+import { RedisIdempotencyStore } from './idempotency/redis-store.js';
+import { SqlIdempotencyStore } from './idempotency/sql-store.js';
+import type { IdempotencyStore } from './idempotency/store.js';
+import { createMediaService, type MediaService } from './media/service.js';
+import { SendService } from './messages/service.js';
+import { MessageStore } from './messages/store.js';
+import { MetaClient } from './meta/client.js';
 import { OrganizationService } from './organizations/service.js';
 import { OrganizationStore } from './organizations/store.js';
 import { TokenCipher } from './organizations/token-cipher.js';
@@ -18,6 +27,12 @@ export interface AppContext {
   organizationStore: OrganizationStore;
   auth: AuthService;
   contacts: ContactService;
+  messages: MessageStore;
+  meta: MetaClient;
+  media: MediaService;
+  send: SendService;
+  redis: Redis | undefined;
+  idempotency: IdempotencyStore;
   close(): Promise<void>;
 }
 
@@ -35,6 +50,19 @@ export async function createContext(config: Readonly<Config>, secret: string, op
   const organizations = new OrganizationService(organizationStore, new TokenCipher(secret));
   const auth = new AuthService(new ApiKeyStore(db), organizationStore, opts.onBackgroundError);
   const contacts = new ContactService(new ContactStore(db));
+  const messages = new MessageStore(db);
+  const meta = new MetaClient({ graphUrl: config.meta.graphUrl, apiVersion: config.meta.apiVersion, connectTimeoutMs: config.meta.connectTimeoutMs, timeoutMs: config.meta.timeoutMs, retryBudgetMs: config.meta.retryBudgetMs });
+  const media = createMediaService({ config: config.media, publicUrl: config.publicUrl, secret, tmpDir: path.join(config.dataDir, 'tmp') });
+  const send = new SendService({
+    contacts,
+    messages,
+    meta,
+    media,
+    graph: { url: config.meta.graphUrl, apiVersion: config.meta.apiVersion, timeoutMs: config.meta.timeoutMs },
+    decryptToken: (org) => organizations.decryptToken(org),
+  });
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }) : undefined;
+  const idempotency: IdempotencyStore = redis ? new RedisIdempotencyStore(redis, config.idempotencyTtlSeconds) : new SqlIdempotencyStore(db, config.idempotencyTtlSeconds);
   return {
     config,
     secret,
@@ -43,7 +71,16 @@ export async function createContext(config: Readonly<Config>, secret: string, op
     organizationStore,
     auth,
     contacts,
+    messages,
+    meta,
+    media,
+    send,
+    redis,
+    idempotency,
     close: async () => {
+      redis?.disconnect();
+      await meta.close();
+      await media.close();
       await db.close();
     },
   };

@@ -12,6 +12,11 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
     app.log.warn({ file: resolved.generatedAt }, 'FLOWIQ_SECRET not set: generated one into the data directory (mode 0600). Set FLOWIQ_SECRET in production.');
   }
   app.log.info({ database: ctx.db.engine }, 'database ready');
+  // Rows a crash left pending: Meta may or may not have the message. Mark them unknown for an
+  // operator (`flowiq messages pending`); never resend them, which is how duplicates happen.
+  const cutoff = new Date(Date.now() - config.pendingUnknownAfterSeconds * 1000).toISOString();
+  const stale = await ctx.messages.markStalePendingUnknown(cutoff);
+  if (stale > 0) app.log.warn({ count: stale }, 'messages left pending by an earlier run are now unknown; see `flowiq messages pending`');
   await app.listen({ host: config.host, port: config.port });
 
   let closing: Promise<void> | undefined;

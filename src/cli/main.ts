@@ -20,6 +20,7 @@ const USAGE = `usage: flowiq <command>
   key list --org S
   contact add --org S --phone +27123456789 [--name N] [--email E]
   contact import --org S FILE.csv
+  messages pending [--limit N]  messages whose outcome at Meta is unknown (never resent automatically)
   meta-sim --port N             run the Meta Graph API simulator
   demo                          simulator + gateway + demo organization, key and contact
 Every command accepts --json for one JSON object on stdout.`;
@@ -64,6 +65,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return keyCommand(rest, io);
     case 'contact':
       return contactCommand(rest, io);
+    case 'messages': {
+      const { messagesCommand } = await import('./messages.js');
+      return messagesCommand(rest, io);
+    }
     case 'meta-sim': {
       const { runMetaSimCli } = await import('../../meta-sim/cli.js');
       await runMetaSimCli(rest);

@@ -1,13 +1,16 @@
 // POST /api/contact (also /contact), GET /api/contact, GET /api/contacts.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { IdempotencyHeader } from '../idempotency/schema.js';
 import { authenticateHook } from '../auth/hook.js';
+import type { IdempotencyHooks } from '../idempotency/hook.js';
 import type { AuthService } from '../auth/service.js';
 import { InvalidField } from '../errors.js';
 import { ContactSchema, CreateContactBody, ErrorSchema, ListContactsQuery, LookupContactQuery, TenantQuery } from './schema.js';
 import { toContactView, type ContactService } from './service.js';
 
 export interface ContactRoutesOptions {
+  idempotency: IdempotencyHooks;
   auth: AuthService;
   contacts: ContactService;
 }
@@ -22,6 +25,7 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
       summary: 'Create a contact',
       querystring: TenantQuery,
       body: CreateContactBody,
+      headers: IdempotencyHeader,
       response: {
         201: Type.Object({ success: Type.Literal(true), message: Type.String(), data: ContactSchema }),
         409: ErrorSchema,
@@ -29,6 +33,8 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
       },
     },
     onRequest,
+    preHandler: opts.idempotency.preHandler,
+    onSend: opts.idempotency.onSend,
   };
   const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const row = await opts.contacts.create(request.tenant.organization.id, request.body as CreateContactBody);

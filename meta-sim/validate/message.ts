@@ -1,0 +1,93 @@
+// The envelope of POST /{version}/{phone_number_id}/messages (REFERENCE §1), then the object its
+// `type` names. Returns what the answer needs: the recipient as sent and as digits.
+import { invalidParam, invalidValue, missingParam, unexpectedKey, unsupportedType, wrongType } from '../errors.js';
+import {
+  expectObject, onlyKeys, optionalString, requiredLiteral, requiredString, type Obj, type ValidationContext,
+} from './check.js';
+import { validateContacts } from './contacts.js';
+import { validateInteractive } from './interactive.js';
+import { validateLocation } from './location.js';
+import { validateMediaMessage } from './media.js';
+import { validateReaction } from './reaction.js';
+import { validateText } from './text.js';
+
+type Validator = (v: unknown, ctx: ValidationContext) => void;
+
+const VALIDATORS: ReadonlyMap<string, Validator> = new Map<string, Validator>([
+  ['text', validateText],
+  ['image', (v, ctx) => validateMediaMessage('image', v, ctx)],
+  ['video', (v, ctx) => validateMediaMessage('video', v, ctx)],
+  ['audio', (v, ctx) => validateMediaMessage('audio', v, ctx)],
+  ['document', (v, ctx) => validateMediaMessage('document', v, ctx)],
+  ['sticker', (v, ctx) => validateMediaMessage('sticker', v, ctx)],
+  ['location', validateLocation],
+  ['contacts', validateContacts],
+  ['interactive', validateInteractive],
+  ['reaction', validateReaction],
+]);
+
+// Types Meta sends that the simulator does not simulate. Templates need approved templates on a
+// WABA, which the simulator has no notion of, so it refuses them as unsupported (131051).
+const NOT_SIMULATED = new Set(['template', 'order', 'system', 'unknown']);
+
+const ENVELOPE_KEYS = new Set([
+  'messaging_product', 'recipient_type', 'to', 'type', 'context', 'biz_opaque_callback_data',
+]);
+const CONTEXT_KEYS = new Set(['message_id']);
+
+// "+" then 8–15 digits, or the digits alone (E.164 has at most 15).
+const RECIPIENT = /^\+?\d{8,15}$/;
+
+export interface ValidMessage {
+  /** `to` exactly as sent. */
+  to: string;
+  /** `to` as digits: Meta's wa_id. */
+  waId: string;
+  type: string;
+}
+
+export function validateMessage(body: unknown, ctx: ValidationContext): ValidMessage {
+  if (!isRequestObject(body)) throw invalidParam('The request body must be a JSON object.');
+  requiredLiteral(body, 'messaging_product', '', ['whatsapp']);
+  // ⚠ The spec requires recipient_type, Meta's own examples leave it out: optional, and the
+  // simulator only simulates one-to-one messages.
+  if (body['recipient_type'] !== undefined) requiredLiteral(body, 'recipient_type', '', ['individual']);
+  const to = requiredString(body, 'to', '');
+  if (!RECIPIENT.test(to)) throw invalidValue(`Param to must be a phone number: "+" and 8 to 15 digits, or the digits alone; got "${to}".`);
+  const type = requiredString(body, 'type', '');
+  const validate = VALIDATORS.get(type);
+  if (validate === undefined) {
+    if (NOT_SIMULATED.has(type)) throw unsupportedType(`The simulator does not simulate messages of type "${type}".`);
+    throw wrongType('type', `one of {${[...VALIDATORS.keys()].join(', ')}}`);
+  }
+  checkEnvelopeKeys(body, type);
+  // Meta: up to 512 characters of opaque data echoed in status webhooks.
+  optionalString(body, 'biz_opaque_callback_data', '', 512);
+  validateContext(body, type);
+  validate(body[type], ctx);
+  return { to, waId: to.charCodeAt(0) === 43 ? to.slice(1) : to, type };
+}
+
+function isRequestObject(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The object named by `type` and nothing of another type; no unknown top-level keys. */
+function checkEnvelopeKeys(body: Obj, type: string): void {
+  for (const key in body) {
+    if (key === type || ENVELOPE_KEYS.has(key)) continue;
+    if (VALIDATORS.has(key)) throw invalidParam(`Unexpected key "${key}" for a message of type "${type}".`);
+    throw unexpectedKey(key, 'message');
+  }
+  if (body[type] === undefined) throw missingParam(type);
+}
+
+/** Meta: context.message_id makes a reply; reactions cannot be replies (REFERENCE §1). */
+function validateContext(body: Obj, type: string): void {
+  const v = body['context'];
+  if (v === undefined) return;
+  if (type === 'reaction') throw invalidParam('Param context is not allowed on reaction messages: a reaction cannot be a reply.');
+  const context = expectObject(v, 'context');
+  onlyKeys(context, CONTEXT_KEYS, 'context');
+  requiredString(context, 'message_id', 'context');
+}

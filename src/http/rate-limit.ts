@@ -1,0 +1,33 @@
+// Our own limit per API key (RATE_LIMIT_PER_KEY requests per second), with the standard
+// RateLimit-* headers; in memory on one instance, in Redis so that several instances share it.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { sha256Hex } from '../crypto.js';
+import { TooManyRequests } from '../errors.js';
+
+const UNLIMITED = new Set(['/healthz', '/readyz']);
+
+/** The key's hash, never the key: rate-limit state may live in Redis, which must not hold secrets. */
+function rateLimitKey(request: FastifyRequest): string {
+  const auth = request.headers.authorization;
+  return typeof auth === 'string' && auth !== '' ? `k:${sha256Hex(auth)}` : `ip:${request.ip}`;
+}
+
+export async function registerRateLimit(app: FastifyInstance, opts: { perSecond: number; redis: Redis | undefined }): Promise<void> {
+  if (opts.perSecond === 0) return;
+  await app.register(rateLimit, {
+    global: true,
+    max: opts.perSecond,
+    timeWindow: 1000,
+    keyGenerator: rateLimitKey,
+    enableDraftSpec: true,
+    nameSpace: 'flowiq:rl:',
+    ...(opts.redis ? { redis: opts.redis } : {}),
+    allowList: (request) => UNLIMITED.has(request.url) || request.url.startsWith('/media/') || request.url.startsWith('/docs'),
+    errorResponseBuilder: (_request, context) => {
+      const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
+      return new TooManyRequests(`Rate limit of ${context.max} requests per second per API key exceeded; retry in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+    },
+  });
+}

@@ -1,0 +1,76 @@
+// Idempotency-Key on POST routes: the same key and body within the TTL returns the first response
+// (status and body) without acting again, also when duplicates arrive concurrently: the later ones
+// wait for the first, then replay it, or get 409 Request in progress if it is still running.
+import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
+import { sha256Hex } from '../crypto.js';
+import { IdempotencyKeyReuse, InvalidField, RequestInProgress } from '../errors.js';
+import type { IdempotencyScope, IdempotencyStore } from './store.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotency?: IdempotencyScope;
+  }
+}
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+const POLL_MS = 25;
+
+/**
+ * Outcomes after which a retry must act again (nothing was sent): throttling, our own failures,
+ * database trouble. Every other answer, including 502 and 504 from Meta, is final for its key.
+ */
+function isRetryableOutcome(status: number): boolean {
+  return status === 429 || status === 500 || status === 503;
+}
+
+export interface IdempotencyOptions {
+  store: IdempotencyStore;
+  /** How long a duplicate waits for the first request before answering 409. */
+  waitMs: number;
+}
+
+export interface IdempotencyHooks {
+  preHandler: preHandlerHookHandler;
+  onSend: onSendHookHandler;
+}
+
+export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
+  const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return;
+    if (typeof header !== 'string' || !KEY.test(header)) {
+      throw new InvalidField('Idempotency-Key must be 1 to 255 printable ASCII characters');
+    }
+    const scope: IdempotencyScope = { organizationId: request.tenant.organization.id, scope: `${request.method} ${request.routeOptions.url ?? ''}`, key: header };
+    const hash = sha256Hex(JSON.stringify(request.body ?? null));
+    const deadline = Date.now() + opts.waitMs;
+    for (;;) {
+      const r = await opts.store.begin(scope, hash);
+      if (r.kind === 'owner') {
+        request.idempotency = scope;
+        return;
+      }
+      if (r.kind === 'mismatch') throw new IdempotencyKeyReuse();
+      if (r.kind === 'replay') {
+        return reply.code(r.status).header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8').serializer((p: unknown) => p as string).send(r.body);
+      }
+      if (Date.now() >= deadline) throw new RequestInProgress();
+      await new Promise((res) => setTimeout(res, POLL_MS));
+    }
+  };
+
+  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    const scope = request.idempotency;
+    if (!scope) return payload;
+    request.idempotency = undefined;
+    try {
+      if (isRetryableOutcome(reply.statusCode)) await opts.store.release(scope);
+      else await opts.store.complete(scope, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+    } catch (err) {
+      // The key stays claimed: retries get 409 until it expires, never a second send.
+      request.log.error({ err }, 'could not record the idempotent response');
+    }
+    return payload;
+  };
+  return { preHandler, onSend };
+}

@@ -1,0 +1,41 @@
+import type { Redis } from 'ioredis';
+import type { BeginResult, IdempotencyScope, IdempotencyStore } from './store.js';
+
+interface Record {
+  h: string;
+  s?: number;
+  b?: string;
+}
+
+/** One Redis string per key: SET NX claims it atomically across every instance. */
+export class RedisIdempotencyStore implements IdempotencyStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  private name(s: IdempotencyScope): string {
+    return `flowiq:idem:${s.organizationId}:${s.scope}:${s.key}`;
+  }
+
+  async begin(s: IdempotencyScope, requestHash: string): Promise<BeginResult> {
+    const claimed = await this.redis.set(this.name(s), JSON.stringify({ h: requestHash } satisfies Record), 'EX', this.ttlSeconds, 'NX');
+    if (claimed === 'OK') return { kind: 'owner' };
+    const raw = await this.redis.get(this.name(s));
+    if (raw === null) return this.begin(s, requestHash); // expired between the two calls
+    const rec = JSON.parse(raw) as Record;
+    if (rec.h !== requestHash) return { kind: 'mismatch' };
+    if (rec.s !== undefined && rec.b !== undefined) return { kind: 'replay', status: rec.s, body: rec.b };
+    return { kind: 'in_progress' };
+  }
+
+  async complete(s: IdempotencyScope, status: number, body: string): Promise<void> {
+    const raw = await this.redis.get(this.name(s));
+    const h = raw === null ? '' : (JSON.parse(raw) as Record).h;
+    await this.redis.set(this.name(s), JSON.stringify({ h, s: status, b: body } satisfies Record), 'EX', this.ttlSeconds);
+  }
+
+  async release(s: IdempotencyScope): Promise<void> {
+    await this.redis.del(this.name(s));
+  }
+}

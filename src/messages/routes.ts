@@ -1,0 +1,58 @@
+// POST /send-whatsapp (also /api/send-whatsapp): HTTP only. Checks 1–4 run in onRequest, before
+// the body is parsed; Fastify validates the body against the schema (5); the service does the rest.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authenticateHook } from '../auth/hook.js';
+import type { IdempotencyHooks } from '../idempotency/hook.js';
+import { IdempotencyHeader } from '../idempotency/schema.js';
+import type { AuthService } from '../auth/service.js';
+import { ErrorSchema, TenantQuery } from '../contacts/schema.js';
+import { SendWhatsAppBody, SendWhatsAppSuccess, type SendRequest } from './schema.js';
+import { assertMetaConfigured, type SendService } from './service.js';
+
+export interface MessageRoutesOptions {
+  idempotency: IdempotencyHooks;
+  auth: AuthService;
+  send: SendService;
+}
+
+export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOptions): Promise<void> {
+  const authenticate = authenticateHook(opts.auth);
+  const routeOptions = {
+    schema: {
+      tags: ['messages'],
+      summary: 'Send a WhatsApp message to an existing contact',
+      description: 'Sends text, media, location, contacts, interactive (buttons, lists) and reaction messages through Meta\'s WhatsApp Cloud API.',
+      querystring: TenantQuery,
+      headers: IdempotencyHeader,
+      body: SendWhatsAppBody,
+      response: {
+        200: SendWhatsAppSuccess,
+        400: ErrorSchema,
+        401: ErrorSchema,
+        404: ErrorSchema,
+        409: ErrorSchema,
+        413: ErrorSchema,
+        422: ErrorSchema,
+        429: ErrorSchema,
+        500: ErrorSchema,
+        502: ErrorSchema,
+        503: ErrorSchema,
+        504: ErrorSchema,
+      },
+    },
+    onRequest: [
+      authenticate,
+      async (request: FastifyRequest) => {
+        assertMetaConfigured(request.tenant.organization);
+      },
+    ],
+    preHandler: opts.idempotency.preHandler,
+    onSend: opts.idempotency.onSend,
+  };
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const result = await opts.send.send(request.tenant.organization, request.body as SendRequest, request.id);
+    return reply.code(200).send(result);
+  };
+  app.post('/send-whatsapp', routeOptions, handler);
+  app.post('/api/send-whatsapp', { ...routeOptions, schema: { ...routeOptions.schema, hide: true } }, handler);
+}
