@@ -1,11 +1,8 @@
 // Reads a SimFault sent as JSON to POST /_sim/faults. JSON has no Infinity, so `times: null` means it.
 import type { SimFault, SimFaultAction } from './types.js';
+import { isObject } from './validate/check.js';
 
 export class FaultParseError extends Error {}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function optNumber(o: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
   const v = o[key];
@@ -37,7 +34,7 @@ function optBoolean(o: Record<string, unknown>, key: string): boolean | undefine
 }
 
 function parseAction(a: unknown): SimFaultAction {
-  if (!isRecord(a)) throw new FaultParseError('action must be an object');
+  if (!isObject(a)) throw new FaultParseError('action must be an object');
   switch (a['kind']) {
     case 'graph_error': {
       const code = reqNumber(a, 'code', 0, Number.MAX_SAFE_INTEGER);
@@ -67,13 +64,19 @@ function parseAction(a: unknown): SimFaultAction {
   }
 }
 
+const FAULT_KEYS = new Set(['path', 'to', 'skip', 'times', 'probability', 'action']);
+
+/** Checks a fault, from code or from JSON, and answers a clean copy; throws FaultParseError. */
 export function parseFault(body: unknown): SimFault {
-  if (!isRecord(body)) throw new FaultParseError('a fault must be a JSON object');
+  if (!isObject(body)) throw new FaultParseError('a fault must be a JSON object');
+  for (const key of Object.keys(body)) if (!FAULT_KEYS.has(key)) throw new FaultParseError(`unknown fault field "${key}"`);
   const path = body['path'];
   if (path !== undefined && path !== 'messages' && path !== 'media') throw new FaultParseError("path must be 'messages' or 'media'");
   const to = optString(body, 'to');
   const skip = optNumber(body, 'skip', 0, Number.MAX_SAFE_INTEGER);
-  const times = body['times'] === null ? Infinity : optNumber(body, 'times', 1, Number.MAX_SAFE_INTEGER);
+  // JSON has no Infinity: the control API sends null for it; code may pass Infinity itself.
+  const rawTimes = body['times'];
+  const times = rawTimes === null || rawTimes === Infinity ? Infinity : optNumber(body, 'times', 1, Number.MAX_SAFE_INTEGER);
   const probability = optNumber(body, 'probability', 0, 1);
   return {
     action: parseAction(body['action']),

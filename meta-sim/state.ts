@@ -6,6 +6,16 @@ import { Ring } from './ring.js';
 import type { MetaSimOptions, SimCounts, SimMessage, SimUpload } from './types.js';
 import { createMediaIdGenerator, createWamidGenerator } from './wamid.js';
 
+/** A recorded message as kept: the payload as its JSON text (see json-body.ts for why). */
+export interface StoredMessage {
+  phoneId: string;
+  to: string;
+  type: string;
+  json: string;
+  wamid: string;
+  at: number;
+}
+
 const DEFAULT_RECORD_LIMIT = 100_000;
 const MIN_MEDIA_IDS = 100_000;
 
@@ -18,7 +28,7 @@ export class SimState {
   readonly newWamid = createWamidGenerator();
   readonly newMediaId = createMediaIdGenerator();
   counts: SimCounts = { messageCalls: 0, mediaCalls: 0, accepted: 0, refused: 0 };
-  private readonly messageLog: Ring<SimMessage>;
+  private readonly messageLog: Ring<StoredMessage>;
   private readonly uploadLog: Ring<SimUpload>;
 
   constructor(opts: MetaSimOptions) {
@@ -43,7 +53,7 @@ export class SimState {
     return false;
   }
 
-  recordMessage(m: SimMessage): void {
+  recordMessage(m: StoredMessage): void {
     this.messageLog.push(m);
     this.counts.accepted += 1;
   }
@@ -55,7 +65,9 @@ export class SimState {
   }
 
   messages(): SimMessage[] {
-    return this.messageLog.toArray();
+    return this.messageLog.toArray().map((m) => ({
+      phoneId: m.phoneId, to: m.to, type: m.type, payload: JSON.parse(m.json) as unknown, wamid: m.wamid, at: m.at,
+    }));
   }
 
   uploads(): SimUpload[] {

@@ -2,7 +2,7 @@
 // `type` names. Returns what the answer needs: the recipient as sent and as digits.
 import { invalidParam, invalidValue, missingParam, unexpectedKey, unsupportedType, wrongType } from '../errors.js';
 import {
-  expectObject, onlyKeys, optionalString, requiredLiteral, requiredString, type Obj, type ValidationContext,
+  expectObject, isObject, onlyKeys, optionalString, requiredLiteral, requiredString, type Obj, type ValidationContext,
 } from './check.js';
 import { validateContacts } from './contacts.js';
 import { validateInteractive } from './interactive.js';
@@ -47,7 +47,7 @@ export interface ValidMessage {
 }
 
 export function validateMessage(body: unknown, ctx: ValidationContext): ValidMessage {
-  if (!isRequestObject(body)) throw invalidParam('The request body must be a JSON object.');
+  if (!isObject(body)) throw invalidParam('The request body must be a JSON object.');
   requiredLiteral(body, 'messaging_product', '', ['whatsapp']);
   // ⚠ The spec requires recipient_type, Meta's own examples leave it out: optional, and the
   // simulator only simulates one-to-one messages.
@@ -66,10 +66,6 @@ export function validateMessage(body: unknown, ctx: ValidationContext): ValidMes
   validateContext(body, type);
   validate(body[type], ctx);
   return { to, waId: to.charCodeAt(0) === 43 ? to.slice(1) : to, type };
-}
-
-function isRequestObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The object named by `type` and nothing of another type; no unknown top-level keys. */

@@ -9,7 +9,7 @@ import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createPgSchema, ENGINES } from '../helpers/db.js';
-import { TEST_SECRET } from '../helpers/app.js';
+import { TEST_SECRET } from '../helpers/constants.js';
 
 const TOKEN = 'EAAG-cli-secret-token-0987654321';
 

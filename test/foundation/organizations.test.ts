@@ -6,7 +6,7 @@ import { OrganizationService } from '../../src/organizations/service.js';
 import { OrganizationStore } from '../../src/organizations/store.js';
 import { TokenCipher } from '../../src/organizations/token-cipher.js';
 import { ENGINES, freshDb, type FreshDb } from '../helpers/db.js';
-import { TEST_SECRET } from '../helpers/app.js';
+import { TEST_SECRET } from '../helpers/constants.js';
 
 const TOKEN = 'EAAG-very-secret-meta-token-1234567890';
 

@@ -8,7 +8,9 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type AppContext } from '../../src/context.js';
 import { freshDb, type EngineName } from './db.js';
 
-export const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+import { TEST_SECRET } from './constants.js';
+
+export { TEST_SECRET };
 
 export interface TestGateway {
   app: FastifyInstance;

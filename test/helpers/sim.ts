@@ -1,5 +1,6 @@
 // A gateway wired to a fresh Meta simulator on loopback, with a seeded tenant whose phone id and
 // token the simulator knows.
+import type { Response as LightMyRequestResponse } from 'light-my-request';
 import { startMetaSim, type MetaSim } from '../../meta-sim/index.js';
 import type { EngineName } from './db.js';
 import { seedTenant, startGateway, type Tenant, type TestGateway } from './app.js';
@@ -7,7 +8,7 @@ import { seedTenant, startGateway, type Tenant, type TestGateway } from './app.j
 export interface SimGateway extends TestGateway {
   sim: MetaSim;
   tenant: Tenant;
-  send(body: unknown, headers?: Record<string, string>): ReturnType<TestGateway['app']['inject']>;
+  send(body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
 }
 
 export const PHONE_ID = '106540352242922';

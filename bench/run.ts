@@ -1,0 +1,164 @@
+// `npm run bench`: the bare forwarder (the limit), the gateway on SQLite and, with
+// BENCH_DATABASE_URL, on PostgreSQL, measured alternately (A B A B) with autocannon against the Meta
+// simulator at zero latency. Writes bench/results/latest.json, appends history.csv, redraws the chart.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { createContext } from '../src/context.js';
+import { drawHistoryChart } from './chart.js';
+import { freePort, startChild, type Child } from './processes.js';
+
+const PHONE_ID = '106540352242922';
+const META_TOKEN = 'EAAG-bench-token-0123456789';
+const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+const CONTACT = '+27123456789';
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+
+interface Target {
+  name: string;
+  url: string;
+  headers: Record<string, string>;
+  child: Child;
+}
+
+interface Measurement {
+  rps: number;
+  p50: number;
+  p97_5: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function waitHealthy(url: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never became healthy`);
+}
+
+async function seed(databaseUrl: string, dataDir: string): Promise<string> {
+  const config = loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET });
+  const ctx = await createContext(config, SECRET);
+  const org = await ctx.organizations.create('bench', { name: 'Bench', provider: 'meta', metaPhoneId: PHONE_ID, metaToken: META_TOKEN });
+  const key = await ctx.auth.createKey({ orgSlug: 'bench' });
+  await ctx.contacts.create(org.id, { phone_number: CONTACT });
+  await ctx.close();
+  return key.key;
+}
+
+async function startGateway(name: string, databaseUrl: string, simUrl: string): Promise<Target> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `flowiq-bench-${name}-`));
+  const key = await seed(databaseUrl, dataDir);
+  const port = await freePort();
+  const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'warn' };
+  const child = await startChild(['bin/flowiq.js', 'serve'], env, null);
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(url);
+  return { name, url: `${url}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, child };
+}
+
+async function measure(t: Target, seconds: number): Promise<Measurement> {
+  const result = await autocannon({
+    url: t.url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: t.headers,
+    body: JSON.stringify({ phone_number: CONTACT, message_type: 'text', text: 'Benchmark message from FlowIQ' }),
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function pgSchemaUrl(base: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `bench_${Date.now()}`;
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  await c.query(`create schema ${schema}`);
+  await c.end();
+  const u = new URL(base);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const d = new pg.Client({ connectionString: base });
+      await d.connect();
+      await d.query(`drop schema if exists ${schema} cascade`);
+      await d.end();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const simPort = await freePort();
+  const sim = await startChild(['bin/flowiq.js', 'meta-sim', '--port', String(simPort), '--phone', `${PHONE_ID}:${META_TOKEN}`], {}, /127\.0\.0\.1/);
+  const simUrl = `http://127.0.0.1:${simPort}`;
+  const fwdPort = await freePort();
+  const forwarder = await startChild(['--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(fwdPort), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN }, /listening/);
+  const targets: Target[] = [{ name: 'forwarder', url: `http://127.0.0.1:${fwdPort}/send-whatsapp`, headers: { 'content-type': 'application/json' }, child: forwarder }];
+  targets.push(await startGateway('sqlite', `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bench-db-')), 'bench.db')}`, simUrl));
+  let pgSchema: { url: string; drop(): Promise<void> } | undefined;
+  if (process.env.BENCH_DATABASE_URL) {
+    pgSchema = await pgSchemaUrl(process.env.BENCH_DATABASE_URL);
+    targets.push(await startGateway('postgres', pgSchema.url, simUrl));
+  }
+  const samples = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
+  try {
+    for (const t of targets) await measure(t, WARMUP);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const t of targets) {
+        const m = await measure(t, DURATION);
+        samples.get(t.name)!.push(m);
+        process.stdout.write(`round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}\n`);
+      }
+    }
+  } finally {
+    for (const t of targets) await t.child.stop();
+    await sim.stop();
+    await pgSchema?.drop();
+  }
+  report(samples);
+}
+
+function report(samples: Map<string, Measurement[]>): void {
+  const summary = [...samples].map(([name, ms]) => ({ name, rps: median(ms.map((m) => m.rps)), p50: median(ms.map((m) => m.p50)), p97_5: median(ms.map((m) => m.p97_5)), p99: median(ms.map((m) => m.p99)), non2xx: ms.reduce((a, m) => a + m.non2xx, 0), errors: ms.reduce((a, m) => a + m.errors, 0) }));
+  const fwd = summary.find((s) => s.name === 'forwarder')!;
+  const rows = summary.map((s) => ({ ...s, ratio: s.rps / fwd.rps, p99_over_forwarder_ms: s.p99 - fwd.p99 }));
+  process.stdout.write('\ntarget      req/s   p50   p97.5   p99   ratio   p99-fwd\n');
+  for (const r of rows) process.stdout.write(`${r.name.padEnd(9)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(5)} ${String(r.p97_5).padStart(7)} ${String(r.p99).padStart(5)}   ${(r.ratio * 100).toFixed(1).padStart(5)}%  ${r.p99_over_forwarder_ms >= 0 ? '+' : ''}${r.p99_over_forwarder_ms} ms\n`);
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
+  } catch {
+    // not a git checkout
+  }
+  const at = new Date().toISOString();
+  const dir = path.join('bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at, commit, connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, cpus: os.cpus().length, node: process.version, results: rows }, null, 2) + '\n');
+  const csv = path.join(dir, 'history.csv');
+  if (!fs.existsSync(csv)) fs.writeFileSync(csv, 'at,commit,target,rps,p50,p97_5,p99,ratio\n');
+  for (const r of rows) fs.appendFileSync(csv, `${at},${commit},${r.name},${r.rps.toFixed(0)},${r.p50},${r.p97_5},${r.p99},${r.ratio.toFixed(4)}\n`);
+  drawHistoryChart(csv, path.join('docs', 'perf-history.svg'));
+  process.stdout.write(`\nwrote ${path.join(dir, 'latest.json')}, appended ${csv}, drew docs/perf-history.svg\n`);
+}
+
+await main();

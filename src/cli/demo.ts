@@ -1,0 +1,82 @@
+// `flowiq demo`: the Meta simulator plus the gateway on the embedded default in a fresh data
+// directory, with a demo organization, key and contact, and curl commands for every message type.
+// The document's examples point media at example.com (reserved for documentation, RFC 2606), which
+// this machine cannot reach: the demo serves sample files for those URLs from loopback instead.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startMetaSim } from '../../meta-sim/index.js';
+import { loadConfig } from '../config.js';
+import { serve } from '../main.js';
+import { createContext } from '../context.js';
+import { startSampleMediaServer } from './demo-media.js';
+import { emit, parse, type Io } from './io.js';
+
+const DEMO_PHONE_ID = '106540352242922';
+const DEMO_META_TOKEN = 'EAAG-demo-token-not-a-real-secret';
+const DEMO_CONTACT = '+27123456789';
+
+function curlExamples(base: string, tenant: string, key: string): string[] {
+  const bodies: Record<string, unknown> = {
+    text: { phone_number: DEMO_CONTACT, message_type: 'text', text: 'Hello! This is a test message from FlowIQ API.' },
+    image: { phone_number: DEMO_CONTACT, message_type: 'image', media_url: 'https://example.com/image.jpg', caption: 'Check out this image!' },
+    video: { phone_number: DEMO_CONTACT, message_type: 'video', media_url: 'https://example.com/demo.mp4', caption: 'Watch our demo video' },
+    audio: { phone_number: DEMO_CONTACT, message_type: 'audio', media_url: 'https://example.com/message.mp3' },
+    document: { phone_number: DEMO_CONTACT, message_type: 'document', media_url: 'https://example.com/invoice.pdf', filename: 'Invoice_2025.pdf', caption: 'Please find your invoice attached' },
+    location: { phone_number: DEMO_CONTACT, message_type: 'location', location: { latitude: -33.9249, longitude: 18.4241, name: 'Cape Town Office', address: '123 Main Street, Cape Town' } },
+    contacts: { phone_number: DEMO_CONTACT, message_type: 'contacts', contacts: [{ name: { formatted_name: 'John Doe', first_name: 'John', last_name: 'Doe' }, phones: [{ phone: '+27987654321', type: 'CELL' }] }] },
+    buttons: { phone_number: DEMO_CONTACT, message_type: 'interactive', interactive: { type: 'button', body: 'Would you like to confirm your order #12345?', buttons: [{ id: 'confirm', title: 'Confirm' }, { id: 'cancel', title: 'Cancel' }] } },
+    list: { phone_number: DEMO_CONTACT, message_type: 'interactive', interactive: { type: 'list', body: 'Please select from our available options:', button: 'View Menu', sections: [{ title: 'Drinks', rows: [{ id: 'cola', title: 'Cola', description: '500ml bottle' }] }] } },
+    reaction: { phone_number: DEMO_CONTACT, message_type: 'reaction', reaction: { message_id: 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...', emoji: '❤️' } },
+  };
+  return Object.entries(bodies).map(
+    ([name, body]) =>
+      `# ${name}\ncurl -X POST "${base}/send-whatsapp?tenantId=${tenant}" \\\n  -H "Authorization: Bearer ${key}" \\\n  -H "Content-Type: application/json" \\\n  -d '${JSON.stringify(body)}'`,
+  );
+}
+
+export async function demoCommand(argv: string[], io: Io): Promise<number> {
+  const p = parse(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' } });
+  const port = typeof p.values.port === 'string' ? p.values.port : '3000';
+  const dataDir = typeof p.values['data-dir'] === 'string' ? p.values['data-dir'] : fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-demo-'));
+  const sim = await startMetaSim({ phones: { [DEMO_PHONE_ID]: DEMO_META_TOKEN } });
+  const samples = await startSampleMediaServer();
+  const env = {
+    ...process.env,
+    PORT: port,
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    DATABASE_URL: `sqlite:${path.join(dataDir, 'flowiq.db')}`,
+    META_GRAPH_URL: sim.url,
+    MEDIA_ALLOW_PRIVATE_NETWORKS: 'true',
+    DEMO_MEDIA_ORIGIN: samples.url,
+  };
+  const config = loadConfig(env);
+  const { resolveSecret } = await import('../secret.js');
+  const secret = resolveSecret(config.secret, config.dataDir).secret;
+  const seedCtx = await createContext(config, secret);
+  const org = await seedCtx.organizations.create('demo', { name: 'FlowIQ Demo', provider: 'meta', metaPhoneId: DEMO_PHONE_ID, metaToken: DEMO_META_TOKEN });
+  const key = await seedCtx.auth.createKey({ orgSlug: 'demo', label: 'demo' });
+  await seedCtx.contacts.create(org.id, { phone_number: DEMO_CONTACT, name: 'Demo Contact' });
+  await seedCtx.close();
+
+  const close = await serve(config);
+  const base = `http://127.0.0.1:${config.port}`;
+  const info = { url: base, tenantId: 'demo', apiKey: key.key, contact: DEMO_CONTACT, metaSimulator: sim.url, dataDir };
+  const human = [
+    `FlowIQ demo running at ${base} (Meta simulator at ${sim.url}, data in ${dataDir})`,
+    `tenantId: demo   API key: ${key.key}   contact: ${DEMO_CONTACT}`,
+    `Media URLs on example.com are served from ${samples.url} for this demo.`,
+    '',
+    ...curlExamples(base, 'demo', key.key),
+  ].join('\n');
+  emit(io, p.json, info, human);
+  const stop = () => {
+    void close()
+      .then(() => Promise.all([sim.close(), samples.close()]))
+      .finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return new Promise<number>(() => {});
+}

@@ -1,0 +1,312 @@
+// Request validation for every route: the Ajv setup Fastify uses (ajvOptions), the keywords and
+// formats our schemas add, and the one translation of Ajv's errors into the document's 400 bodies
+// ({error: "Missing required field" | "Invalid field" | "Invalid message type", message}).
+import { Ajv, _, str, type CodeKeywordDefinition, type Options as AjvOptions, type Plugin } from 'ajv';
+import ajvFormats from 'ajv-formats';
+import { AppError, InvalidField, InvalidMessageType, MissingField } from '../errors.js';
+import { SEND_BODY_KINDS, UNSUPPORTED_FIELDS } from '../messages/schema.js';
+
+// ---- Counting characters as people see them ----------------------------------------------------
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * True when `s` has more than `limit` graphemes (an emoji such as ❤️ or a ZWJ family, a flag or an
+ * accented letter counts as one); stops counting as soon as it knows.
+ */
+export function exceedsGraphemes(s: string, limit: number): boolean {
+  // A string never has more graphemes than UTF-16 units, so short strings need no segmenting.
+  if (s.length <= limit) return false;
+  let n = 0;
+  for (const _segment of graphemes.segment(s)) {
+    n += 1;
+    if (n > limit) return true;
+  }
+  return false;
+}
+
+const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+
+/** Meta's reaction takes one emoji, the character itself (REFERENCE §1). */
+export function isOneEmoji(s: string): boolean {
+  return s.length > 0 && !exceedsGraphemes(s, 1) && EMOJI.test(s);
+}
+
+// ---- Keywords and formats ----------------------------------------------------------------------
+
+/**
+ * `maxGraphemes: n` — at most n characters as a person counts them. Ajv's maxLength counts code
+ * points, so one ❤️ would count two. The OpenAPI output shows it as maxLength (messages/openapi.ts).
+ */
+const maxGraphemes: CodeKeywordDefinition = {
+  keyword: 'maxGraphemes',
+  type: 'string',
+  schemaType: 'number',
+  error: {
+    message: ({ schemaCode }) => str`must NOT have more than ${schemaCode} characters`,
+    params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
+  },
+  code(cxt) {
+    const exceeds = cxt.gen.scopeValue('func', { ref: exceedsGraphemes });
+    cxt.fail(_`${exceeds}(${cxt.data}, ${cxt.schemaCode})`);
+  },
+};
+
+/**
+ * `notBlank: true` — a required text must have something besides spaces: Meta refuses empty text,
+ * and the document treats an empty value as a missing one. Checked before any other string rule.
+ */
+const notBlank: CodeKeywordDefinition = {
+  keyword: 'notBlank',
+  type: 'string',
+  schemaType: 'boolean',
+  before: 'maxLength',
+  error: { message: 'must not be blank' },
+  code(cxt) {
+    if (cxt.schema === true) cxt.fail(_`${cxt.data}.trim() === ""`);
+  },
+};
+
+const HTTP_URL_START = /^https?:\/\/\S+$/i;
+
+/** An absolute http(s) URL with a host: the only kind the media pipeline may download. */
+export function isHttpUrl(s: string): boolean {
+  if (!HTTP_URL_START.test(s) || !URL.canParse(s)) return false;
+  return new URL(s).hostname !== '';
+}
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE_FILENAME = /[/\\\u0000-\u001f\u007f]/;
+
+/** A display name for a file, never a path: no separators, no control characters, not . or .. */
+export function isSafeFilename(s: string): boolean {
+  return !UNSAFE_FILENAME.test(s) && s !== '.' && s !== '..';
+}
+
+/** What each format means, in the words of an error message. */
+const FORMAT_WORDS: Record<string, string> = {
+  'http-url': 'an http or https URL',
+  'file-name': 'a file name without path separators or control characters',
+  emoji: 'a single emoji',
+  date: 'a date written YYYY-MM-DD',
+};
+
+/** Our keywords and formats, as an Ajv plugin (Fastify calls it on its own Ajv instance). */
+export const flowiqKeywords: Plugin<unknown> = (ajv) => {
+  ajv.addKeyword(notBlank);
+  ajv.addKeyword(maxGraphemes);
+  ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
+  ajv.addFormat('file-name', { type: 'string', validate: isSafeFilename });
+  ajv.addFormat('emoji', { type: 'string', validate: isOneEmoji });
+  return ajv;
+};
+
+// ajv-formats is CommonJS; under NodeNext its default import is the module, whose .default is the
+// plugin. Its options type is narrower than Fastify's Plugin<unknown>; it is called without options.
+const formatsPlugin = ajvFormats.default as Plugin<unknown>;
+
+const customOptions = {
+  // Errors from the branch message_type names only (oneOf + discriminator).
+  discriminator: true,
+  // "5" is not a number and 5 is not a string: the document's types are JSON types.
+  coerceTypes: false,
+  // One error is enough to answer, and allErrors lets a crafted body make Ajv work much harder.
+  allErrors: false,
+  // An unknown field is an error to report, never something to drop silently.
+  removeAdditional: false,
+  // reaction.emoji defaults to 👍.
+  useDefaults: true,
+} satisfies AjvOptions;
+
+/** Exactly what buildApp passes as Fastify's `ajv` option. */
+export const ajvOptions: { customOptions: AjvOptions; plugins: Plugin<unknown>[] } = {
+  customOptions,
+  // Listing ajv-formats here (by its name, formatsPlugin) stops Fastify adding it a second time.
+  plugins: [formatsPlugin, flowiqKeywords],
+};
+
+/** An Ajv instance built the way Fastify builds its own, for validating outside a route. */
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ addUsedSchema: false, ...ajvOptions.customOptions });
+  for (const plugin of ajvOptions.plugins) plugin(ajv);
+  return ajv;
+}
+
+// ---- Ajv errors → the document's errors ------------------------------------------------------------
+
+interface AjvError {
+  keyword: string;
+  instancePath: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+function isAjvError(e: unknown): e is AjvError {
+  if (typeof e !== 'object' || e === null) return false;
+  const o = e as Record<string, unknown>;
+  return typeof o['keyword'] === 'string' && typeof o['instancePath'] === 'string' && typeof o['params'] === 'object' && o['params'] !== null;
+}
+
+// These only say "a branch failed"; the error worth reporting is the branch's own.
+const SUMMARY_KEYWORDS = new Set(['oneOf', 'anyOf', 'allOf', 'if', 'not']);
+
+/**
+ * The first relevant Ajv error (as Fastify puts them in error.validation) as MissingField,
+ * InvalidField or InvalidMessageType, naming the field by its full path: interactive.buttons[1].title.
+ * `data` is the validated value (the request body), used to say which message type a field is for.
+ */
+export function validationErrorToAppError(errors: unknown[], context: string, data?: unknown): AppError {
+  const valid = errors.filter(isAjvError);
+  const err = valid.find((e) => !SUMMARY_KEYWORDS.has(e.keyword)) ?? valid[0];
+  if (err === undefined) return new InvalidField(`${rootName(context)} is invalid`);
+  return describe(err, pointerSegments(err.instancePath), data, context);
+}
+
+/** `at`: the failing value's path as keys; `data`: the whole validated value. */
+function describe(err: AjvError, at: string[], data: unknown, context: string): AppError {
+  const p = err.params;
+  const field = formatPath(at, data) || rootName(context);
+  switch (err.keyword) {
+    case 'required':
+      return missing([...at, String(p['missingProperty'])], data);
+    case 'notBlank':
+      return missing(at, data);
+    case 'minLength':
+      // "" where a value is required is the same mistake as no value (the document's clients send "").
+      if (Number(p['limit']) <= 1) return missing(at, data);
+      return new InvalidField(`${field} must be at least ${String(p['limit'])} characters`);
+    case 'additionalProperties':
+      return new InvalidField(foreignField([...at, String(p['additionalProperty'])], data));
+    case 'discriminator':
+      return discriminatorError([...at, String(p['tag'])], p['tagValue'], data);
+    case 'type':
+      return new InvalidField(`${field} must be ${typeWords(String(p['type']))}`);
+    case 'maxLength':
+    case 'maxGraphemes':
+      return new InvalidField(`${field} must be at most ${String(p['limit'])} characters`);
+    default:
+      return new InvalidField(otherMessage(err, field));
+  }
+}
+
+function otherMessage(err: AjvError, field: string): string {
+  const p = err.params;
+  switch (err.keyword) {
+    case 'minItems':
+      return `${field} must have at least ${String(p['limit'])} item${p['limit'] === 1 ? '' : 's'}`;
+    case 'maxItems':
+      return `${field} must have at most ${String(p['limit'])} items`;
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+      return `${field} must be ${COMPARISON_WORDS[String(p['comparison'])] ?? String(p['comparison'])} ${String(p['limit'])}`;
+    case 'enum':
+      return `${field} must be one of: ${(Array.isArray(p['allowedValues']) ? p['allowedValues'] : []).map(String).join(', ')}`;
+    case 'const':
+      return `${field} must be ${JSON.stringify(p['allowedValue'])}`;
+    case 'format':
+      return `${field} must be ${FORMAT_WORDS[String(p['format'])] ?? `a valid ${String(p['format'])}`}`;
+    case 'pattern':
+      return `${field} is not in the expected format (${String(p['pattern'])})`;
+    case 'uniqueItems':
+      return `${field} must not contain duplicate items`;
+    default:
+      return `${field} ${err.message ?? 'is invalid'}`;
+  }
+}
+
+const COMPARISON_WORDS: Record<string, string> = { '<=': 'at most', '>=': 'at least', '<': 'less than', '>': 'greater than' };
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string', number: 'a number', integer: 'an integer', boolean: 'a boolean', object: 'an object', array: 'an array', null: 'null',
+};
+
+function typeWords(type: string): string {
+  return type.split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+}
+
+function rootName(context: string): string {
+  return context === 'body' ? 'request body' : context;
+}
+
+// ---- Message-type wording ------------------------------------------------------------------------
+
+/** The kind (message_type, interactive.type) the object at `at` declares, when it is a known one. */
+function kindAt(at: string[], data: unknown): { kind: string; fields: Readonly<Record<string, readonly string[]>> } | undefined {
+  const entry = SEND_BODY_KINDS.find((k) => k.path === at.join('.'));
+  if (entry === undefined) return undefined;
+  const value = valueAt(data, [...at, entry.tag]);
+  if (typeof value !== 'string' || !Object.hasOwn(entry.fields, value)) return undefined;
+  return { kind: value, fields: entry.fields };
+}
+
+/** `text is required for text messages` at the top level; `location.latitude is required` below it. */
+function missing(at: string[], data: unknown): MissingField {
+  const path = formatPath(at, data);
+  const name = at[at.length - 1] ?? '';
+  const kind = at.length === 1 ? kindAt([], data) : undefined;
+  // Fields every type has (phone_number) are required, full stop; the others for their type.
+  const forItsType = kind !== undefined && !Object.values(kind.fields).every((f) => f.includes(name));
+  return new MissingField(forItsType ? `${path} is required for ${kind.kind} messages` : `${path} is required`);
+}
+
+/** A field of another message type (`caption is not allowed for text messages`) or an unknown one. */
+function foreignField(at: string[], data: unknown): string {
+  const path = formatPath(at, data);
+  const name = at[at.length - 1] ?? '';
+  const kind = kindAt(at.slice(0, -1), data);
+  if (kind === undefined || !Object.values(kind.fields).some((f) => f.includes(name))) return `unknown field ${path}`;
+  const verb = UNSUPPORTED_FIELDS[kind.kind]?.includes(name) ? 'not supported' : 'not allowed';
+  return `${path} is ${verb} for ${kind.kind} messages`;
+}
+
+/** message_type missing or not a type we send; likewise interactive.type. */
+function discriminatorError(at: string[], value: unknown, data: unknown): AppError {
+  const path = formatPath(at, data);
+  if (value === undefined) return new MissingField(`${path} is required`);
+  const entry = SEND_BODY_KINDS.find((k) => k.path === at.slice(0, -1).join('.') && k.tag === at[at.length - 1]);
+  const allowed = entry === undefined ? '' : `: ${Object.keys(entry.fields).join(', ')}`;
+  const message = `${path} must be one of${allowed} (got ${shorten(JSON.stringify(value) ?? String(value))})`;
+  return path === 'message_type' ? new InvalidMessageType(message) : new InvalidField(message);
+}
+
+// ---- Paths ------------------------------------------------------------------------------------------
+
+function pointerSegments(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function valueAt(data: unknown, at: string[]): unknown {
+  let v = data;
+  for (const key of at) {
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, key)) return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/** ['interactive','buttons','1','title'] → interactive.buttons[1].title (indexes only inside arrays). */
+function formatPath(at: string[], data: unknown): string {
+  let path = '';
+  for (let i = 0; i < at.length; i++) {
+    const key = at[i]!;
+    const parent = valueAt(data, at.slice(0, i));
+    const isIndex = /^\d+$/.test(key) && (Array.isArray(parent) || parent === undefined);
+    path = isIndex ? `${path}[${key}]` : joinPath(path, key);
+  }
+  return path;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]{0,63}$/;
+
+function joinPath(path: string, key: string): string {
+  if (!IDENTIFIER.test(key)) return `${path}[${shorten(JSON.stringify(key))}]`;
+  return path === '' ? key : `${path}.${key}`;
+}
+
+/** Field names and values come from the client: never echo an unbounded amount of them. */
+function shorten(s: string, max = 64): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}

@@ -1,0 +1,71 @@
+// The body rules JSON Schema cannot say: uniqueness, totals across sections, fields that depend on
+// each other. Runs after the schema has checked the body, so every field has its declared type.
+import { normalizePhone } from '../contacts/phone.js';
+import { InvalidField, MissingField } from '../errors.js';
+import type { InteractiveButton, InteractiveList, SendRequest } from './schema.js';
+
+// Meta: at most 10 rows across all sections (REFERENCE §1; ⚠ the spec says 10 per section).
+export const MAX_LIST_ROWS = 10;
+
+/** Throws MissingField or InvalidField, naming the field by its full path; returns when the body may be sent. */
+export function checkMessageRules(req: SendRequest): void {
+  checkPhoneNumber(req.phone_number);
+  if (req.message_type !== 'interactive') return;
+  if (req.interactive.type === 'button') checkButtons(req.interactive);
+  else checkList(req.interactive);
+}
+
+/** The document: "The API removes special characters automatically" — but it must come to a phone number. */
+function checkPhoneNumber(phone: string): void {
+  if (normalizePhone(phone) === undefined) {
+    throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
+  }
+}
+
+const isGiven = (s: string | undefined): s is string => s !== undefined && s.trim() !== '';
+
+function checkButtons(inter: InteractiveButton): void {
+  const media = inter.header_media;
+  // Meta: a message has one header, text or media (REFERENCE §1).
+  if (media !== undefined && isGiven(inter.header)) {
+    throw new InvalidField('interactive.header_media cannot be combined with interactive.header: a message has one header');
+  }
+  // Meta: filename is for documents only (REFERENCE §1).
+  if (media?.filename !== undefined && media.type !== 'document') {
+    throw new InvalidField(`interactive.header_media.filename is only allowed for a document header, not ${media.type}`);
+  }
+  const ids = new Set<string>();
+  const titles = new Set<string>();
+  inter.buttons.forEach((button, i) => {
+    const path = `interactive.buttons[${i}]`;
+    // Meta: a button id has no leading or trailing spaces.
+    if (button.id.trim() !== button.id) throw new InvalidField(`${path}.id must not start or end with spaces`);
+    // Meta: button ids and titles must be unique (REFERENCE §1).
+    if (ids.has(button.id)) throw new InvalidField(`${path}.id must be unique: ${JSON.stringify(button.id)} is used twice`);
+    if (titles.has(button.title)) throw new InvalidField(`${path}.title must be unique: ${JSON.stringify(button.title)} is used twice`);
+    ids.add(button.id);
+    titles.add(button.title);
+  });
+}
+
+function checkList(inter: InteractiveList): void {
+  const total = inter.sections.reduce((n, section) => n + section.rows.length, 0);
+  if (total > MAX_LIST_ROWS) {
+    throw new InvalidField(`interactive.sections must have at most ${MAX_LIST_ROWS} rows in total across all sections (has ${total})`);
+  }
+  const ids = new Set<string>();
+  inter.sections.forEach((section, s) => {
+    // ⚠ Meta's docs: section title required; the spec: required when there is more than one section.
+    // We follow the spec, and a single section may go untitled (REFERENCE §1).
+    if (inter.sections.length > 1 && !isGiven(section.title)) {
+      throw new MissingField(`interactive.sections[${s}].title is required when a list has more than one section`);
+    }
+    section.rows.forEach((row, r) => {
+      // Meta: row ids are unique across the whole message.
+      if (ids.has(row.id)) {
+        throw new InvalidField(`interactive.sections[${s}].rows[${r}].id must be unique across all sections: ${JSON.stringify(row.id)} is used twice`);
+      }
+      ids.add(row.id);
+    });
+  });
+}

@@ -1,0 +1,55 @@
+// Our request → Meta's Graph message (REFERENCE §1): the envelope here, one builder per message type.
+// Pure functions: media is uploaded before (the media pipeline), and only its id comes in.
+import type { SendRequest } from '../../messages/schema.js';
+import { buildContactsMessage } from './contacts.js';
+import { isGiven } from './fields.js';
+import { buildInteractiveMessage } from './interactive.js';
+import { buildLocationMessage } from './location.js';
+import { buildMediaMessage } from './media.js';
+import { buildReactionMessage } from './reaction.js';
+import { buildTextMessage } from './text.js';
+import type { GraphMessageContent, GraphMessagePayload } from './types.js';
+
+export type * from './types.js';
+
+export interface PayloadOptions {
+  /** The recipient as "+digits". */
+  to: string;
+  /** Meta's media id: for image, video, audio and document, and for an interactive header_media. */
+  mediaId?: string;
+  /** The resolved display filename of a document (message or header). */
+  filename?: string;
+}
+
+function uploaded(req: SendRequest, opts: PayloadOptions): { id: string; filename?: string } {
+  if (opts.mediaId === undefined) throw new Error(`a ${req.message_type} message needs its uploaded media id`);
+  return { id: opts.mediaId, ...(opts.filename !== undefined ? { filename: opts.filename } : {}) };
+}
+
+function buildContent(req: SendRequest, opts: PayloadOptions): GraphMessageContent {
+  switch (req.message_type) {
+    case 'text':
+      return buildTextMessage(req);
+    case 'image':
+    case 'video':
+    case 'audio':
+    case 'document':
+      return buildMediaMessage(req, uploaded(req, opts));
+    case 'location':
+      return buildLocationMessage(req);
+    case 'contacts':
+      return buildContactsMessage(req);
+    case 'interactive':
+      return buildInteractiveMessage(req, opts.mediaId === undefined ? undefined : uploaded(req, opts));
+    case 'reaction':
+      return buildReactionMessage(req);
+  }
+}
+
+/** The body of POST /{version}/{phone-number-id}/messages for a validated request. */
+export function buildGraphPayload(req: SendRequest, opts: PayloadOptions): GraphMessagePayload {
+  const envelope = { messaging_product: 'whatsapp', recipient_type: 'individual', to: opts.to } as const;
+  // Meta: context.message_id makes a reply; reactions cannot be replies (REFERENCE §1).
+  const replyTo = req.message_type === 'reaction' ? undefined : req.context_message_id;
+  return { ...envelope, ...buildContent(req, opts), ...(isGiven(replyTo) ? { context: { message_id: replyTo } } : {}) };
+}

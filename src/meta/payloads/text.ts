@@ -1,0 +1,7 @@
+import type { TextMessage } from '../../messages/schema.js';
+import type { GraphMessageContent } from './types.js';
+
+/** Meta: `text: {body}` (REFERENCE §1). Link previews stay off, Meta's default. */
+export function buildTextMessage(req: TextMessage): Extract<GraphMessageContent, { type: 'text' }> {
+  return { type: 'text', text: { body: req.text } };
+}

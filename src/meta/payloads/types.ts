@@ -1,0 +1,86 @@
+// The bodies of POST /{version}/{phone-number-id}/messages as Meta documents them (REFERENCE §1).
+// Only the fields the gateway sends; Meta refuses fields it does not know.
+
+export interface GraphText {
+  body: string;
+}
+
+/** An uploaded file by its media id; caption for image, video and document, filename for document. */
+export interface GraphMedia {
+  id: string;
+  caption?: string;
+  filename?: string;
+}
+
+export interface GraphLocation {
+  latitude: number;
+  longitude: number;
+  name?: string;
+  address?: string;
+}
+
+export interface GraphContactCard {
+  name: { formatted_name: string; first_name?: string; last_name?: string; middle_name?: string; suffix?: string; prefix?: string };
+  phones?: { phone?: string; type?: string; wa_id?: string }[];
+  emails?: { email?: string; type?: string }[];
+  addresses?: { street?: string; city?: string; state?: string; zip?: string; country?: string; country_code?: string; type?: string }[];
+  urls?: { url?: string; type?: string }[];
+  org?: { company?: string; department?: string; title?: string };
+  birthday?: string;
+}
+
+export type GraphHeader =
+  | { type: 'text'; text: string }
+  | { type: 'image'; image: GraphMedia }
+  | { type: 'video'; video: GraphMedia }
+  | { type: 'document'; document: GraphMedia };
+
+interface GraphInteractiveParts {
+  header?: GraphHeader;
+  body: { text: string };
+  footer?: { text: string };
+}
+
+export interface GraphButtonInteractive extends GraphInteractiveParts {
+  type: 'button';
+  action: { buttons: { type: 'reply'; reply: { id: string; title: string } }[] };
+}
+
+export interface GraphListInteractive extends GraphInteractiveParts {
+  type: 'list';
+  header?: { type: 'text'; text: string };
+  action: {
+    button: string;
+    sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[];
+  };
+}
+
+export type GraphInteractive = GraphButtonInteractive | GraphListInteractive;
+
+export interface GraphReaction {
+  message_id: string;
+  emoji: string;
+}
+
+/** The part of a message its type decides: `type` and the object of that name. */
+export type GraphMessageContent =
+  | { type: 'text'; text: GraphText }
+  | { type: 'image'; image: GraphMedia }
+  | { type: 'video'; video: GraphMedia }
+  | { type: 'audio'; audio: GraphMedia }
+  | { type: 'document'; document: GraphMedia }
+  | { type: 'location'; location: GraphLocation }
+  | { type: 'contacts'; contacts: GraphContactCard[] }
+  | { type: 'interactive'; interactive: GraphInteractive }
+  | { type: 'reaction'; reaction: GraphReaction };
+
+export interface GraphEnvelope {
+  messaging_product: 'whatsapp';
+  recipient_type: 'individual';
+  /** "+" and the digits: without the +, Meta may prepend the business number's country code. */
+  to: string;
+  /** Makes the message a reply (never on a reaction). */
+  context?: { message_id: string };
+}
+
+export type GraphMessagePayload = GraphEnvelope & GraphMessageContent;

@@ -1,0 +1,51 @@
+import { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggerOptions } from '../../src/app.js';
+import { startMetaSim, type MetaSim } from '../../meta-sim/index.js';
+import { seedTenant, startGateway, TEST_SECRET, type TestGateway } from '../helpers/app.js';
+import { META_TOKEN, PHONE_ID } from '../helpers/sim.js';
+
+describe('secrets never appear in logs, responses or the database', () => {
+  const lines: string[] = [];
+  let gw: TestGateway;
+  let sim: MetaSim;
+  beforeAll(async () => {
+    sim = await startMetaSim({ phones: { [PHONE_ID]: META_TOKEN } });
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    gw = await startGateway('sqlite', { META_GRAPH_URL: sim.url, META_RETRY_BUDGET_MS: '300' }, { logger: { ...(loggerOptions('trace') as object), stream } });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await sim.close();
+  });
+
+  it('keeps the Meta token, API keys and FLOWIQ_SECRET out of every log line and response', async () => {
+    const good = await seedTenant(gw.ctx, { phoneId: PHONE_ID, token: META_TOKEN });
+    const wrongToken = 'EAAG-a-wrong-token-that-meta-refuses';
+    const bad = await seedTenant(gw.ctx, { phoneId: PHONE_ID, token: wrongToken });
+    const responses: string[] = [];
+    const send = async (key: string, slug: string, body: unknown) => {
+      const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${slug}`, headers: { authorization: `Bearer ${key}`, 'x-api-key': key }, payload: body as object });
+      responses.push(res.body, JSON.stringify(res.headers));
+    };
+    await send(good.key, good.slug, { phone_number: '+27123456789', message_type: 'text', text: 'ok' });
+    await send(bad.key, bad.slug, { phone_number: '+27123456789', message_type: 'text', text: 'meta refuses the token' });
+    await send(good.key, bad.slug, { phone_number: '+27123456789', message_type: 'text', text: 'wrong org' });
+    await send(good.key, good.slug, { phone_number: '+27123456789', message_type: 'bogus' });
+    sim.injectFault({ path: 'messages', action: { kind: 'http_status', status: 500, body: 'boom' }, times: 5 });
+    await send(good.key, good.slug, { phone_number: '+27123456789', message_type: 'text', text: 'server error' });
+    const db = await Promise.all(['organizations', 'api_keys', 'helpdesk_messages'].map((t) => sql.raw(`select * from ${t}`).execute(gw.ctx.db.kysely)));
+    const everything = [lines.join(''), responses.join('\n'), JSON.stringify(db.map((r) => r.rows))].join('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const secret of [META_TOKEN, wrongToken, good.key, bad.key, TEST_SECRET]) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(lines.join('')).toContain('[redacted]');
+  });
+});

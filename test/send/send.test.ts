@@ -1,0 +1,192 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/db.js';
+import { seedTenant } from '../helpers/app.js';
+import { startSimGateway, type SimGateway } from '../helpers/sim.js';
+
+// The document's example bodies, as written (only phone numbers of the seeded contact).
+const WAMID = 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...';
+const EXAMPLES: Record<string, unknown> = {
+  text: { phone_number: '+27123456789', message_type: 'text', text: 'Hello! This is a test message from FlowIQ API.' },
+  reply: { phone_number: '+27123456789', message_type: 'text', text: 'This is a reply to your message!', context_message_id: WAMID },
+  location: { phone_number: '+27123456789', message_type: 'location', location: { latitude: -33.9249, longitude: 18.4241, name: 'Cape Town Office', address: '123 Main Street, Cape Town' } },
+  contacts: { phone_number: '+27123456789', message_type: 'contacts', contacts: [{ name: { formatted_name: 'John Doe', first_name: 'John', last_name: 'Doe' }, phones: [{ phone: '+27987654321', type: 'CELL' }] }] },
+  buttons: {
+    phone_number: '+27123456789',
+    message_type: 'interactive',
+    interactive: {
+      type: 'button',
+      header: 'Order Confirmation',
+      body: 'Would you like to confirm your order #12345?',
+      footer: 'Reply within 24 hours',
+      buttons: [
+        { id: 'confirm', title: 'Confirm' },
+        { id: 'cancel', title: 'Cancel' },
+        { id: 'modify', title: 'Modify Order' },
+      ],
+    },
+  },
+  list: {
+    phone_number: '+27123456789',
+    message_type: 'interactive',
+    interactive: {
+      type: 'list',
+      header: 'Our Menu',
+      body: 'Please select from our available options:',
+      footer: 'Tap the button below to view options',
+      button: 'View Menu',
+      sections: [
+        { title: 'Main Dishes', rows: [{ id: 'burger', title: 'Burger', description: 'Beef patty with cheese' }, { id: 'pizza', title: 'Pizza', description: 'Margherita or Pepperoni' }] },
+        { title: 'Drinks', rows: [{ id: 'cola', title: 'Cola', description: '500ml bottle' }, { id: 'water', title: 'Water', description: 'Still or sparkling' }] },
+      ],
+    },
+  },
+  reaction: { phone_number: '+27123456789', message_type: 'reaction', reaction: { message_id: WAMID, emoji: '❤️' } },
+  'integration text': { phone_number: '+27123456789', message_type: 'text', text: 'Hello from the FlowIQ API!' },
+  'integration buttons': { phone_number: '+27123456789', message_type: 'interactive', interactive: { type: 'button', body: 'How would you like to proceed?', buttons: [{ id: 'yes', title: 'Yes, continue' }, { id: 'no', title: 'No, cancel' }] } },
+};
+
+describe.each(ENGINES)('POST /send-whatsapp on %s', (engine) => {
+  let gw: SimGateway;
+  beforeAll(async () => {
+    gw = await startSimGateway(engine);
+  });
+  afterAll(async () => gw.close());
+  beforeEach(() => gw.sim.reset());
+
+  it.each(Object.entries(EXAMPLES))('sends the document\'s %s example and answers its success shape', async (_name, body) => {
+    const res = await gw.send(body);
+    expect(res.statusCode, res.body).toBe(200);
+    const json = res.json();
+    const [received] = gw.sim.messages();
+    expect(received).toBeDefined();
+    expect(received!.to).toBe('+27123456789');
+    expect(json).toEqual({
+      success: true,
+      message: 'Message sent successfully',
+      data: {
+        message_id: received!.wamid,
+        recipient: '27123456789',
+        message_type: (body as { message_type: string }).message_type,
+        organization: gw.tenant.name,
+        meta_response: { messaging_product: 'whatsapp', contacts: [{ input: '+27123456789', wa_id: '27123456789' }], messages: [{ id: received!.wamid }] },
+      },
+    });
+    const row = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').selectAll().where('whatsapp_message_id', '=', received!.wamid).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'sent', direction: 'outbound', message_type: (body as { message_type: string }).message_type, contact_id: gw.tenant.contactId });
+    expect(JSON.parse(row.content)).toEqual(body);
+  });
+
+  it('sends replies with Meta\'s context and reactions with 👍 by default', async () => {
+    await gw.send(EXAMPLES.reply);
+    await gw.send({ phone_number: '+27123456789', message_type: 'reaction', reaction: { message_id: WAMID } });
+    const [reply, reaction] = gw.sim.messages();
+    expect(reply!.payload).toMatchObject({ messaging_product: 'whatsapp', recipient_type: 'individual', type: 'text', text: { body: 'This is a reply to your message!' }, context: { message_id: WAMID } });
+    expect(reaction!.payload).toMatchObject({ type: 'reaction', reaction: { message_id: WAMID, emoji: '👍' } });
+  });
+
+  it('creates the conversation thread on the first message and updates it with each', async () => {
+    const t = await seedTenant(gw.ctx, { phoneId: '106540352242922', token: 'EAAG-sim-token-for-tests-0123456789', phone: '+491701234567' });
+    const send = (text: string) =>
+      gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${t.slug}`, headers: { authorization: `Bearer ${t.key}` }, payload: { phone_number: '+49 170 1234567', message_type: 'text', text } });
+    expect((await send('one')).statusCode).toBe(200);
+    const first = await gw.ctx.db.kysely.selectFrom('customer_sessions').selectAll().where('contact_id', '=', t.contactId).execute();
+    expect(first).toHaveLength(1);
+    expect(first[0]!.message_count).toBe(1);
+    expect((await send('two')).statusCode).toBe(200);
+    const second = await gw.ctx.db.kysely.selectFrom('customer_sessions').selectAll().where('contact_id', '=', t.contactId).execute();
+    expect(second).toHaveLength(1);
+    expect(second[0]!.message_count).toBe(2);
+    expect(second[0]!.last_message_at >= first[0]!.last_message_at).toBe(true);
+    const history = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select(['content', 'session_id']).where('session_id', '=', second[0]!.id).orderBy('created_at').execute();
+    expect(history.map((m) => (JSON.parse(m.content) as { text: string }).text)).toEqual(['one', 'two']);
+  });
+});
+
+describe.each(ENGINES)('the document\'s checks, in order, on %s', (engine) => {
+  let gw: SimGateway;
+  beforeAll(async () => {
+    gw = await startSimGateway(engine);
+  });
+  afterAll(async () => gw.close());
+  beforeEach(() => gw.sim.reset());
+
+  const post = (tenantId: string, key: string, body: unknown) =>
+    gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${tenantId}`, headers: { authorization: `Bearer ${key}` }, payload: body as object });
+
+  it('1: answers 401 Invalid API key before anything else, even with a bad body', async () => {
+    const res = await post('no-such-org', 'sk_nope', { nonsense: true });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ error: 'Invalid API key' });
+  });
+
+  it('1: answers 401 "API key has been revoked" exactly as the document shows', async () => {
+    const t = await seedTenant(gw.ctx);
+    await gw.ctx.auth.revokeKey(t.keyId);
+    const res = await post(t.slug, t.key, EXAMPLES.text);
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ error: 'Invalid API key', message: 'API key has been revoked' });
+  });
+
+  it('2: answers 404 Organization not found', async () => {
+    const res = await post('no-such-org', gw.tenant.key, EXAMPLES.text);
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: 'Organization not found' });
+  });
+
+  it('3: answers 400 Invalid provider with the document\'s message, before validating the body', async () => {
+    const t = await seedTenant(gw.ctx, { provider: 'wati' });
+    const res = await post(t.slug, t.key, { nonsense: true });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'Invalid provider', message: 'Organization must use Meta WhatsApp provider. Current: wati' });
+  });
+
+  it.each([
+    [{ phoneId: null }, /meta_phone_id/],
+    [{ token: null }, /whatsapp_bearer_token/],
+    [{ phoneId: null, token: null }, /meta_phone_id and whatsapp_bearer_token/],
+  ])('4: answers 400 naming the missing credential (%o)', async (opts, message) => {
+    const t = await seedTenant(gw.ctx, opts);
+    const res = await post(t.slug, t.key, EXAMPLES.text);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'Meta credentials not configured', message: expect.stringMatching(message) });
+  });
+
+  it('5: answers 400 Missing required field "text is required for text messages"', async () => {
+    const res = await post(gw.tenant.slug, gw.tenant.key, { phone_number: '+27123456789', message_type: 'text' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'Missing required field', message: 'text is required for text messages' });
+  });
+
+  it('5: answers 400 Invalid message type', async () => {
+    const res = await post(gw.tenant.slug, gw.tenant.key, { phone_number: '+27123456789', message_type: 'sticker' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'Invalid message type' });
+  });
+
+  it('5: validates the body before looking up the contact', async () => {
+    const res = await post(gw.tenant.slug, gw.tenant.key, { phone_number: '+19999999999', message_type: 'text' });
+    expect(res.json()).toMatchObject({ error: 'Missing required field' });
+  });
+
+  it('6: answers 404 Contact not found with the document\'s exact message and whatsapp_id', async () => {
+    const res = await post(gw.tenant.slug, gw.tenant.key, { phone_number: '+27 (12) 345-6780', message_type: 'text', text: 'hi' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({
+      error: 'Contact not found',
+      message: 'No contact exists with WhatsApp number 27123456780. Please create the contact first using the /api/contact endpoint.',
+      whatsapp_id: '27123456780',
+    });
+    expect(gw.sim.counts().messageCalls).toBe(0);
+  });
+
+  it('finds the contact whatever the spelling of the number, and sends to +digits', async () => {
+    const res = await post(gw.tenant.slug, gw.tenant.key, { phone_number: '+27 (12) 345-6789', message_type: 'text', text: 'hi' });
+    expect(res.statusCode).toBe(200);
+    expect(gw.sim.messages()[0]!.to).toBe('+27123456789');
+  });
+
+  it('also answers at /api/send-whatsapp', async () => {
+    const res = await gw.app.inject({ method: 'POST', url: `/api/send-whatsapp?tenantId=${gw.tenant.slug}`, headers: { authorization: `Bearer ${gw.tenant.key}` }, payload: EXAMPLES.text as object });
+    expect(res.statusCode).toBe(200);
+  });
+});
