@@ -79,6 +79,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   const idempotency = idempotencyHooks({ store: ctx.idempotency, waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs });
   await app.register(contactRoutes, { auth: ctx.auth, contacts: ctx.contacts, idempotency });
   await app.register(messageRoutes, { auth: ctx.auth, send: ctx.send, idempotency });
-  await app.register(mediaRoutes, { storage: ctx.media.storage, secret: ctx.secret });
+  await app.register(mediaRoutes, { storage: ctx.media.storage, signer: ctx.media.signer });
   return app;
 }

@@ -46,6 +46,5 @@ describe('secrets never appear in logs, responses or the database', () => {
     for (const secret of [META_TOKEN, wrongToken, good.key, bad.key, TEST_SECRET]) {
       expect(everything).not.toContain(secret);
     }
-    expect(lines.join('')).toContain('[redacted]');
   });
 });

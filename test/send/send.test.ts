@@ -59,7 +59,7 @@ describe.each(ENGINES)('POST /send-whatsapp on %s', (engine) => {
     const json = res.json();
     const [received] = gw.sim.messages();
     expect(received).toBeDefined();
-    expect(received!.to).toBe('+27123456789');
+    expect((received!.payload as { to: string }).to).toBe('+27123456789');
     expect(json).toEqual({
       success: true,
       message: 'Message sent successfully',
@@ -182,7 +182,7 @@ describe.each(ENGINES)('the document\'s checks, in order, on %s', (engine) => {
   it('finds the contact whatever the spelling of the number, and sends to +digits', async () => {
     const res = await post(gw.tenant.slug, gw.tenant.key, { phone_number: '+27 (12) 345-6789', message_type: 'text', text: 'hi' });
     expect(res.statusCode).toBe(200);
-    expect(gw.sim.messages()[0]!.to).toBe('+27123456789');
+    expect((gw.sim.messages()[0]!.payload as { to: string }).to).toBe('+27123456789');
   });
 
   it('also answers at /api/send-whatsapp', async () => {

@@ -1,0 +1,100 @@
+// The media pipeline's first steps: download, check the type from the bytes, store (once per
+// content per organization), sign for a year. The temporary file stays for the Meta upload; the
+// caller then calls release() on success or discard() on failure, which leaves nothing behind.
+import fs from 'node:fs';
+import type { Agent } from 'undici';
+import type { Config } from '../config.js';
+import { downloadToFile, guardedAgent } from './download.js';
+import { chooseFilename } from './filename.js';
+import { MediaSigner } from './signing.js';
+import { MAX_BYTES, sniffMedia, type MediaKind } from './sniff.js';
+import { createStorage } from './storage/index.js';
+import { mediaKey, type MediaStorage } from './storage/types.js';
+
+export type { MediaKind } from './sniff.js';
+
+export interface IngestedMedia {
+  key: string;
+  signedUrl: string;
+  mimeType: string;
+  size: number;
+  sha256: string;
+  filename: string;
+  filePath: string;
+  created: boolean;
+  discard(): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface MediaService {
+  ingest(opts: { organizationId: string; url: string; kind: MediaKind; filename?: string; signal?: AbortSignal }): Promise<IngestedMedia>;
+  storage: MediaStorage;
+  signer: MediaSigner;
+  close(): Promise<void>;
+}
+
+/** `flowiq demo` only: the document's example.com URLs are served from loopback samples. */
+function demoRewrite(url: string, demoOrigin: string | undefined): string {
+  if (!demoOrigin) return url;
+  try {
+    const u = new URL(url);
+    return u.hostname === 'example.com' ? `${demoOrigin}${u.pathname}` : url;
+  } catch {
+    return url;
+  }
+}
+
+export function createMediaService(opts: { config: Config['media']; publicUrl: string; secret: string; tmpDir: string }): MediaService {
+  const storage = createStorage(opts.config.storage);
+  const signer = new MediaSigner(opts.secret, opts.publicUrl, opts.config.urlTtlSeconds);
+  const agent: Agent = guardedAgent({ allowPrivateNetworks: opts.config.allowPrivateNetworks, connectTimeoutMs: opts.config.connectTimeoutMs });
+
+  async function ingest(req: { organizationId: string; url: string; kind: MediaKind; filename?: string; signal?: AbortSignal }): Promise<IngestedMedia> {
+    const dl = await downloadToFile(demoRewrite(req.url, opts.config.demoOrigin), MAX_BYTES[req.kind], {
+      agent,
+      allowPrivateNetworks: opts.config.allowPrivateNetworks,
+      connectTimeoutMs: opts.config.connectTimeoutMs,
+      timeoutMs: opts.config.downloadTimeoutMs,
+      tmpDir: opts.tmpDir,
+      ...(req.signal ? { signal: req.signal } : {}),
+    });
+    const removeTemp = () => fs.promises.rm(dl.filePath, { force: true });
+    try {
+      const nameHint = req.filename ?? new URL(req.url).pathname;
+      const { mimeType, ext } = await sniffMedia(dl.filePath, req.kind, nameHint);
+      const key = mediaKey(req.organizationId, dl.sha256);
+      // Same content, same organization: stored once; every message still gets its own row and URL.
+      const created = (await storage.head(key)) === undefined;
+      if (created) await storage.put(key, dl.filePath, { contentType: mimeType, size: dl.size, sha256: dl.sha256 });
+      const filename = req.kind === 'document' ? chooseFilename({ ...(req.filename !== undefined ? { requested: req.filename } : {}), ...(dl.contentDisposition !== undefined ? { disposition: dl.contentDisposition } : {}), url: new URL(req.url), ext }) : `${req.kind}.${ext}`;
+      return {
+        key,
+        signedUrl: signer.url(key),
+        mimeType,
+        size: dl.size,
+        sha256: dl.sha256,
+        filename,
+        filePath: dl.filePath,
+        created,
+        discard: async () => {
+          await removeTemp();
+          if (created) await storage.delete(key);
+        },
+        release: removeTemp,
+      };
+    } catch (err) {
+      await removeTemp();
+      throw err;
+    }
+  }
+
+  return {
+    ingest,
+    storage,
+    signer,
+    close: async () => {
+      await agent.close();
+      await storage.close();
+    },
+  };
+}

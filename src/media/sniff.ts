@@ -1,0 +1,51 @@
+// The type of a file is read from its bytes (file-type), never trusted from the URL or headers, and
+// must be one the document lists for the message type. The MIME type sent to Meta is the detected one.
+import { fileTypeFromFile } from 'file-type';
+import { UnsupportedMediaType } from '../errors.js';
+
+export type MediaKind = 'image' | 'video' | 'audio' | 'document';
+
+// The document: images JPEG, PNG; video MP4; audio MP3, AAC, OGG; documents PDF, DOC, DOCX, XLS, XLSX, PPT, PPTX.
+const ALLOWED: Record<MediaKind, Record<string, string>> = {
+  image: { 'image/jpeg': 'jpg', 'image/png': 'png' },
+  video: { 'video/mp4': 'mp4' },
+  audio: { 'audio/mpeg': 'mp3', 'audio/aac': 'aac', 'audio/ogg': 'ogg' },
+  document: {
+    'application/pdf': 'pdf',
+    'application/msword': 'doc',
+    'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+    'application/vnd.ms-excel': 'xls',
+    'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+    'application/vnd.ms-powerpoint': 'ppt',
+    'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+  },
+};
+
+// Meta's limits (REFERENCE §2). "MB" is taken as 1,000,000 bytes, the stricter reading (as wajs does).
+export const MAX_BYTES: Record<MediaKind, number> = { image: 5_000_000, video: 16_000_000, audio: 16_000_000, document: 100_000_000 };
+
+// Old Office files are all Compound File Binary containers: the bytes say "CFB", not which program.
+const CFB_BY_EXTENSION: Record<string, string> = { doc: 'application/msword', xls: 'application/vnd.ms-excel', ppt: 'application/vnd.ms-powerpoint' };
+
+function accepted(kind: MediaKind): string {
+  const names = Object.values(ALLOWED[kind]).map((e) => e.toUpperCase());
+  return names.join(', ');
+}
+
+/** Detected MIME type and extension, or 400 naming what was found. `nameHint` resolves CFB files. */
+export async function sniffMedia(filePath: string, kind: MediaKind, nameHint: string | undefined): Promise<{ mimeType: string; ext: string }> {
+  const found = await fileTypeFromFile(filePath);
+  let mime = found?.mime as string | undefined;
+  if (mime === 'application/x-cfb') {
+    const ext = nameHint?.split('.').pop()?.toLowerCase() ?? '';
+    mime = CFB_BY_EXTENSION[ext];
+    if (!mime) throw new UnsupportedMediaType(`media_url is an old-style Office file (CFB); name it .doc, .xls or .ppt (filename or URL) so its type is known. ${kind} messages accept ${accepted(kind)}`);
+  }
+  if (mime === 'audio/opus') mime = 'audio/ogg'; // Ogg container with Opus: Meta's audio/ogg
+  if (mime === 'audio/x-m4a' || mime === 'audio/mp4') mime = undefined; // not in the document's list
+  const ext = mime === undefined ? undefined : ALLOWED[kind][mime];
+  if (!ext) {
+    throw new UnsupportedMediaType(`media_url is ${found?.mime ?? 'of an unrecognised type'}, but ${kind} messages accept ${accepted(kind)}`);
+  }
+  return { mimeType: mime!, ext };
+}
