@@ -5,7 +5,7 @@ import { parseDuration } from '../config.js';
 import { newId, nowIso } from '../db/ids.js';
 import { InvalidApiKey, InvalidRequest, MissingField, NotFound, OrganizationNotFound } from '../errors.js';
 import type { OrganizationRow, OrganizationStore } from '../organizations/store.js';
-import { KEY_PREFIX, displayPrefix, generateApiKey, hashApiKey, looksLikeApiKey } from './keys.js';
+import { KEY_PREFIX, generateApiKey, hashApiKey, looksLikeApiKey } from './keys.js';
 import type { ApiKeyRow, ApiKeyStore } from './store.js';
 import { TtlCache } from './ttl-cache.js';
 

@@ -9,7 +9,7 @@ export const PHONE_MAX_DIGITS = 15; // E.164
  * (spaces, + - . ( ) and slashes) but no letters, and must come to 8–15 digits.
  */
 export function normalizePhone(input: string): string | undefined {
-  if (!/^[\d\s+\-().\/]*$/.test(input)) return undefined;
+  if (!/^[\d\s+\-()./]*$/.test(input)) return undefined;
   const digits = input.replace(/\D+/g, '');
   if (digits.length < PHONE_MIN_DIGITS || digits.length > PHONE_MAX_DIGITS) return undefined;
   return digits;

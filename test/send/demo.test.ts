@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../bench/processes.js';
+
+// The document's "Integration Example", as written; only the host changed (tenant and key are arguments).
+let HOST = '';
+async function sendWhatsAppMessage(tenantId: string, apiKey: string, messageData: unknown) {
+  try {
+    const response = await fetch(`${HOST}/send-whatsapp?tenantId=${tenantId}`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Bearer ${apiKey}`,
+        'Content-Type': 'application/json',
+      },
+      body: JSON.stringify(messageData),
+    });
+    const data = await response.json();
+    if (!response.ok) {
+      if (response.status === 404) {
+        console.error('Contact not found:', data.message);
+      } else if (response.status === 400) {
+        console.error('Invalid request:', data.message);
+      }
+      throw new Error(data.message);
+    }
+    return data;
+  } catch (error) {
+    console.error('Failed to send message:', error);
+    throw error;
+  }
+}
+
+describe('npm run demo', () => {
+  let child: ChildProcess;
+  let info: { url: string; tenantId: string; apiKey: string; dataDir: string };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ['bin/flowiq.js', 'demo', '--port', String(port), '--json'], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    info = await new Promise((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        for (const line of out.split('\n')) {
+          if (line.includes('"apiKey"')) resolve(JSON.parse(line));
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`demo exited ${code}: ${out}`)));
+    });
+    HOST = info.url;
+  });
+
+  afterAll(async () => {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(info.dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the document\'s integration example unchanged: text, buttons and a document', async () => {
+    const textResult = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
+      phone_number: '+27123456789',
+      message_type: 'text',
+      text: 'Hello from the FlowIQ API!',
+    });
+    const buttonResult = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
+      phone_number: '+27123456789',
+      message_type: 'interactive',
+      interactive: {
+        type: 'button',
+        body: 'How would you like to proceed?',
+        buttons: [
+          { id: 'yes', title: 'Yes, continue' },
+          { id: 'no', title: 'No, cancel' },
+        ],
+      },
+    });
+    const docResult = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
+      phone_number: '+27123456789',
+      message_type: 'document',
+      media_url: 'https://example.com/report.pdf',
+      filename: 'Monthly_Report.pdf',
+      caption: 'Please review the attached report',
+    });
+    for (const [result, type] of [[textResult, 'text'], [buttonResult, 'interactive'], [docResult, 'document']] as const) {
+      expect(result).toMatchObject({ success: true, message: 'Message sent successfully', data: { recipient: '27123456789', message_type: type, organization: 'FlowIQ Demo' } });
+      expect(result.data.message_id).toMatch(/^wamid\./);
+    }
+  });
+
+  it('answers the document\'s 404 for an unknown contact, which the example reports as an error', async () => {
+    await expect(sendWhatsAppMessage(info.tenantId, info.apiKey, { phone_number: '+27000000001', message_type: 'text', text: 'hi' })).rejects.toThrow(
+      'No contact exists with WhatsApp number 27000000001. Please create the contact first using the /api/contact endpoint.',
+    );
+  });
+
+  it('serves every curl example it prints: the image, video and audio from the document too', async () => {
+    for (const body of [
+      { phone_number: '+27123456789', message_type: 'image', media_url: 'https://example.com/image.jpg', caption: 'Check out this image!' },
+      { phone_number: '+27123456789', message_type: 'video', media_url: 'https://example.com/demo.mp4', caption: 'Watch our demo video' },
+      { phone_number: '+27123456789', message_type: 'audio', media_url: 'https://example.com/message.mp3' },
+      { phone_number: '+27123456789', message_type: 'interactive', interactive: { type: 'button', body: 'Check out our new product!', header_media: { type: 'image', url: 'https://example.com/product.jpg' }, buttons: [{ id: 'buy', title: 'Buy Now' }, { id: 'info', title: 'More Info' }] } },
+    ]) {
+      const result = await sendWhatsAppMessage(info.tenantId, info.apiKey, body);
+      expect(result.success).toBe(true);
+    }
+  });
+});
