@@ -5,7 +5,14 @@ import { freePort } from '../../bench/processes.js';
 
 // The document's "Integration Example", as written; only the host changed (tenant and key are arguments).
 let HOST = '';
-async function sendWhatsAppMessage(tenantId: string, apiKey: string, messageData: unknown) {
+interface ApiAnswer {
+  success: boolean;
+  message: string;
+  data: { message_id: string };
+}
+
+// Types added for TypeScript; the statements are the document's.
+async function sendWhatsAppMessage(tenantId: string, apiKey: string, messageData: unknown): Promise<ApiAnswer> {
   try {
     const response = await fetch(`${HOST}/send-whatsapp?tenantId=${tenantId}`, {
       method: 'POST',
@@ -15,7 +22,7 @@ async function sendWhatsAppMessage(tenantId: string, apiKey: string, messageData
       },
       body: JSON.stringify(messageData),
     });
-    const data = await response.json();
+    const data = (await response.json()) as ApiAnswer;
     if (!response.ok) {
       if (response.status === 404) {
         console.error('Contact not found:', data.message);
