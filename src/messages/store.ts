@@ -3,6 +3,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
+import { prepare } from '../db/prepared.js';
 import type { HelpdeskMessagesTable } from '../db/types.js';
 
 export type MessageRow = Selectable<HelpdeskMessagesTable>;
@@ -22,56 +23,68 @@ export interface FailureDetails {
   details: unknown;
 }
 
+/** The send path's statements, compiled once (db/prepared.ts). */
+function sendPathQueries(db: Db) {
+  return {
+    upsertSession: prepare<'id' | 'org' | 'contact' | 'now', { id: string }>((p) =>
+    db.kysely
+      .insertInto('customer_sessions')
+      .values({ id: p('id'), organization_id: p('org'), contact_id: p('contact'), status: 'open', message_count: 1, last_message_at: p('now'), created_at: p('now'), updated_at: p('now') })
+      .onConflict((oc) =>
+        oc.columns(['organization_id', 'contact_id']).doUpdateSet((eb) => ({
+          message_count: eb('customer_sessions.message_count', '+', 1),
+          last_message_at: p('now'),
+          updated_at: p('now'),
+        })),
+      )
+      .returning('id'),
+  ),
+    insertMessage: prepare<'id' | 'org' | 'contact' | 'session' | 'type' | 'content' | 'media' | 'request' | 'now'>((p) =>
+    db.kysely.insertInto('helpdesk_messages').values({
+      id: p('id'),
+      organization_id: p('org'),
+      contact_id: p('contact'),
+      session_id: p('session'),
+      direction: 'outbound',
+      message_type: p('type'),
+      content: p('content'),
+      media_url: p('media'),
+      whatsapp_message_id: null,
+      status: 'pending',
+      error_code: null,
+      error_message: null,
+      error_details: null,
+      request_id: p('request'),
+      created_at: p('now'),
+      updated_at: p('now'),
+    }),
+  ),
+    markSent: prepare<'id' | 'wamid' | 'now'>((p) =>
+    db.kysely.updateTable('helpdesk_messages').set({ status: 'sent', whatsapp_message_id: p('wamid'), updated_at: p('now') }).where('id', '=', p('id')),
+  ),
+  };
+}
+
 export class MessageStore {
-  constructor(private readonly db: Db) {}
+  readonly #q: ReturnType<typeof sendPathQueries>;
+
+  constructor(private readonly db: Db) {
+    this.#q = sendPathQueries(db);
+  }
 
   async createPending(m: PendingMessage): Promise<{ id: string; sessionId: string }> {
     const now = nowIso();
     const id = newId();
     return this.db.kysely.transaction().execute(async (trx) => {
-      const session = await trx
-        .insertInto('customer_sessions')
-        .values({ id: newId(), organization_id: m.organizationId, contact_id: m.contactId, status: 'open', message_count: 1, last_message_at: now, created_at: now, updated_at: now })
-        .onConflict((oc) =>
-          oc.columns(['organization_id', 'contact_id']).doUpdateSet((eb) => ({
-            message_count: eb('customer_sessions.message_count', '+', 1),
-            last_message_at: now,
-            updated_at: now,
-          })),
-        )
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('helpdesk_messages')
-        .values({
-          id,
-          organization_id: m.organizationId,
-          contact_id: m.contactId,
-          session_id: session.id,
-          direction: 'outbound',
-          message_type: m.messageType,
-          content: JSON.stringify(m.content),
-          media_url: m.mediaUrl,
-          whatsapp_message_id: null,
-          status: 'pending',
-          error_code: null,
-          error_message: null,
-          error_details: null,
-          request_id: m.requestId,
-          created_at: now,
-          updated_at: now,
-        })
-        .execute();
-      return { id, sessionId: session.id };
+      const session = await this.#q.upsertSession.execute(trx, { id: newId(), org: m.organizationId, contact: m.contactId, now });
+      const sessionId = session.rows[0]!.id;
+      await this.#q.insertMessage.execute(trx, { id, org: m.organizationId, contact: m.contactId, session: sessionId, type: m.messageType, content: JSON.stringify(m.content), media: m.mediaUrl, request: m.requestId, now });
+      return { id, sessionId };
     });
   }
 
   async markSent(id: string, wamid: string): Promise<void> {
-    await this.db.kysely
-      .updateTable('helpdesk_messages')
-      .set({ status: 'sent', whatsapp_message_id: wamid, updated_at: nowIso() })
-      .where('id', '=', id)
-      .execute();
+    await this.#q.markSent.execute(this.db.kysely, { id, wamid, now: nowIso() });
   }
 
   async markFailed(id: string, status: 'failed' | 'unknown', failure: FailureDetails, clearMedia = false): Promise<void> {
