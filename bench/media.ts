@@ -1,0 +1,99 @@
+// `npm run bench:media`: a 100 MB document and a 16 MB video through the whole media pipeline
+// (download → store → sign → upload to Meta → send), against a plain download and upload of the same
+// bytes, with the gateway's peak resident memory growth. The simulator and the file server run in
+// their own processes, so the memory measured is the gateway's alone.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Agent, fetch, FormData, request } from 'undici';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createContext } from '../src/context.js';
+import { freePort, startChild } from './processes.js';
+
+const PHONE_ID = '106540352242922';
+const META_TOKEN = 'EAAG-bench-token-0123456789';
+const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+
+function writeSample(file: string, header: Buffer, size: number): void {
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, header);
+  const chunk = Buffer.alloc(1 << 20, 0x20);
+  for (let written = header.length; written < size; ) {
+    const n = Math.min(chunk.length, size - written);
+    fs.writeSync(fd, chunk, 0, n);
+    written += n;
+  }
+  fs.closeSync(fd);
+}
+
+const MP4_HEADER = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.from([0, 0, 2, 0]), Buffer.from('isommp41'), Buffer.from([0, 0, 0, 8]), Buffer.from('free')]);
+
+async function plainCopy(url: string, simUrl: string, mime: string, tmp: string): Promise<number> {
+  const started = performance.now();
+  const res = await request(url);
+  const file = path.join(tmp, `plain-${Date.now()}`);
+  await pipeline(res.body, fs.createWriteStream(file));
+  const form = new FormData();
+  form.append('messaging_product', 'whatsapp');
+  form.append('type', mime);
+  form.append('file', await fs.openAsBlob(file, { type: mime }), 'file');
+  const up = await fetch(`${simUrl}/v23.0/${PHONE_ID}/media`, { method: 'POST', headers: { authorization: `Bearer ${META_TOKEN}` }, body: form });
+  if (!up.ok) throw new Error(`plain upload failed: ${up.status} ${await up.text()}`);
+  fs.rmSync(file);
+  return performance.now() - started;
+}
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bench-media-'));
+  const files = path.join(tmp, 'files');
+  fs.mkdirSync(files);
+  writeSample(path.join(files, 'report.pdf'), Buffer.from('%PDF-1.7\n'), 100_000_000);
+  writeSample(path.join(files, 'clip.mp4'), MP4_HEADER, 15_900_000);
+  const simPort = await freePort();
+  const sim = await startChild(['bin/flowiq.js', 'meta-sim', '--port', String(simPort), '--phone', `${PHONE_ID}:${META_TOKEN}`], {}, /127\.0\.0\.1/);
+  const filePort = await freePort();
+  const fileServer = await startChild(['--import', 'tsx', 'bench/file-server.ts'], { PORT: String(filePort), FILES_DIR: files }, /listening/);
+  const simUrl = `http://127.0.0.1:${simPort}`;
+  const config = loadConfig({ DATA_DIR: path.join(tmp, 'data'), FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, MEDIA_ALLOW_PRIVATE_NETWORKS: 'true', RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'warn', PORT: '0' });
+  const ctx = await createContext(config, SECRET);
+  const org = await ctx.organizations.create('bench', { name: 'Bench', provider: 'meta', metaPhoneId: PHONE_ID, metaToken: META_TOKEN });
+  const key = await ctx.auth.createKey({ orgSlug: 'bench' });
+  await ctx.contacts.create(org.id, { phone_number: '+27123456789' });
+  const app = await buildApp(ctx, { logger: false });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const client = new Agent();
+  const results = [];
+  try {
+    for (const [name, file, type, mime] of [['document 100 MB', 'report.pdf', 'document', 'application/pdf'], ['video 16 MB', 'clip.mp4', 'video', 'video/mp4']] as const) {
+      const url = `http://127.0.0.1:${filePort}/${file}`;
+      const plainMs = await plainCopy(url, simUrl, mime, tmp);
+      global.gc?.();
+      const baseline = process.memoryUsage().rss;
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+      const started = performance.now();
+      const res = await request(`${base}/send-whatsapp?tenantId=bench`, { method: 'POST', dispatcher: client, headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ phone_number: '+27123456789', message_type: type, media_url: url, ...(type === 'document' ? { filename: 'report.pdf' } : {}) }) });
+      const body = await res.body.text();
+      const gatewayMs = performance.now() - started;
+      clearInterval(sampler);
+      if (res.statusCode !== 200) throw new Error(`${name}: ${res.statusCode} ${body}`);
+      const r = { name, gatewayMs: Math.round(gatewayMs), plainMs: Math.round(plainMs), ratio: Number((gatewayMs / plainMs).toFixed(2)), rssGrowthMB: Number(((peak - baseline) / 1e6).toFixed(1)) };
+      results.push(r);
+      process.stdout.write(`${name.padEnd(16)} gateway ${r.gatewayMs} ms  plain download+upload ${r.plainMs} ms  ratio ${r.ratio}  peak RSS growth ${r.rssGrowthMB} MB\n`);
+    }
+  } finally {
+    await client.close();
+    await app.close();
+    await ctx.close();
+    await sim.stop();
+    await fileServer.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  fs.mkdirSync('bench/results', { recursive: true });
+  fs.writeFileSync('bench/results/media-latest.json', JSON.stringify({ at: new Date().toISOString(), node: process.version, targets: { rssGrowthMB: 64, ratio: 1.5 }, results }, null, 2) + '\n');
+  process.stdout.write('wrote bench/results/media-latest.json\n');
+}
+
+await main();
