@@ -2,48 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/db.js';
 import { seedTenant } from '../helpers/app.js';
 import { startSimGateway, type SimGateway } from '../helpers/sim.js';
+import { DOCUMENT_EXAMPLES, WAMID } from '../messages/document-examples.js';
 
-// The document's example bodies, as written (only phone numbers of the seeded contact).
-const WAMID = 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...';
-const EXAMPLES: Record<string, unknown> = {
-  text: { phone_number: '+27123456789', message_type: 'text', text: 'Hello! This is a test message from FlowIQ API.' },
-  reply: { phone_number: '+27123456789', message_type: 'text', text: 'This is a reply to your message!', context_message_id: WAMID },
-  location: { phone_number: '+27123456789', message_type: 'location', location: { latitude: -33.9249, longitude: 18.4241, name: 'Cape Town Office', address: '123 Main Street, Cape Town' } },
-  contacts: { phone_number: '+27123456789', message_type: 'contacts', contacts: [{ name: { formatted_name: 'John Doe', first_name: 'John', last_name: 'Doe' }, phones: [{ phone: '+27987654321', type: 'CELL' }] }] },
-  buttons: {
-    phone_number: '+27123456789',
-    message_type: 'interactive',
-    interactive: {
-      type: 'button',
-      header: 'Order Confirmation',
-      body: 'Would you like to confirm your order #12345?',
-      footer: 'Reply within 24 hours',
-      buttons: [
-        { id: 'confirm', title: 'Confirm' },
-        { id: 'cancel', title: 'Cancel' },
-        { id: 'modify', title: 'Modify Order' },
-      ],
-    },
-  },
-  list: {
-    phone_number: '+27123456789',
-    message_type: 'interactive',
-    interactive: {
-      type: 'list',
-      header: 'Our Menu',
-      body: 'Please select from our available options:',
-      footer: 'Tap the button below to view options',
-      button: 'View Menu',
-      sections: [
-        { title: 'Main Dishes', rows: [{ id: 'burger', title: 'Burger', description: 'Beef patty with cheese' }, { id: 'pizza', title: 'Pizza', description: 'Margherita or Pepperoni' }] },
-        { title: 'Drinks', rows: [{ id: 'cola', title: 'Cola', description: '500ml bottle' }, { id: 'water', title: 'Water', description: 'Still or sparkling' }] },
-      ],
-    },
-  },
-  reaction: { phone_number: '+27123456789', message_type: 'reaction', reaction: { message_id: WAMID, emoji: '❤️' } },
-  'integration text': { phone_number: '+27123456789', message_type: 'text', text: 'Hello from the FlowIQ API!' },
-  'integration buttons': { phone_number: '+27123456789', message_type: 'interactive', interactive: { type: 'button', body: 'How would you like to proceed?', buttons: [{ id: 'yes', title: 'Yes, continue' }, { id: 'no', title: 'No, cancel' }] } },
-};
+// The document's example bodies, as written. Media examples go through the media pipeline's tests.
+const EXAMPLES = Object.fromEntries(Object.entries(DOCUMENT_EXAMPLES).filter(([, body]) => !JSON.stringify(body).includes('example.com')));
+const TEXT = DOCUMENT_EXAMPLES.text!;
+const REPLY = DOCUMENT_EXAMPLES['reply to a message']!;
 
 describe.each(ENGINES)('POST /send-whatsapp on %s', (engine) => {
   let gw: SimGateway;
@@ -77,7 +41,7 @@ describe.each(ENGINES)('POST /send-whatsapp on %s', (engine) => {
   });
 
   it('sends replies with Meta\'s context and reactions with 👍 by default', async () => {
-    await gw.send(EXAMPLES.reply);
+    await gw.send(REPLY);
     await gw.send({ phone_number: '+27123456789', message_type: 'reaction', reaction: { message_id: WAMID } });
     const [reply, reaction] = gw.sim.messages();
     expect(reply!.payload).toMatchObject({ messaging_product: 'whatsapp', recipient_type: 'individual', type: 'text', text: { body: 'This is a reply to your message!' }, context: { message_id: WAMID } });
@@ -122,13 +86,13 @@ describe.each(ENGINES)('the document\'s checks, in order, on %s', (engine) => {
   it('1: answers 401 "API key has been revoked" exactly as the document shows', async () => {
     const t = await seedTenant(gw.ctx);
     await gw.ctx.auth.revokeKey(t.keyId);
-    const res = await post(t.slug, t.key, EXAMPLES.text);
+    const res = await post(t.slug, t.key, TEXT);
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'Invalid API key', message: 'API key has been revoked' });
   });
 
   it('2: answers 404 Organization not found', async () => {
-    const res = await post('no-such-org', gw.tenant.key, EXAMPLES.text);
+    const res = await post('no-such-org', gw.tenant.key, TEXT);
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ error: 'Organization not found' });
   });
@@ -146,7 +110,7 @@ describe.each(ENGINES)('the document\'s checks, in order, on %s', (engine) => {
     [{ phoneId: null, token: null }, /meta_phone_id and whatsapp_bearer_token/],
   ])('4: answers 400 naming the missing credential (%o)', async (opts, message) => {
     const t = await seedTenant(gw.ctx, opts);
-    const res = await post(t.slug, t.key, EXAMPLES.text);
+    const res = await post(t.slug, t.key, TEXT);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'Meta credentials not configured', message: expect.stringMatching(message) });
   });
@@ -186,7 +150,7 @@ describe.each(ENGINES)('the document\'s checks, in order, on %s', (engine) => {
   });
 
   it('also answers at /api/send-whatsapp', async () => {
-    const res = await gw.app.inject({ method: 'POST', url: `/api/send-whatsapp?tenantId=${gw.tenant.slug}`, headers: { authorization: `Bearer ${gw.tenant.key}` }, payload: EXAMPLES.text as object });
+    const res = await gw.app.inject({ method: 'POST', url: `/api/send-whatsapp?tenantId=${gw.tenant.slug}`, headers: { authorization: `Bearer ${gw.tenant.key}` }, payload: TEXT as object });
     expect(res.statusCode).toBe(200);
   });
 });
