@@ -3,6 +3,7 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
+import { GroupCommitter } from '../db/group-commit.js';
 import { prepare } from '../db/prepared.js';
 import type { HelpdeskMessagesTable } from '../db/types.js';
 
@@ -67,15 +68,17 @@ function sendPathQueries(db: Db) {
 
 export class MessageStore {
   readonly #q: ReturnType<typeof sendPathQueries>;
+  readonly #writes: GroupCommitter;
 
   constructor(private readonly db: Db) {
     this.#q = sendPathQueries(db);
+    this.#writes = new GroupCommitter(db, db.engine === 'sqlite' ? 1 : 4);
   }
 
   async createPending(m: PendingMessage): Promise<{ id: string; sessionId: string }> {
     const now = nowIso();
     const id = newId();
-    return this.db.kysely.transaction().execute(async (trx) => {
+    return this.#writes.run(async (trx) => {
       const session = await this.#q.upsertSession.execute(trx, { id: newId(), org: m.organizationId, contact: m.contactId, now });
       const sessionId = session.rows[0]!.id;
       await this.#q.insertMessage.execute(trx, { id, org: m.organizationId, contact: m.contactId, session: sessionId, type: m.messageType, content: JSON.stringify(m.content), media: m.mediaUrl, request: m.requestId, now });
@@ -84,7 +87,7 @@ export class MessageStore {
   }
 
   async markSent(id: string, wamid: string): Promise<void> {
-    await this.#q.markSent.execute(this.db.kysely, { id, wamid, now: nowIso() });
+    await this.#writes.run((trx) => this.#q.markSent.execute(trx, { id, wamid, now: nowIso() }));
   }
 
   async markFailed(id: string, status: 'failed' | 'unknown', failure: FailureDetails, clearMedia = false): Promise<void> {
