@@ -1,7 +1,6 @@
 // buildApp(ctx) → a Fastify instance with plugins and routes. It never listens: main.ts does,
 // and tests use inject() or listen on an ephemeral loopback port.
 import { randomUUID } from 'node:crypto';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -10,6 +9,7 @@ import type { AppContext } from './context.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { idempotencyHooks } from './idempotency/hook.js';
 import { ajvOptions } from './http/validation.js';
 import { mediaRoutes } from './media/routes.js';
@@ -61,7 +61,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(helmet, { global: true, contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
+  registerSecurityHeaders(app, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

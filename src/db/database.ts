@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { startCheckpointer } from './checkpointer.js';
 import * as m001 from './migrations/001-initial.js';
 import type { Database } from './types.js';
 
@@ -42,6 +43,8 @@ function openSqlite(file: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     kysely,
@@ -49,7 +52,10 @@ function openSqlite(file: string): Db {
     ping: async () => {
       sqlite.prepare('select 1').get();
     },
-    close: () => kysely.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await kysely.destroy(); // closing the last connection checkpoints what is left
+    },
   };
 }
 

@@ -101,7 +101,17 @@ export class OrganizationService {
     return (await this.store.list()).map(toView);
   }
 
+  // Keyed by the row object, which the auth cache keeps for well under a second: the token is
+  // decrypted once per cached row instead of once per message (AES-GCM was ~5% of the send path).
+  readonly #tokens = new WeakMap<OrganizationRow, string>();
+
   decryptToken(row: OrganizationRow): string | undefined {
-    return row.whatsapp_bearer_token === null ? undefined : this.cipher.decrypt(row.whatsapp_bearer_token, row.id);
+    if (row.whatsapp_bearer_token === null) return undefined;
+    let token = this.#tokens.get(row);
+    if (token === undefined) {
+      token = this.cipher.decrypt(row.whatsapp_bearer_token, row.id);
+      this.#tokens.set(row, token);
+    }
+    return token;
   }
 }

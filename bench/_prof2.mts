@@ -1,0 +1,17 @@
+import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path'; import inspector from 'node:inspector/promises'; import { execFile } from 'node:child_process'; import { promisify } from 'node:util';
+import { loadConfig } from '../src/config.js'; import { createContext } from '../src/context.js'; import { buildApp } from '../src/app.js';
+import { startChild, freePort } from './processes.js';
+const SECRET='bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
+const simPort=await freePort();
+const sim=await startChild(['bin/flowiq.js','meta-sim','--port',String(simPort),'--phone','106540352242922:EAAG-bench-token-0123456789'],{},/127/);
+const dir=fs.mkdtempSync(path.join(os.tmpdir(),'prof-'));
+const config=loadConfig({DATABASE_URL:process.env.PDB??`sqlite:${dir}/b.db`,DATA_DIR:dir,FLOWIQ_SECRET:SECRET,META_GRAPH_URL:`http://127.0.0.1:${simPort}`,RATE_LIMIT_PER_KEY:'0'});
+const ctx=await createContext(config,SECRET);
+const org=await ctx.organizations.create('bench'+Date.now(),{name:'B',provider:'meta',metaPhoneId:'106540352242922',metaToken:'EAAG-bench-token-0123456789'});
+const key=await ctx.auth.createKey({orgSlug:org.slug}); await ctx.contacts.create(org.id,{phone_number:'+27123456789'});
+const app=await buildApp(ctx,{logger:false}); const base=await app.listen({host:'127.0.0.1',port:0});
+const s=new inspector.Session(); s.connect(); await s.post('Profiler.enable'); await s.post('Profiler.start');
+const {stdout}=await promisify(execFile)('node_modules/.bin/autocannon',['-c','50','-d','5','-m','POST','-H',`authorization=Bearer ${key.key}`,'-H','content-type=application/json','-b',JSON.stringify({phone_number:'+27123456789',message_type:'text',text:'hi'}),'-j',`${base}/send-whatsapp?tenantId=${org.slug}`]);
+const {profile}=await s.post('Profiler.stop'); fs.writeFileSync('.tmp/inproc.cpuprofile',JSON.stringify(profile));
+const r=JSON.parse(stdout); console.log('rps',r.requests.average,'p99',r.latency.p99,'non2xx',r.non2xx);
+await app.close(); await ctx.close(); await sim.stop();
