@@ -53,7 +53,8 @@ describe('HTTP edge', () => {
   it('serves OpenAPI 3.1 at /openapi.json and a reference page at /docs', async () => {
     const spec = (await gw.app.inject('/openapi.json')).json();
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toContain('/api/contact');
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/contact', '/send-whatsapp', '/api/contacts']));
+    expect(JSON.stringify(spec.paths['/send-whatsapp'])).toContain('maxLength');
     const docs = await gw.app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toMatch(/html/);
