@@ -57,8 +57,15 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     forceCloseConnections: 'idle',
   });
   registerErrorHandling(app);
+  // While shutting down, answers close their connection: a keep-alive socket that was busy when
+  // SIGTERM came would otherwise hold the server open after its last response.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    if (closing) reply.header('connection', 'close');
   });
 
   registerSecurityHeaders(app, { contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } });

@@ -27,7 +27,6 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
         app.log.error('shutdown grace period over; exiting with requests still in flight');
         process.exit(1);
       }, config.shutdownGraceMs + 1000);
-      timer.unref();
       await app.close();
       await ctx.close();
       clearTimeout(timer);

@@ -41,15 +41,13 @@ async function migrateCommand(argv: string[], io: Io): Promise<number> {
 async function serveCommand(argv: string[]): Promise<number> {
   parse(argv, {});
   const close = await serve(loadConfig());
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
-  return new Promise<number>(() => {}); // runs until a signal
+  // Runs until SIGTERM or SIGINT, then shuts down gracefully and exits with 0 (1 if that failed).
+  const code = await new Promise<number>((resolve) => {
+    const stop = () => close().then(() => resolve(0), () => resolve(1));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  process.exit(code);
 }
 
 async function dispatch(argv: string[], io: Io): Promise<number> {

@@ -28,6 +28,9 @@ export function startCheckpointer(file: string, intervalMs = 200, onError: (mess
   return {
     stop: () =>
       new Promise<void>((resolve) => {
+        // Hold the process open until the worker has closed its connection: unref'd, an otherwise
+        // idle process would exit mid-shutdown.
+        worker.ref();
         worker.once('exit', () => resolve());
         worker.postMessage('stop');
       }),

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
+import { startMetaSim, type MetaSim } from '../../meta-sim/index.js';
+import { META_TOKEN, PHONE_ID } from '../helpers/sim.js';
+import { seedDatabase, sendText, spawnGateway, type SeededDatabase } from './process.js';
+
+describe('graceful shutdown on SIGTERM', () => {
+  let sim: MetaSim;
+  let seeded: SeededDatabase;
+  beforeAll(async () => {
+    sim = await startMetaSim({ phones: { [PHONE_ID]: META_TOKEN } });
+    seeded = await seedDatabase();
+  });
+  afterAll(async () => {
+    await sim.close();
+    fs.rmSync(seeded.dataDir, { recursive: true, force: true });
+  });
+
+  it('stops accepting, lets in-flight sends finish, and exits 0', async () => {
+    const gw = await spawnGateway(seeded, { META_GRAPH_URL: sim.url });
+    sim.injectFault({ path: 'messages', times: 5, action: { kind: 'delay', ms: 800 } });
+    const inFlight = Array.from({ length: 5 }, (_, i) => sendText(gw, seeded, `in-flight-${i}`));
+    // Wait until all five reached Meta (and are being held there), then ask the gateway to stop.
+    const deadline = Date.now() + 10_000;
+    while (sim.counts().messageCalls < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(sim.counts().messageCalls).toBe(5);
+    gw.proc.kill('SIGTERM');
+    const late = await sendText(gw, seeded, 'after-sigterm').then(
+      (r) => r.status,
+      () => 'refused',
+    );
+    const responses = await Promise.all(inFlight);
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(await gw.exited, gw.output()).toBe(0);
+    expect([503, 'refused']).toContain(late);
+
+    const db = openDatabase({ kind: 'sqlite', file: seeded.databaseUrl.slice('sqlite:'.length) });
+    const rows = await db.kysely.selectFrom('helpdesk_messages').select(['status', 'content']).execute();
+    await db.close();
+    expect(rows.filter((r) => r.content.includes('in-flight')).map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+    expect(rows.some((r) => r.content.includes('after-sigterm'))).toBe(false);
+  });
+});
