@@ -92,6 +92,11 @@ function openPostgres(url: string, opts: OpenOptions): Db {
   // An idle client losing its server (a PostgreSQL restart) must not crash the process;
   // the pool drops it and the next query gets a fresh connection.
   pool.on('error', () => {});
+  // A client in use when the server goes away emits 'error' too, with no listener of the pool's:
+  // unhandled, that event would crash the process. Its query rejects on its own (→ 503).
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,

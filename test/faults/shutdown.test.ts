@@ -18,7 +18,7 @@ describe('graceful shutdown on SIGTERM', () => {
   });
 
   it('stops accepting, lets in-flight sends finish, and exits 0', async () => {
-    const gw = await spawnGateway(seeded, { META_GRAPH_URL: sim.url });
+    const gw = await spawnGateway(seeded, { META_GRAPH_URL: sim.url, LOG_LEVEL: 'info' });
     sim.injectFault({ path: 'messages', times: 5, action: { kind: 'delay', ms: 800 } });
     const inFlight = Array.from({ length: 5 }, (_, i) => sendText(gw, seeded, `in-flight-${i}`));
     // Wait until all five reached Meta (and are being held there), then ask the gateway to stop.
@@ -26,6 +26,8 @@ describe('graceful shutdown on SIGTERM', () => {
     while (sim.counts().messageCalls < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(sim.counts().messageCalls).toBe(5);
     gw.proc.kill('SIGTERM');
+    const closingBy = Date.now() + 10_000;
+    while (!gw.output().includes('shutting down') && Date.now() < closingBy) await new Promise((r) => setTimeout(r, 10));
     const late = await sendText(gw, seeded, 'after-sigterm').then(
       (r) => r.status,
       () => 'refused',
