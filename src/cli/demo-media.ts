@@ -50,7 +50,7 @@ function pdf(): Buffer {
   return Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
 }
 
-const SAMPLES: Record<string, { type: string; bytes: () => Buffer }> = {
+export const SAMPLES: Record<string, { type: string; bytes: () => Buffer }> = {
   '.png': { type: 'image/png', bytes: png },
   '.jpg': { type: 'image/jpeg', bytes: jpeg },
   '.jpeg': { type: 'image/jpeg', bytes: jpeg },
