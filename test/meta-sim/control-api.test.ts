@@ -1,16 +1,10 @@
 // The /_sim control API: everything MetaSim's methods do, over HTTP, for another process.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MetaSim, SimMessage, SimUpload } from '../../meta-sim/index.js';
-import { graphError, message, postMessage, SAMPLE, startTestSim, upload } from './helpers.js';
+import { graphError, message, postMessage, SAMPLE, upload, useTestSim } from './helpers.js';
 
 let sim: MetaSim;
-beforeAll(async () => {
-  sim = await startTestSim();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+useTestSim((s) => (sim = s));
 
 async function control(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   const init: RequestInit = { method };

@@ -1,16 +1,10 @@
 // Injected faults: each kind does what the gateway's retry and recovery code must survive.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MetaSim } from '../../meta-sim/index.js';
-import { graphError, message, postMessage, SAMPLE, startTestSim, upload } from './helpers.js';
+import { graphError, message, postMessage, SAMPLE, upload, useTestSim } from './helpers.js';
 
 let sim: MetaSim;
-beforeAll(async () => {
-  sim = await startTestSim();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+useTestSim((s) => (sim = s));
 
 const hello = (to = '+16505551234') => message('text', { body: 'hello' }, { to });
 

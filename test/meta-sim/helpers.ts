@@ -1,5 +1,6 @@
 // Shared fixtures for the simulator's tests: a running simulator with one phone, and small clients
 // for Graph's two edges. Everything talks to 127.0.0.1 only.
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startMetaSim, type MetaSim, type MetaSimOptions } from '../../meta-sim/index.js';
 
 export const PHONE_ID = '106540352242922';
@@ -142,4 +143,17 @@ export function sized(head: Uint8Array, size: number, fill = 0): Uint8Array {
   const out = new Uint8Array(size).fill(fill);
   out.set(head.subarray(0, Math.min(head.length, size)));
   return out;
+}
+
+/** One simulator per test file, reset before each test, closed after the file. */
+export function useTestSim(set: (sim: MetaSim) => void, opts: MetaSimOptions = {}): void {
+  let sim: MetaSim | undefined;
+  beforeAll(async () => {
+    sim = await startTestSim(opts);
+    set(sim);
+  });
+  afterAll(async () => {
+    await sim?.close();
+  });
+  beforeEach(() => sim?.reset());
 }

@@ -1,18 +1,12 @@
 // POST /{version}/{phone}/media: the types and sizes Meta accepts (REFERENCE §2), checked against
 // the file's own first bytes, streamed without holding the file in memory.
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MetaSim } from '../../meta-sim/index.js';
-import { graphError, PHONE_ID, readResponse, SAMPLE, sized, startTestSim, TOKEN, upload, type GraphResponse } from './helpers.js';
+import { graphError, PHONE_ID, readResponse, SAMPLE, sized, TOKEN, upload, type GraphResponse, useTestSim } from './helpers.js';
 
 let sim: MetaSim;
-beforeAll(async () => {
-  sim = await startTestSim();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+useTestSim((s) => (sim = s));
 
 const ACCEPTED: [string, Uint8Array][] = [
   ['image/jpeg', SAMPLE.jpeg],

@@ -1,17 +1,11 @@
 // Meta's documented examples (Docs:messages/*, REFERENCE §1): each must be accepted as Meta does.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MetaSim } from '../../meta-sim/index.js';
 import { fullContactCard, shippingList } from './fixtures.js';
-import { message, PHONE_ID, postMessage, SAMPLE, startTestSim, TO, uploadedId } from './helpers.js';
+import { message, PHONE_ID, postMessage, SAMPLE, TO, uploadedId, useTestSim } from './helpers.js';
 
 let sim: MetaSim;
-beforeAll(async () => {
-  sim = await startTestSim();
-});
-afterAll(async () => {
-  await sim.close();
-});
-beforeEach(() => sim.reset());
+useTestSim((s) => (sim = s));
 
 interface Example {
   name: string;
