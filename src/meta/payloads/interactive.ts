@@ -5,8 +5,6 @@ import type { GraphButtonInteractive, GraphHeader, GraphListInteractive, GraphMe
 export interface HeaderMediaUpload {
   /** Meta's media id of the header_media file. */
   id: string;
-  /** The document header's display filename as the media pipeline resolved it. */
-  filename?: string;
 }
 
 /** header_media → Meta's media header; header text → a text header (REFERENCE §1). */
@@ -20,7 +18,10 @@ function buttonHeader(inter: InteractiveButton, media: HeaderMediaUpload | undef
     case 'video':
       return { type: 'video', video: { id: media.id } };
     case 'document':
-      return { type: 'document', document: { id: media.id, ...optional('filename', media.filename ?? hm.filename) } };
+      // Header media objects take only id or link (REFERENCE §1 lists no filename for headers, and
+      // the simulator refuses it as Meta's schema does); the document's name reaches Meta with the
+      // upload's file part instead.
+      return { type: 'document', document: { id: media.id } };
   }
 }
 

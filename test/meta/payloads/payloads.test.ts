@@ -180,14 +180,14 @@ describe('buildGraphPayload', () => {
     });
   });
 
-  it('interactive reply buttons with a document header and its filename', () => {
+  it('interactive reply buttons with a document header, by id only (its name travels with the upload)', () => {
     const body = {
       phone_number: TO,
       message_type: 'interactive',
       interactive: { type: 'button', body: 'Your terms', header_media: { type: 'document', url: 'https://example.com/t.pdf', filename: 'Terms.pdf' }, buttons: [{ id: 'ok', title: 'OK' }] },
     };
     expect(build(body, { mediaId: MEDIA_ID, filename: 'Terms.pdf' })).toMatchObject({
-      interactive: { header: { type: 'document', document: { id: '1234567890123456', filename: 'Terms.pdf' } } },
+      interactive: { header: { type: 'document', document: { id: '1234567890123456' } } },
     });
   });
 
