@@ -14,7 +14,7 @@ import {
   MetaUnavailable,
 } from '../errors.js';
 import type { MediaKind, MediaService, IngestedMedia } from '../media/service.js';
-import { MetaCallError, type MetaClient, type MetaFailure } from '../meta/client.js';
+import { MetaCallError, type MetaClient, type MetaFailure, type SentMessage } from '../meta/client.js';
 import { publicMetaError } from '../meta/graph-errors.js';
 import { buildGraphPayload } from '../meta/payloads/index.js';
 import { uploadMediaToMeta } from '../meta/upload.js';
@@ -103,6 +103,11 @@ function mediaSource(req: SendRequest): { url: string; kind: MediaKind; filename
   }
 }
 
+interface Sender {
+  phoneId: string;
+  token: string;
+}
+
 export class SendService {
   constructor(private readonly deps: SendDeps) {}
 
@@ -112,15 +117,9 @@ export class SendService {
     if (recipient === undefined) throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
     const contact = await this.deps.contacts.findByNumber(org.id, recipient);
     if (!contact) throw new ContactNotFound(recipient);
-    const token = this.deps.decryptToken(org)!;
-    const phoneId = org.meta_phone_id!;
+    const sender: Sender = { phoneId: org.meta_phone_id!, token: this.deps.decryptToken(org)! };
 
-    const source = mediaSource(req);
-    let media: IngestedMedia | undefined;
-    if (source) {
-      if (!this.deps.media) throw new InvalidField('media messages are not available: no media storage is configured');
-      media = await this.deps.media.ingest({ organizationId: org.id, ...source });
-    }
+    const media = await this.ingest(org, req);
     let row: { id: string };
     try {
       row = await this.deps.messages.createPending({ organizationId: org.id, contactId: contact.id, messageType: req.message_type, content: req, mediaUrl: media?.signedUrl ?? null, requestId });
@@ -128,35 +127,49 @@ export class SendService {
       await media?.discard();
       throw err;
     }
-
-    let mediaId: string | undefined;
-    if (media) {
-      try {
-        mediaId = await uploadMediaToMeta({ dispatcher: this.deps.meta.dispatcher, graphUrl: this.deps.graph.url, apiVersion: this.deps.graph.apiVersion, phoneId, token, filePath: media.filePath, mimeType: media.mimeType, filename: media.filename, timeoutMs: this.deps.graph.timeoutMs });
-      } catch (err) {
-        await media.discard();
-        const e = err instanceof AppError ? err : new MetaApiError('Media upload to Meta failed');
-        await this.deps.messages.markFailed(row.id, 'failed', { code: 'meta_upload_failed', message: e.message, details: e.extra }, true);
-        throw e;
-      }
-      await media.release();
-    }
-
+    const mediaId = media ? await this.upload(sender, media, row.id) : undefined;
     const payload = buildGraphPayload(req, { to: toGraphRecipient(recipient), ...(mediaId !== undefined ? { mediaId } : {}), ...(media ? { filename: media.filename } : {}) });
-    let sent;
-    try {
-      sent = await this.deps.meta.sendMessage(phoneId, token, payload);
-    } catch (err) {
-      if (!(err instanceof MetaCallError)) throw err;
-      const outcome = failureOutcome(err.failure);
-      await this.deps.messages.markFailed(row.id, outcome.rowStatus, outcome.details);
-      throw outcome.error;
-    }
+    const sent = await this.deliver(sender, payload, row.id);
     await this.deps.messages.markSent(row.id, sent.wamid);
     return {
       success: true,
       message: 'Message sent successfully',
       data: { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, meta_response: sent.body },
     };
+  }
+
+  /** Steps 1–3 of the document's Media Upload Flow: download, store, sign. */
+  private async ingest(org: OrganizationRow, req: SendRequest): Promise<IngestedMedia | undefined> {
+    const source = mediaSource(req);
+    if (!source) return undefined;
+    if (!this.deps.media) throw new InvalidField('media messages are not available: no media storage is configured');
+    return this.deps.media.ingest({ organizationId: org.id, ...source });
+  }
+
+  /** Step 4: upload to Meta. On failure nothing stays stored and the row is failed without its URL. */
+  private async upload(sender: Sender, media: IngestedMedia, rowId: string): Promise<string> {
+    try {
+      const { url, apiVersion, timeoutMs } = this.deps.graph;
+      const id = await uploadMediaToMeta({ dispatcher: this.deps.meta.dispatcher, graphUrl: url, apiVersion, ...sender, filePath: media.filePath, mimeType: media.mimeType, filename: media.filename, timeoutMs });
+      await media.release();
+      return id;
+    } catch (err) {
+      await media.discard();
+      const e = err instanceof AppError ? err : new MetaApiError('Media upload to Meta failed');
+      await this.deps.messages.markFailed(rowId, 'failed', { code: 'meta_upload_failed', message: e.message, details: e.extra }, true);
+      throw e;
+    }
+  }
+
+  /** The Graph call; a failure becomes the row's final state and the client's answer. */
+  private async deliver(sender: Sender, payload: unknown, rowId: string): Promise<SentMessage> {
+    try {
+      return await this.deps.meta.sendMessage(sender.phoneId, sender.token, payload);
+    } catch (err) {
+      if (!(err instanceof MetaCallError)) throw err;
+      const outcome = failureOutcome(err.failure);
+      await this.deps.messages.markFailed(rowId, outcome.rowStatus, outcome.details);
+      throw outcome.error;
+    }
   }
 }

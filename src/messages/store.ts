@@ -26,8 +26,7 @@ export interface FailureDetails {
 
 /** The send path's statements, compiled once (db/prepared.ts). */
 function sendPathQueries(db: Db) {
-  return {
-    upsertSession: prepare<'id' | 'org' | 'contact' | 'now', { id: string }>((p) =>
+  const upsertSession = prepare<'id' | 'org' | 'contact' | 'now', { id: string }>((p) =>
     db.kysely
       .insertInto('customer_sessions')
       .values({ id: p('id'), organization_id: p('org'), contact_id: p('contact'), status: 'open', message_count: 1, last_message_at: p('now'), created_at: p('now'), updated_at: p('now') })
@@ -39,8 +38,8 @@ function sendPathQueries(db: Db) {
         })),
       )
       .returning('id'),
-  ),
-    insertMessage: prepare<'id' | 'org' | 'contact' | 'session' | 'type' | 'content' | 'media' | 'request' | 'now'>((p) =>
+  );
+  const insertMessage = prepare<'id' | 'org' | 'contact' | 'session' | 'type' | 'content' | 'media' | 'request' | 'now'>((p) =>
     db.kysely.insertInto('helpdesk_messages').values({
       id: p('id'),
       organization_id: p('org'),
@@ -59,11 +58,11 @@ function sendPathQueries(db: Db) {
       created_at: p('now'),
       updated_at: p('now'),
     }),
-  ),
-    markSent: prepare<'id' | 'wamid' | 'now'>((p) =>
+  );
+  const markSent = prepare<'id' | 'wamid' | 'now'>((p) =>
     db.kysely.updateTable('helpdesk_messages').set({ status: 'sent', whatsapp_message_id: p('wamid'), updated_at: p('now') }).where('id', '=', p('id')),
-  ),
-  };
+  );
+  return { upsertSession, insertMessage, markSent };
 }
 
 export class MessageStore {
