@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateSendRequest } from '../../../src/messages/validate.js';
 import { buildGraphPayload } from '../../../src/meta/payloads/index.js';
+import { example } from '../../messages/document-examples.js';
 
 const TO = '+27123456789';
 const WAMID = 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...';
@@ -118,21 +119,7 @@ describe('buildGraphPayload', () => {
   });
 
   it('interactive reply buttons with a text header and footer', () => {
-    const body = {
-      phone_number: TO,
-      message_type: 'interactive',
-      interactive: {
-        type: 'button',
-        header: 'Order Confirmation',
-        body: 'Would you like to confirm your order #12345?',
-        footer: 'Reply within 24 hours',
-        buttons: [
-          { id: 'confirm', title: 'Confirm' },
-          { id: 'cancel', title: 'Cancel' },
-          { id: 'modify', title: 'Modify Order' },
-        ],
-      },
-    };
+    const body = example('interactive button');
     expect(build(body)).toEqual({
       ...envelope,
       type: 'interactive',
@@ -192,6 +179,7 @@ describe('buildGraphPayload', () => {
   });
 
   it('interactive list', () => {
+    // A variant of the document's list: one row without a description, which Meta must not receive.
     const body = {
       phone_number: TO,
       message_type: 'interactive',
