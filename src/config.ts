@@ -119,7 +119,7 @@ function httpUrl(name: string, raw: string): string {
   return raw.replace(/\/+$/, '');
 }
 
-export function parseDatabaseUrl(raw: string, dataDir: string): DatabaseConfig {
+export function parseDatabaseUrl(raw: string): DatabaseConfig {
   if (/^postgres(ql)?:\/\//.test(raw)) {
     try {
       const u = new URL(raw);
@@ -134,7 +134,6 @@ export function parseDatabaseUrl(raw: string, dataDir: string): DatabaseConfig {
     if (file === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a path, e.g. sqlite:data/flowiq.db or sqlite::memory:');
     return { kind: 'sqlite', file: file === ':memory:' ? ':memory:' : path.resolve(file) };
   }
-  void dataDir;
   throw new ConfigError('DATABASE_URL', 'must start with postgres://, postgresql:// or sqlite: (e.g. sqlite:data/flowiq.db)');
 }
 
@@ -179,7 +178,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     port,
     publicUrl: httpUrl('PUBLIC_URL', str(env, 'PUBLIC_URL', `http://${publicHost}:${port}`)),
     dataDir,
-    database: parseDatabaseUrl(str(env, 'DATABASE_URL', `sqlite:${path.join(dataDir, 'flowiq.db')}`), dataDir),
+    database: parseDatabaseUrl(str(env, 'DATABASE_URL', `sqlite:${path.join(dataDir, 'flowiq.db')}`)),
     secret,
     logLevel,
     meta: {

@@ -17,6 +17,12 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
   const cutoff = new Date(Date.now() - config.pendingUnknownAfterSeconds * 1000).toISOString();
   const stale = await ctx.messages.markStalePendingUnknown(cutoff);
   if (stale > 0) app.log.warn({ count: stale }, 'messages left pending by an earlier run are now unknown; see `flowiq messages pending`');
+  // Expired Idempotency-Key records serve no one: drop them at start and then hourly.
+  const purge = () =>
+    ctx.idempotency.purgeExpired?.().catch((err: unknown) => app.log.warn({ err }, 'could not purge expired idempotency keys'));
+  await purge();
+  const purgeTimer = setInterval(() => void purge(), 3_600_000);
+  purgeTimer.unref();
   await app.listen({ host: config.host, port: config.port });
 
   let closing: Promise<void> | undefined;
@@ -27,6 +33,7 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
         app.log.error('shutdown grace period over; exiting with requests still in flight');
         process.exit(1);
       }, config.shutdownGraceMs + 1000);
+      clearInterval(purgeTimer);
       await app.close();
       await ctx.close();
       clearTimeout(timer);

@@ -6,7 +6,8 @@ import { authenticateHook } from '../auth/hook.js';
 import type { IdempotencyHooks } from '../idempotency/hook.js';
 import type { AuthService } from '../auth/service.js';
 import { InvalidField } from '../errors.js';
-import { ContactSchema, CreateContactBody, ErrorSchema, ListContactsQuery, LookupContactQuery, TenantQuery } from './schema.js';
+import { ErrorSchema, TenantQuery } from '../http/schemas.js';
+import { ContactSchema, CreateContactBody, ListContactsQuery, LookupContactQuery } from './schema.js';
 import { toContactView, type ContactService } from './service.js';
 
 export interface ContactRoutesOptions {

@@ -1,10 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-export const TenantQuery = Type.Object(
-  { tenantId: Type.String({ minLength: 1, maxLength: 63, description: "Your organization's tenant identifier (slug)" }) },
-  { additionalProperties: true },
-);
-
 export const CreateContactBody = Type.Object(
   {
     phone_number: Type.String({ minLength: 1, maxLength: 40, description: 'Phone number with country code; separators are removed', examples: ['+27 (12) 345-6789'] }),
@@ -37,10 +32,5 @@ export const ListContactsQuery = Type.Object(
     limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: 'Page size, 1–200 (default 50)' })),
     cursor: Type.Optional(Type.String({ maxLength: 64, description: 'next_cursor from the previous page' })),
   },
-  { additionalProperties: true },
-);
-
-export const ErrorSchema = Type.Object(
-  { error: Type.String(), message: Type.String(), request_id: Type.Optional(Type.String()) },
   { additionalProperties: true },
 );

@@ -82,7 +82,6 @@ export interface IdempotencyKeysTable {
   state: 'in_progress' | 'done';
   response_status: number | null;
   response_body: string | null;
-  locked_until: string;
   expires_at: string;
   created_at: string;
 }

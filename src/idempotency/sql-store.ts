@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { nowIso } from '../db/ids.js';
@@ -39,7 +38,6 @@ export class SqlIdempotencyStore implements IdempotencyStore {
           state: 'in_progress',
           response_status: null,
           response_body: null,
-          locked_until: now,
           expires_at: new Date(Date.now() + this.ttlSeconds * 1000).toISOString(),
           created_at: now,
         })
@@ -79,7 +77,7 @@ export class SqlIdempotencyStore implements IdempotencyStore {
 
   /** Housekeeping: expired records serve no one. */
   async purgeExpired(): Promise<number> {
-    const res = await this.db.kysely.deleteFrom('idempotency_keys').where('expires_at', '<=', sql.lit(nowIso())).executeTakeFirst();
+    const res = await this.db.kysely.deleteFrom('idempotency_keys').where('expires_at', '<=', nowIso()).executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 }

@@ -21,5 +21,6 @@ export interface IdempotencyStore {
   complete(s: IdempotencyScope, status: number, body: string): Promise<void>;
   /** Gives the key up (the outcome was a retryable refusal: nothing was sent). */
   release(s: IdempotencyScope): Promise<void>;
-  close?(): Promise<void>;
+  /** Deletes expired records; absent where the store expires them itself (Redis). */
+  purgeExpired?(): Promise<number>;
 }

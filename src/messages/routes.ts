@@ -5,7 +5,7 @@ import { authenticateHook } from '../auth/hook.js';
 import type { IdempotencyHooks } from '../idempotency/hook.js';
 import { IdempotencyHeader } from '../idempotency/schema.js';
 import type { AuthService } from '../auth/service.js';
-import { ErrorSchema, TenantQuery } from '../contacts/schema.js';
+import { ErrorSchema, TenantQuery } from '../http/schemas.js';
 import { SendWhatsAppBody, SendWhatsAppSuccess, type SendRequest } from './schema.js';
 import { assertMetaConfigured, type SendService } from './service.js';
 

@@ -307,13 +307,3 @@ export const SendWhatsAppSuccess = Type.Object(
   { description: 'Message sent successfully' },
 );
 export type SendWhatsAppSuccess = Static<typeof SendWhatsAppSuccess>;
-
-export const ErrorBody = Type.Object(
-  {
-    error: Type.String({ description: 'Kind of error, e.g. "Missing required field"', examples: ['Missing required field'] }),
-    message: Type.String({ description: 'What went wrong, naming the field', examples: ['text is required for text messages'] }),
-    request_id: Type.Optional(Type.String({ description: 'Identifier of the request, also in the x-request-id header' })),
-  },
-  { additionalProperties: true, description: 'Error; some errors add fields (e.g. whatsapp_id)' },
-);
-export type ErrorBody = Static<typeof ErrorBody>;

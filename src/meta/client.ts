@@ -81,8 +81,11 @@ const MAX_DELAY_MS = 2_000;
 
 export class MetaClient {
   readonly #agent: Agent;
+  /** Parsed once: the send path builds only the request path per call. */
+  readonly #graph: URL;
 
   constructor(private readonly opts: MetaClientOptions) {
+    this.#graph = new URL(opts.graphUrl);
     this.#agent = new Agent({
       connections: opts.connections ?? 256,
       connect: { timeout: opts.connectTimeoutMs },
@@ -136,12 +139,11 @@ export class MetaClient {
   }
 
   private async postOnce(phoneId: string, token: string, payload: unknown, timeoutMs: number): Promise<Omit<SentMessage, 'attempts'>> {
-    const url = `${this.opts.graphUrl}/${this.opts.apiVersion}/${encodeURIComponent(phoneId)}/messages`;
     let res: Dispatcher.ResponseData;
     try {
       res = await this.#agent.request({
-        origin: new URL(url).origin,
-        path: new URL(url).pathname,
+        origin: this.#graph.origin,
+        path: `${this.#graph.pathname.replace(/\/$/, '')}/${this.opts.apiVersion}/${encodeURIComponent(phoneId)}/messages`,
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify(payload),

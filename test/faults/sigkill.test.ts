@@ -66,7 +66,7 @@ describe.each(targets)('SIGKILL under load on $name', ({ url }) => {
     restarted.proc.kill('SIGTERM');
     await restarted.exited;
 
-    const conn = openDatabase(parseDatabaseUrl(seeded.databaseUrl, seeded.dataDir));
+    const conn = openDatabase(parseDatabaseUrl(seeded.databaseUrl));
     const rows = await conn.kysely.selectFrom('helpdesk_messages').select(['content', 'status', 'whatsapp_message_id']).execute();
     await conn.close();
     const byText = new Map(rows.map((r) => [(JSON.parse(r.content) as { text: string }).text, r]));

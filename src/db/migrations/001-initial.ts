@@ -91,7 +91,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('response_status', 'integer')
     .addColumn('response_body', 'text')
-    .addColumn('locked_until', 'text', (c) => c.notNull())
     .addColumn('expires_at', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('idempotency_keys_pk', ['organization_id', 'scope', 'idempotency_key'])
