@@ -30,6 +30,8 @@ interface Target {
 
 interface Measurement {
   rps: number;
+  /** CPU time per request, in µs, of the server under test, the simulator and autocannon (Linux). */
+  cpuUs?: { server: number; sim: number; load: number };
   p50: number;
   p97_5: number;
   p99: number;
@@ -70,7 +72,20 @@ async function startGateway(name: string, databaseUrl: string, simUrl: string): 
   return { name, url: `${url}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, child };
 }
 
+/** utime + stime of a process in seconds, from /proc (Linux only; the bench still runs elsewhere). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+let simPid: number | undefined;
+
 async function measure(t: Target, seconds: number): Promise<Measurement> {
+  const before = { server: cpuSeconds(t.child.proc.pid), sim: cpuSeconds(simPid), load: process.cpuUsage() };
   const result = await autocannon({
     url: t.url,
     method: 'POST',
@@ -79,7 +94,12 @@ async function measure(t: Target, seconds: number): Promise<Measurement> {
     headers: t.headers,
     body: JSON.stringify({ phone_number: CONTACT, message_type: 'text', text: 'Benchmark message from FlowIQ' }),
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  const server = cpuSeconds(t.child.proc.pid);
+  const sim = cpuSeconds(simPid);
+  const load = process.cpuUsage(before.load);
+  const perReq = (s: number) => Math.round((s * 1e6) / Math.max(1, result.requests.total));
+  const cpuUs = server !== undefined && sim !== undefined && before.server !== undefined && before.sim !== undefined ? { server: perReq(server - before.server), sim: perReq(sim - before.sim), load: perReq((load.user + load.system) / 1e6) } : undefined;
+  return { ...(cpuUs ? { cpuUs } : {}), rps: result.requests.average, p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
 function median(xs: number[]): number {
@@ -110,6 +130,7 @@ async function pgSchemaUrl(base: string): Promise<{ url: string; drop(): Promise
 async function main(): Promise<void> {
   const simPort = await freePort();
   const sim = await startChild(['bin/flowiq.js', 'meta-sim', '--port', String(simPort), '--phone', `${PHONE_ID}:${META_TOKEN}`], {}, /127\.0\.0\.1/);
+  simPid = sim.proc.pid;
   const simUrl = `http://127.0.0.1:${simPort}`;
   const fwdPort = await freePort();
   const forwarder = await startChild(['--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(fwdPort), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN }, /listening/);
@@ -127,7 +148,7 @@ async function main(): Promise<void> {
       for (const t of targets) {
         const m = await measure(t, DURATION);
         samples.get(t.name)!.push(m);
-        process.stdout.write(`round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}\n`);
+        process.stdout.write(`round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}${m.cpuUs ? `  cpu µs/req: server ${m.cpuUs.server} sim ${m.cpuUs.sim} autocannon ${m.cpuUs.load}` : ''}\n`);
       }
     }
   } finally {

@@ -15,6 +15,11 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Db {
   kysely: Kysely<Database>;
   engine: Engine;
+  /**
+   * SQLite only: the connection itself, for the send path's batched writes, which run as one
+   * synchronous transaction (messages/send-writes.ts). Everything else goes through Kysely.
+   */
+  sqlite?: SQLite.Database;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -49,6 +54,7 @@ function openSqlite(file: string): Db {
   return {
     kysely,
     engine: 'sqlite',
+    sqlite,
     ping: async () => {
       sqlite.prepare('select 1').get();
     },

@@ -4,8 +4,8 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
 import { GroupCommitter } from '../db/group-commit.js';
-import { prepare } from '../db/prepared.js';
 import type { HelpdeskMessagesTable } from '../db/types.js';
+import { postgresSendWrites, sqliteSendWrites, type SendWrite, type SendWriteResult } from './send-writes.js';
 
 export type MessageRow = Selectable<HelpdeskMessagesTable>;
 
@@ -24,69 +24,31 @@ export interface FailureDetails {
   details: unknown;
 }
 
-/** The send path's statements, compiled once (db/prepared.ts). */
-function sendPathQueries(db: Db) {
-  const upsertSession = prepare<'id' | 'org' | 'contact' | 'now', { id: string }>((p) =>
-    db.kysely
-      .insertInto('customer_sessions')
-      .values({ id: p('id'), organization_id: p('org'), contact_id: p('contact'), status: 'open', message_count: 1, last_message_at: p('now'), created_at: p('now'), updated_at: p('now') })
-      .onConflict((oc) =>
-        oc.columns(['organization_id', 'contact_id']).doUpdateSet((eb) => ({
-          message_count: eb('customer_sessions.message_count', '+', 1),
-          last_message_at: p('now'),
-          updated_at: p('now'),
-        })),
-      )
-      .returning('id'),
-  );
-  const insertMessage = prepare<'id' | 'org' | 'contact' | 'session' | 'type' | 'content' | 'media' | 'request' | 'now'>((p) =>
-    db.kysely.insertInto('helpdesk_messages').values({
-      id: p('id'),
-      organization_id: p('org'),
-      contact_id: p('contact'),
-      session_id: p('session'),
-      direction: 'outbound',
-      message_type: p('type'),
-      content: p('content'),
-      media_url: p('media'),
-      whatsapp_message_id: null,
-      status: 'pending',
-      error_code: null,
-      error_message: null,
-      error_details: null,
-      request_id: p('request'),
-      created_at: p('now'),
-      updated_at: p('now'),
-    }),
-  );
-  const markSent = prepare<'id' | 'wamid' | 'now'>((p) =>
-    db.kysely.updateTable('helpdesk_messages').set({ status: 'sent', whatsapp_message_id: p('wamid'), updated_at: p('now') }).where('id', '=', p('id')),
-  );
-  return { upsertSession, insertMessage, markSent };
-}
-
 export class MessageStore {
-  readonly #q: ReturnType<typeof sendPathQueries>;
-  readonly #writes: GroupCommitter;
+  readonly #writes: GroupCommitter<SendWrite, SendWriteResult>;
 
   constructor(private readonly db: Db) {
-    this.#q = sendPathQueries(db);
-    this.#writes = new GroupCommitter(db, db.engine === 'sqlite' ? 1 : 4);
+    this.#writes = db.sqlite ? new GroupCommitter(sqliteSendWrites(db.sqlite), 1) : new GroupCommitter(postgresSendWrites(db.kysely), 4);
   }
 
   async createPending(m: PendingMessage): Promise<{ id: string; sessionId: string }> {
-    const now = nowIso();
     const id = newId();
-    return this.#writes.run(async (trx) => {
-      const session = await this.#q.upsertSession.execute(trx, { id: newId(), org: m.organizationId, contact: m.contactId, now });
-      const sessionId = session.rows[0]!.id;
-      await this.#q.insertMessage.execute(trx, { id, org: m.organizationId, contact: m.contactId, session: sessionId, type: m.messageType, content: JSON.stringify(m.content), media: m.mediaUrl, request: m.requestId, now });
-      return { id, sessionId };
+    const res = await this.#writes.run({
+      kind: 'pending',
+      id,
+      organizationId: m.organizationId,
+      contactId: m.contactId,
+      messageType: m.messageType,
+      content: JSON.stringify(m.content),
+      mediaUrl: m.mediaUrl,
+      requestId: m.requestId,
+      now: nowIso(),
     });
+    return { id, sessionId: res!.sessionId };
   }
 
   async markSent(id: string, wamid: string): Promise<void> {
-    await this.#writes.run((trx) => this.#q.markSent.execute(trx, { id, wamid, now: nowIso() }));
+    await this.#writes.run({ kind: 'sent', id, wamid, now: nowIso() });
   }
 
   async markFailed(id: string, status: 'failed' | 'unknown', failure: FailureDetails, clearMedia = false): Promise<void> {

@@ -1,0 +1,121 @@
+// The send path's writes, one batch at a time (db/group-commit.ts): each message's `pending` row
+// with its thread, and later its `sent` update. Both engines get their own SQL here because the
+// generic Kysely path cost too much per message (measured, docs/PERFORMANCE.md):
+// - SQLite runs the batch as one synchronous better-sqlite3 transaction, no promise per statement;
+// - PostgreSQL runs the whole batch as ONE statement (writable CTEs), so a batch of any size is one
+//   round trip and one commit, and its threads are upserted once each, in a fixed order.
+import { CompiledQuery, type Kysely } from 'kysely';
+import type SQLite from 'better-sqlite3';
+import type { BatchFlush } from '../db/group-commit.js';
+import { newId } from '../db/ids.js';
+import type { Database } from '../db/types.js';
+
+export interface PendingWrite {
+  kind: 'pending';
+  id: string;
+  organizationId: string;
+  contactId: string;
+  messageType: string;
+  content: string;
+  mediaUrl: string | null;
+  requestId: string | null;
+  now: string;
+}
+
+export interface SentWrite {
+  kind: 'sent';
+  id: string;
+  wamid: string;
+  now: string;
+}
+
+export type SendWrite = PendingWrite | SentWrite;
+/** The thread of a pending write; nothing for a sent one. */
+export type SendWriteResult = { sessionId: string } | undefined;
+
+export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite, SendWriteResult> {
+  const upsertSession = sqlite
+    .prepare<[string, string, string, string, string, string]>(
+      `insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
+       values (?, ?, ?, 'open', 1, ?, ?, ?)
+       on conflict (organization_id, contact_id) do update set message_count = message_count + 1, last_message_at = excluded.last_message_at, updated_at = excluded.updated_at
+       returning id`,
+    )
+    .pluck();
+  const insertMessage = sqlite.prepare<[string, string, string, string, string, string, string | null, string | null, string, string]>(
+    `insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, created_at, updated_at)
+     values (?, ?, ?, ?, 'outbound', ?, ?, ?, null, 'pending', null, null, null, ?, ?, ?)`,
+  );
+  const markSent = sqlite.prepare<[string, string, string]>(`update helpdesk_messages set status = 'sent', whatsapp_message_id = ?, updated_at = ? where id = ?`);
+  const write = sqlite.transaction((batch: SendWrite[]): SendWriteResult[] =>
+    batch.map((w) => {
+      if (w.kind === 'sent') {
+        markSent.run(w.wamid, w.now, w.id);
+        return undefined;
+      }
+      const sessionId = upsertSession.get(newId(), w.organizationId, w.contactId, w.now, w.now, w.now) as string;
+      insertMessage.run(w.id, w.organizationId, w.contactId, sessionId, w.messageType, w.content, w.mediaUrl, w.requestId, w.now, w.now);
+      return { sessionId };
+    }),
+  );
+  return async (batch) => write(batch);
+}
+
+export function postgresSendWrites(kysely: Kysely<Database>): BatchFlush<SendWrite, SendWriteResult> {
+  return async (batch) => {
+    const params: unknown[] = [];
+    const $ = (v: unknown, type = 'text'): string => {
+      params.push(v);
+      return `$${params.length}::${type}`;
+    };
+    const pending = batch.filter((w): w is PendingWrite => w.kind === 'pending');
+    const sent = batch.filter((w): w is SentWrite => w.kind === 'sent');
+    const ctes: string[] = [];
+    const selects: string[] = [];
+    if (pending.length > 0) {
+      // One row per thread: a multi-row upsert may not touch the same row twice. Sorted, so that
+      // concurrent batches lock the threads they share in the same order (no deadlock).
+      const threads = new Map<string, { org: string; contact: string; count: number; now: string }>();
+      for (const w of pending) {
+        const key = `${w.organizationId} ${w.contactId}`;
+        const t = threads.get(key);
+        if (t) {
+          t.count++;
+          if (w.now > t.now) t.now = w.now;
+        } else threads.set(key, { org: w.organizationId, contact: w.contactId, count: 1, now: w.now });
+      }
+      const sessions = [...threads.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => `(${$(newId())}, ${$(t.org)}, ${$(t.contact)}, 'open', ${$(t.count, 'integer')}, ${$(t.now)}, ${$(t.now)}, ${$(t.now)})`);
+      ctes.push(`s as (
+        insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
+        values ${sessions.join(', ')}
+        on conflict (organization_id, contact_id) do update set message_count = customer_sessions.message_count + excluded.message_count, last_message_at = excluded.last_message_at, updated_at = excluded.updated_at
+        returning id, organization_id, contact_id)`);
+      const rows = pending.map((w) => `(${$(w.id)}, ${$(w.organizationId)}, ${$(w.contactId)}, ${$(w.messageType)}, ${$(w.content)}, ${$(w.mediaUrl)}, ${$(w.requestId)}, ${$(w.now)})`);
+      ctes.push(`m as (
+        insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, created_at, updated_at)
+        select v.id, v.org, v.contact, s.id, 'outbound', v.type, v.content, v.media, null, 'pending', null, null, null, v.request, v.now, v.now
+        from (values ${rows.join(', ')}) as v (id, org, contact, type, content, media, request, now)
+        join s on s.organization_id = v.org and s.contact_id = v.contact
+        returning id, session_id)`);
+      selects.push(`select id, session_id from m`);
+    }
+    if (sent.length > 0) {
+      const rows = sent.map((w) => `(${$(w.id)}, ${$(w.wamid)}, ${$(w.now)})`);
+      ctes.push(`u as (
+        update helpdesk_messages as h set status = 'sent', whatsapp_message_id = x.wamid, updated_at = x.now
+        from (values ${rows.join(', ')}) as x (id, wamid, now)
+        where h.id = x.id
+        returning h.id)`);
+      selects.push(`select id, null as session_id from u`);
+    }
+    const res = await kysely.executeQuery(CompiledQuery.raw(`with ${ctes.join(', ')} ${selects.join(' union all ')}`, params));
+    const sessionOf = new Map<string, string | null>();
+    for (const r of res.rows as { id: string; session_id: string | null }[]) sessionOf.set(r.id, r.session_id);
+    return batch.map((w) => {
+      if (w.kind === 'sent') return undefined;
+      const sessionId = sessionOf.get(w.id);
+      if (!sessionId) throw new Error(`batched insert returned no thread for message ${w.id}`);
+      return { sessionId };
+    });
+  };
+}
