@@ -11,6 +11,15 @@ export function newId(): string {
   return `${ts.slice(0, 8)}-${ts.slice(8, 12)}-7${r.slice(15, 18)}-${r.slice(19, 23)}-${r.slice(24)}`;
 }
 
+let lastMs = -1;
+let lastIso = '';
+
+/** The current time as ISO text; formatted once per millisecond (toISOString was ~1.5% of CPU). */
 export function nowIso(): string {
-  return new Date().toISOString();
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
 }

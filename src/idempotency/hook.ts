@@ -35,9 +35,16 @@ export interface IdempotencyHooks {
 }
 
 export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
-  const preHandler = async (request: FastifyRequest, reply: FastifyReply) => {
+  // Both hooks answer synchronously when the request has no key (the common case, and the hot
+  // path's): an async hook would cost a promise and a microtask turn per request.
+  const preHandler: preHandlerHookHandler = (request, reply, done) => {
+    if (request.headers['idempotency-key'] === undefined) return done();
+    // Fastify awaits a returned promise exactly as it awaits an async hook.
+    return claim(request, reply) as unknown as void;
+  };
+
+  const claim = async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers['idempotency-key'];
-    if (header === undefined) return;
     if (typeof header !== 'string' || !KEY.test(header)) {
       throw new InvalidField('Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
@@ -59,10 +66,14 @@ export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
     }
   };
 
-  const onSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+  const onSend: onSendHookHandler = (request, reply, payload, done) => {
     const scope = request.idempotency;
-    if (!scope) return payload;
+    if (!scope) return done(null, payload);
     request.idempotency = undefined;
+    return record(scope, request, reply, payload) as unknown as void;
+  };
+
+  const record = async (scope: IdempotencyScope, request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     try {
       if (isRetryableOutcome(reply.statusCode)) await opts.store.release(scope);
       else await opts.store.complete(scope, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));

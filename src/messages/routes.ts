@@ -1,6 +1,6 @@
 // POST /send-whatsapp (also /api/send-whatsapp): HTTP only. Checks 1–4 run in onRequest, before
 // the body is parsed; Fastify validates the body against the schema (5); the service does the rest.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { authenticateHook } from '../auth/hook.js';
 import type { IdempotencyHooks } from '../idempotency/hook.js';
 import { IdempotencyHeader } from '../idempotency/schema.js';
@@ -42,8 +42,9 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
     },
     onRequest: [
       authenticate,
-      async (request: FastifyRequest) => {
-        assertMetaConfigured(request.tenant.organization);
+      (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+        assertMetaConfigured(request.tenant.organization); // a throw here reaches the error handler
+        done();
       },
     ],
     preHandler: opts.idempotency.preHandler,
