@@ -12,7 +12,7 @@ export async function messagesCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(rest, { limit: { type: 'string' } });
   const limitRaw = typeof p.values.limit === 'string' ? p.values.limit : '100';
   if (!/^\d{1,5}$/.test(limitRaw) || Number(limitRaw) < 1) throw new UsageError('--limit must be a whole number from 1 to 99999');
-  const rows = await withContext((ctx) => ctx.messages.listByStatus(['pending', 'unknown'], Number(limitRaw)));
+  const rows = await withContext((ctx) => ctx.messages.listUnsettled(Number(limitRaw)));
   const view = rows.map((m) => ({ id: m.id, status: m.status, message_type: m.message_type, organization_id: m.organization_id, contact_id: m.contact_id, request_id: m.request_id, error_message: m.error_message, created_at: m.created_at }));
   emit(io, p.json, { messages: view }, rows.length === 0 ? 'No pending or unknown messages.' : rows.map(describe).join('\n'));
   return 0;

@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { startCheckpointer } from './checkpointer.js';
 import * as m001 from './migrations/001-initial.js';
+import * as m002 from './migrations/002-lean-message-indexes.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -27,6 +28,7 @@ export interface Db {
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
+  '002-lean-message-indexes': m002,
 };
 
 export interface OpenOptions {

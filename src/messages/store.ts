@@ -1,6 +1,6 @@
 // helpdesk_messages and customer_sessions. The pending row and its thread are written in one
 // transaction before Meta is called, so a crash at any later point leaves a row, never nothing.
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
 import { GroupCommitter } from '../db/group-commit.js';
@@ -23,6 +23,12 @@ export interface FailureDetails {
   message: string;
   details: unknown;
 }
+
+/**
+ * The partial index's own predicate, as literal SQL: an engine uses a partial index only when the
+ * query's WHERE implies the index's, which a bound parameter cannot show (migration 002).
+ */
+const UNSETTLED = sql<boolean>`status in ('pending', 'unknown')`;
 
 export class MessageStore {
   readonly #writes: GroupCommitter<SendWrite, SendWriteResult>;
@@ -75,13 +81,15 @@ export class MessageStore {
     const res = await this.db.kysely
       .updateTable('helpdesk_messages')
       .set({ status: 'unknown', error_code: 'interrupted', error_message: 'The gateway stopped before Meta answered; the message may or may not have been delivered', updated_at: nowIso() })
+      .where(UNSETTLED)
       .where('status', '=', 'pending')
       .where('created_at', '<', olderThan)
       .executeTakeFirst();
     return Number(res.numUpdatedRows);
   }
 
-  listByStatus(statuses: MessageRow['status'][], limit: number): Promise<MessageRow[]> {
-    return this.db.kysely.selectFrom('helpdesk_messages').selectAll().where('status', 'in', statuses).orderBy('created_at').limit(limit).execute();
+  /** Pending and unknown rows, oldest first. */
+  listUnsettled(limit: number): Promise<MessageRow[]> {
+    return this.db.kysely.selectFrom('helpdesk_messages').selectAll().where(UNSETTLED).orderBy('created_at').limit(limit).execute();
   }
 }

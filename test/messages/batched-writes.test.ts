@@ -1,5 +1,6 @@
 // The send path's batched writes (messages/send-writes.ts): many concurrent messages, several to the
 // same thread, land in few transactions and leave exactly the rows one-at-a-time writes would.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/db.js';
 import { seedTenant, startGateway, type Tenant, type TestGateway } from '../helpers/app.js';
@@ -62,5 +63,20 @@ describe.each(ENGINES)('batched send-path writes on %s', (engine) => {
     expect(b.status).toBe('rejected');
     const left = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select('id').where('request_id', 'in', ['good', 'bad']).execute();
     expect(left).toHaveLength(0);
+  });
+});
+
+describe('message indexes (migration 002)', () => {
+  it('finds unsettled rows through the partial index on SQLite, as the startup sweep and `messages pending` query them', async () => {
+    const gw = await startGateway('sqlite');
+    try {
+      const plan = (q: string) => JSON.stringify(gw.ctx.db.sqlite!.prepare(`explain query plan ${q}`).all('unknown', 'pending', '2026'));
+      const sweep = gw.ctx.db.kysely.updateTable('helpdesk_messages').set({ status: 'unknown' }).where(sql<boolean>`status in ('pending', 'unknown')`).where('status', '=', 'pending').where('created_at', '<', '2026').compile();
+      expect(plan(sweep.sql)).toContain('USING INDEX helpdesk_messages_unsettled');
+      const names = (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'helpdesk_messages'`.execute(gw.ctx.db.kysely)).rows.map((r) => r.name);
+      expect(names.filter((n) => !n.startsWith('sqlite_autoindex')).sort()).toEqual(['helpdesk_messages_session_time', 'helpdesk_messages_unsettled', 'helpdesk_messages_wamid']);
+    } finally {
+      await gw.close();
+    }
   });
 });

@@ -1,0 +1,26 @@
+import { sql, type Kysely } from 'kysely';
+
+// Every send writes one helpdesk_messages row and updates it once; each index on the table is
+// work on that path. Measured by the send benchmark (docs/PERFORMANCE.md):
+// - (organization_id, contact_id, created_at) duplicated (session_id, created_at): a thread is
+//   exactly one organization and contact (customer_sessions is unique on the pair);
+// - the status index held every row and moved each one at `sent`; only unsettled rows (pending,
+//   unknown) are ever looked up by status, so only they are indexed;
+// - the Meta message id index held a NULL for every pending row.
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('helpdesk_messages_org_contact_time').execute();
+  await db.schema.dropIndex('helpdesk_messages_status_time').execute();
+  await db.schema.dropIndex('helpdesk_messages_wamid').execute();
+  await db.schema
+    .createIndex('helpdesk_messages_unsettled')
+    .on('helpdesk_messages')
+    .columns(['status', 'created_at'])
+    .where(sql.ref('status'), 'in', [sql.lit('pending'), sql.lit('unknown')])
+    .execute();
+  await db.schema
+    .createIndex('helpdesk_messages_wamid')
+    .on('helpdesk_messages')
+    .column('whatsapp_message_id')
+    .where(sql.ref('whatsapp_message_id'), 'is not', null)
+    .execute();
+}
