@@ -1,7 +1,8 @@
 // The send path's writes, one batch at a time (db/group-commit.ts): each message's `pending` row
 // with its thread, and later its `sent` update. Both engines get their own SQL here because the
 // generic Kysely path cost too much per message (measured, docs/PERFORMANCE.md):
-// - SQLite runs the batch as one synchronous better-sqlite3 transaction, no promise per statement;
+// - SQLite runs the batch as one synchronous better-sqlite3 transaction, no promise per statement,
+//   and upserts each thread once per batch;
 // - PostgreSQL runs the whole batch as ONE statement (writable CTEs), so a batch of any size is one
 //   round trip and one commit, and its threads are upserted once each, in a fixed order.
 import { CompiledQuery, type Kysely } from 'kysely';
@@ -33,12 +34,42 @@ export type SendWrite = PendingWrite | SentWrite;
 /** The thread of a pending write; nothing for a sent one. */
 export type SendWriteResult = { sessionId: string } | undefined;
 
+interface Thread {
+  key: string;
+  org: string;
+  contact: string;
+  /** Messages of this batch in the thread. */
+  count: number;
+  /** The latest of their times. */
+  now: string;
+}
+
+/**
+ * The batch's threads, one per organization and contact, sorted: each is upserted once with its
+ * count (a multi-row upsert may not touch a row twice), and concurrent batches lock the threads
+ * they share in the same order, so they cannot deadlock.
+ */
+function threadsOf(pending: PendingWrite[]): Thread[] {
+  const threads = new Map<string, Thread>();
+  for (const w of pending) {
+    const key = `${w.organizationId} ${w.contactId}`;
+    const t = threads.get(key);
+    if (t) {
+      t.count++;
+      if (w.now > t.now) t.now = w.now;
+    } else threads.set(key, { key, org: w.organizationId, contact: w.contactId, count: 1, now: w.now });
+  }
+  return [...threads.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+const threadKey = (w: PendingWrite): string => `${w.organizationId} ${w.contactId}`;
+
 export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite, SendWriteResult> {
   const upsertSession = sqlite
-    .prepare<[string, string, string, string, string, string]>(
+    .prepare<[string, string, string, number, string, string, string]>(
       `insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
-       values (?, ?, ?, 'open', 1, ?, ?, ?)
-       on conflict (organization_id, contact_id) do update set message_count = message_count + 1, last_message_at = excluded.last_message_at, updated_at = excluded.updated_at
+       values (?, ?, ?, 'open', ?, ?, ?, ?)
+       on conflict (organization_id, contact_id) do update set message_count = message_count + excluded.message_count, last_message_at = excluded.last_message_at, updated_at = excluded.updated_at
        returning id`,
     )
     .pluck();
@@ -47,17 +78,20 @@ export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite,
      values (?, ?, ?, ?, 'outbound', ?, ?, ?, null, 'pending', null, null, null, ?, ?, ?)`,
   );
   const markSent = sqlite.prepare<[string, string, string]>(`update helpdesk_messages set status = 'sent', whatsapp_message_id = ?, updated_at = ? where id = ?`);
-  const write = sqlite.transaction((batch: SendWrite[]): SendWriteResult[] =>
-    batch.map((w) => {
+  const write = sqlite.transaction((batch: SendWrite[]): SendWriteResult[] => {
+    const pending = batch.filter((w): w is PendingWrite => w.kind === 'pending');
+    const sessionOf = new Map<string, string>();
+    for (const t of threadsOf(pending)) sessionOf.set(t.key, upsertSession.get(newId(), t.org, t.contact, t.count, t.now, t.now, t.now) as string);
+    return batch.map((w) => {
       if (w.kind === 'sent') {
         markSent.run(w.wamid, w.now, w.id);
         return undefined;
       }
-      const sessionId = upsertSession.get(newId(), w.organizationId, w.contactId, w.now, w.now, w.now) as string;
+      const sessionId = sessionOf.get(threadKey(w))!;
       insertMessage.run(w.id, w.organizationId, w.contactId, sessionId, w.messageType, w.content, w.mediaUrl, w.requestId, w.now, w.now);
       return { sessionId };
-    }),
-  );
+    });
+  });
   return async (batch) => write(batch);
 }
 
@@ -73,18 +107,7 @@ export function postgresSendWrites(kysely: Kysely<Database>): BatchFlush<SendWri
     const ctes: string[] = [];
     const selects: string[] = [];
     if (pending.length > 0) {
-      // One row per thread: a multi-row upsert may not touch the same row twice. Sorted, so that
-      // concurrent batches lock the threads they share in the same order (no deadlock).
-      const threads = new Map<string, { org: string; contact: string; count: number; now: string }>();
-      for (const w of pending) {
-        const key = `${w.organizationId} ${w.contactId}`;
-        const t = threads.get(key);
-        if (t) {
-          t.count++;
-          if (w.now > t.now) t.now = w.now;
-        } else threads.set(key, { org: w.organizationId, contact: w.contactId, count: 1, now: w.now });
-      }
-      const sessions = [...threads.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => `(${$(newId())}, ${$(t.org)}, ${$(t.contact)}, 'open', ${$(t.count, 'integer')}, ${$(t.now)}, ${$(t.now)}, ${$(t.now)})`);
+      const sessions = threadsOf(pending).map((t) => `(${$(newId())}, ${$(t.org)}, ${$(t.contact)}, 'open', ${$(t.count, 'integer')}, ${$(t.now)}, ${$(t.now)}, ${$(t.now)})`);
       ctes.push(`s as (
         insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
         values ${sessions.join(', ')}
