@@ -74,7 +74,7 @@ describe('message indexes (migration 002)', () => {
       const sweep = gw.ctx.db.kysely.updateTable('helpdesk_messages').set({ status: 'unknown' }).where(sql<boolean>`status in ('pending', 'unknown')`).where('status', '=', 'pending').where('created_at', '<', '2026').compile();
       expect(plan(sweep.sql)).toContain('USING INDEX helpdesk_messages_unsettled');
       const names = (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'helpdesk_messages'`.execute(gw.ctx.db.kysely)).rows.map((r) => r.name);
-      expect(names.filter((n) => !n.startsWith('sqlite_autoindex')).sort()).toEqual(['helpdesk_messages_session_time', 'helpdesk_messages_unsettled', 'helpdesk_messages_wamid']);
+      expect(names.filter((n) => !n.startsWith('sqlite_autoindex')).sort()).toEqual(['helpdesk_messages_session_time', 'helpdesk_messages_unsettled']);
     } finally {
       await gw.close();
     }
