@@ -56,12 +56,18 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL && cluster))('PostgreSQL re
     };
     const load = Promise.all(Array.from({ length: 10 }, worker));
     await waitFor(() => answers.length > 200, 20_000);
-    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!.version, cluster!.name, 'restart', '-m', 'fast']);
+    // Stopped, then started only once the gateway has answered while it was down: a bare restart
+    // can be quicker than any write that would notice it.
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!.version, cluster!.name, 'stop', '-m', 'fast']);
+    const stoppedAt = answers.length;
+    const sawOutage = await waitFor(() => answers.slice(stoppedAt).some((a) => a.status === 503), 20_000);
+    execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!.version, cluster!.name, 'start']);
     const restartedAt = answers.length;
     // Recovered: 200 answers again after the restart.
     const recovered = await waitFor(() => answers.slice(restartedAt).filter((a) => a.status === 200).length > 50, 30_000);
     stop = true;
     await load;
+    expect(sawOutage).toBe(true);
     expect(recovered).toBe(true);
 
     expect(answers.filter((a) => a.status === 503).length).toBeGreaterThan(0);
