@@ -1,7 +1,9 @@
 // `npm run bench:media`: a 100 MB document and a 16 MB video through the whole media pipeline
 // (download → store → sign → upload to Meta → send), against a plain download and upload of the same
 // bytes, with the gateway's peak resident memory growth. The simulator and the file server run in
-// their own processes, so the memory measured is the gateway's alone.
+// their own processes, so the memory measured is the gateway's alone. Each file is measured
+// BENCH_MEDIA_RUNS times (3), alternating plain and gateway, each run with different bytes so the
+// gateway's content-addressed storage cannot skip work; medians are reported, and the largest growth.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,10 +18,18 @@ const PHONE_ID = '106540352242922';
 const META_TOKEN = 'EAAG-bench-token-0123456789';
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
-function writeSample(file: string, header: Buffer, size: number): void {
+const RUNS = Number(process.env.BENCH_MEDIA_RUNS ?? 3);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function writeSample(file: string, header: Buffer, size: number, variant: number): void {
   const fd = fs.openSync(file, 'w');
   fs.writeSync(fd, header);
-  const chunk = Buffer.alloc(1 << 20, 0x20);
+  const chunk = Buffer.alloc(1 << 20, 0x20 + variant);
   for (let written = header.length; written < size; ) {
     const n = Math.min(chunk.length, size - written);
     fs.writeSync(fd, chunk, 0, n);
@@ -49,8 +59,10 @@ async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bench-media-'));
   const files = path.join(tmp, 'files');
   fs.mkdirSync(files);
-  writeSample(path.join(files, 'report.pdf'), Buffer.from('%PDF-1.7\n'), 100_000_000);
-  writeSample(path.join(files, 'clip.mp4'), MP4_HEADER, 15_900_000);
+  for (let i = 0; i < RUNS; i++) {
+    writeSample(path.join(files, `report-${i}.pdf`), Buffer.from('%PDF-1.7\n'), 100_000_000, i);
+    writeSample(path.join(files, `clip-${i}.mp4`), MP4_HEADER, 15_900_000, i);
+  }
   const simPort = await freePort();
   const sim = await startChild(['bin/flowiq.js', 'meta-sim', '--port', String(simPort), '--phone', `${PHONE_ID}:${META_TOKEN}`], {}, /127\.0\.0\.1/);
   const filePort = await freePort();
@@ -66,22 +78,32 @@ async function main(): Promise<void> {
   const client = new Agent();
   const results = [];
   try {
-    for (const [name, file, type, mime] of [['document 100 MB', 'report.pdf', 'document', 'application/pdf'], ['video 16 MB', 'clip.mp4', 'video', 'video/mp4']] as const) {
-      const url = `http://127.0.0.1:${filePort}/${file}`;
-      const plainMs = await plainCopy(url, simUrl, mime, tmp);
-      global.gc?.();
-      const baseline = process.memoryUsage().rss;
-      let peak = baseline;
-      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-      const started = performance.now();
-      const res = await request(`${base}/send-whatsapp?tenantId=bench`, { method: 'POST', dispatcher: client, headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ phone_number: '+27123456789', message_type: type, media_url: url, ...(type === 'document' ? { filename: 'report.pdf' } : {}) }) });
-      const body = await res.body.text();
-      const gatewayMs = performance.now() - started;
-      clearInterval(sampler);
-      if (res.statusCode !== 200) throw new Error(`${name}: ${res.statusCode} ${body}`);
-      const r = { name, gatewayMs: Math.round(gatewayMs), plainMs: Math.round(plainMs), ratio: Number((gatewayMs / plainMs).toFixed(2)), rssGrowthMB: Number(((peak - baseline) / 1e6).toFixed(1)) };
+    const kinds = [
+      { name: 'document 100 MB', file: (i: number) => `report-${i}.pdf`, type: 'document', mime: 'application/pdf' },
+      { name: 'video 16 MB', file: (i: number) => `clip-${i}.mp4`, type: 'video', mime: 'video/mp4' },
+    ];
+    for (const { name, file, type, mime } of kinds) {
+      const plain: number[] = [];
+      const gateway: number[] = [];
+      let growth = 0;
+      for (let i = 0; i < RUNS; i++) {
+        const url = `http://127.0.0.1:${filePort}/${file(i)}`;
+        plain.push(await plainCopy(url, simUrl, mime, tmp));
+        global.gc?.();
+        const baseline = process.memoryUsage().rss;
+        let peak = baseline;
+        const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+        const started = performance.now();
+        const res = await request(`${base}/send-whatsapp?tenantId=bench`, { method: 'POST', dispatcher: client, headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ phone_number: '+27123456789', message_type: type, media_url: url, ...(type === 'document' ? { filename: 'report.pdf' } : {}) }) });
+        const body = await res.body.text();
+        gateway.push(performance.now() - started);
+        clearInterval(sampler);
+        if (res.statusCode !== 200) throw new Error(`${name}: ${res.statusCode} ${body}`);
+        growth = Math.max(growth, peak - baseline);
+      }
+      const r = { name, runs: RUNS, gatewayMs: Math.round(median(gateway)), plainMs: Math.round(median(plain)), ratio: Number((median(gateway) / median(plain)).toFixed(2)), rssGrowthMB: Number((growth / 1e6).toFixed(1)), gatewayRunsMs: gateway.map(Math.round), plainRunsMs: plain.map(Math.round) };
       results.push(r);
-      process.stdout.write(`${name.padEnd(16)} gateway ${r.gatewayMs} ms  plain download+upload ${r.plainMs} ms  ratio ${r.ratio}  peak RSS growth ${r.rssGrowthMB} MB\n`);
+      process.stdout.write(`${name.padEnd(16)} gateway ${r.gatewayMs} ms  plain download+upload ${r.plainMs} ms  ratio ${r.ratio}  peak RSS growth ${r.rssGrowthMB} MB  (medians of ${RUNS}; gateway ${r.gatewayRunsMs.join('/')} ms, plain ${r.plainRunsMs.join('/')} ms)\n`);
     }
   } finally {
     await client.close();

@@ -22,7 +22,10 @@ export class FsStorage implements MediaStorage {
     const target = this.pathOf(key);
     await fs.promises.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${randomUUID()}.part`;
-    await fs.promises.copyFile(filePath, tmp);
+    // The downloaded file is not written again once complete, so a second name for it is as good
+    // as a copy, and instant: copying 100 MB was a quarter of bench:media's gateway time. A copy
+    // when the two paths are on different filesystems (EXDEV) or links are refused.
+    await fs.promises.link(filePath, tmp).catch(() => fs.promises.copyFile(filePath, tmp));
     const sidecar: StoredObject = { size: meta.size, contentType: meta.contentType, etag: `"${meta.sha256}"` };
     await fs.promises.writeFile(`${target}.json`, JSON.stringify(sidecar));
     await fs.promises.rename(tmp, target); // the object appears whole or not at all
