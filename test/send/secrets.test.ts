@@ -47,4 +47,16 @@ describe('secrets never appear in logs, responses or the database', () => {
       expect(everything).not.toContain(secret);
     }
   });
+
+  it('writes one access line per request, with its id, status and time', async () => {
+    const t = await seedTenant(gw.ctx, { phoneId: PHONE_ID, token: META_TOKEN });
+    const before = lines.length;
+    const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${t.slug}`, headers: { authorization: `Bearer ${t.key}`, 'x-request-id': 'access-line-1' }, payload: { phone_number: '+27123456789', message_type: 'bogus' } });
+    expect(res.statusCode).toBe(400);
+    const mine = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.reqId === 'access-line-1');
+    const access = mine.filter((l) => l.msg === 'request completed');
+    expect(access).toHaveLength(1);
+    expect(access[0]).toMatchObject({ level: 30, method: 'POST', url: `/send-whatsapp?tenantId=${t.slug}`, statusCode: 400, ms: expect.any(Number) });
+    expect(mine.some((l) => l.msg === 'incoming request')).toBe(false);
+  });
 });
