@@ -35,7 +35,7 @@ export class GroupCommitter<Op, R> {
       const batch = this.#queue.splice(0, this.maxBatch);
       try {
         const results = await this.flush(batch.map((w) => w.op));
-        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i] as R);
       } catch (err) {
         // The batch is one transaction: if it failed, none of its writes happened.
         for (const w of batch) w.reject(err);

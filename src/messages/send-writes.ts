@@ -44,6 +44,8 @@ interface Thread {
   now: string;
 }
 
+const threadKey = (w: PendingWrite): string => `${w.organizationId} ${w.contactId}`;
+
 /**
  * The batch's threads, one per organization and contact, sorted: each is upserted once with its
  * count (a multi-row upsert may not touch a row twice), and concurrent batches lock the threads
@@ -52,7 +54,7 @@ interface Thread {
 function threadsOf(pending: PendingWrite[]): Thread[] {
   const threads = new Map<string, Thread>();
   for (const w of pending) {
-    const key = `${w.organizationId} ${w.contactId}`;
+    const key = threadKey(w);
     const t = threads.get(key);
     if (t) {
       t.count++;
@@ -61,8 +63,6 @@ function threadsOf(pending: PendingWrite[]): Thread[] {
   }
   return [...threads.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
-
-const threadKey = (w: PendingWrite): string => `${w.organizationId} ${w.contactId}`;
 
 export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite, SendWriteResult> {
   const upsertSession = sqlite
@@ -132,8 +132,8 @@ export function postgresSendWrites(kysely: Kysely<Database>): BatchFlush<SendWri
       selects.push(`select id, null as session_id from u`);
     }
     const res = await kysely.executeQuery(CompiledQuery.raw(`with ${ctes.join(', ')} ${selects.join(' union all ')}`, params));
-    const sessionOf = new Map<string, string | null>();
-    for (const r of res.rows as { id: string; session_id: string | null }[]) sessionOf.set(r.id, r.session_id);
+    const sessionOf = new Map<string, string>();
+    for (const r of res.rows as { id: string; session_id: string | null }[]) if (r.session_id !== null) sessionOf.set(r.id, r.session_id);
     return batch.map((w) => {
       if (w.kind === 'sent') return undefined;
       const sessionId = sessionOf.get(w.id);

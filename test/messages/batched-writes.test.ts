@@ -55,6 +55,21 @@ describe.each(ENGINES)('batched send-path writes on %s', (engine) => {
     expect(Number(first.message_count)).toBe(21);
   });
 
+  it('counts each thread exactly when concurrent batches share threads, visiting them in different orders', async () => {
+    // 600 writes make three batches of 200 (the batch limit), in flight at once on PostgreSQL, each
+    // visiting the same three threads in another order.
+    const other = await seedTenant(gw.ctx, { phone: '+27 83 000 0000' });
+    const cs = [other.contactId];
+    for (const n of ['+27830000001', '+27830000002']) cs.push((await gw.ctx.contacts.create(other.organizationId, { phone_number: n })).id);
+    const orders = [[0, 1, 2], [2, 1, 0], [1, 2, 0]];
+    const plan = Array.from({ length: 600 }, (_, i) => cs[orders[Math.floor(i / 200)]![i % 3]!]!);
+    const rows = await Promise.all(plan.map((contactId, i) => gw.ctx.messages.createPending({ organizationId: other.organizationId, contactId, messageType: 'text', content: { i }, mediaUrl: null, requestId: null })));
+    expect(rows).toHaveLength(600);
+    const sessions = await gw.ctx.db.kysely.selectFrom('customer_sessions').select(['contact_id', 'message_count']).where('organization_id', '=', other.organizationId).execute();
+    const expected = cs.map((c) => [c, plan.filter((p) => p === c).length]);
+    expect(sessions.map((x) => [x.contact_id, Number(x.message_count)]).sort()).toEqual(expected.sort());
+  });
+
   it('fails every write of a batch that cannot commit, and leaves none of them', async () => {
     const good = gw.ctx.messages.createPending({ organizationId: t.organizationId, contactId: contactIds[1]!, messageType: 'text', content: {}, mediaUrl: null, requestId: 'good' });
     const bad = gw.ctx.messages.createPending({ organizationId: t.organizationId, contactId: 'no-such-contact', messageType: 'text', content: {}, mediaUrl: null, requestId: 'bad' });
@@ -67,12 +82,29 @@ describe.each(ENGINES)('batched send-path writes on %s', (engine) => {
 });
 
 describe('message indexes (migration 002)', () => {
-  it('finds unsettled rows through the partial index on SQLite, as the startup sweep and `messages pending` query them', async () => {
+  it('finds unsettled rows through the partial index on SQLite, in the startup sweep and `messages pending`', async () => {
     const gw = await startGateway('sqlite');
     try {
-      const plan = (q: string) => JSON.stringify(gw.ctx.db.sqlite!.prepare(`explain query plan ${q}`).all('unknown', 'pending', '2026'));
-      const sweep = gw.ctx.db.kysely.updateTable('helpdesk_messages').set({ status: 'unknown' }).where(sql<boolean>`status in ('pending', 'unknown')`).where('status', '=', 'pending').where('created_at', '<', '2026').compile();
-      expect(plan(sweep.sql)).toContain('USING INDEX helpdesk_messages_unsettled');
+      // The SQL the store itself runs, caught as it is prepared, then explained.
+      const raw = gw.ctx.db.sqlite!;
+      const seen: string[] = [];
+      const prepare = raw.prepare.bind(raw);
+      raw.prepare = ((source: string) => {
+        seen.push(source);
+        return prepare(source);
+      }) as typeof raw.prepare;
+      try {
+        await gw.ctx.messages.markStalePendingUnknown('2026-01-01T00:00:00.000Z');
+        await gw.ctx.messages.listUnsettled(10);
+      } finally {
+        raw.prepare = prepare;
+      }
+      const queries = seen.filter((q) => q.includes('helpdesk_messages'));
+      expect(queries).toHaveLength(2);
+      for (const q of queries) {
+        const params = Array.from({ length: (q.match(/\?/g) ?? []).length }, () => 'x');
+        expect(JSON.stringify(raw.prepare(`explain query plan ${q}`).all(...params))).toContain('USING INDEX helpdesk_messages_unsettled');
+      }
       const names = (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'helpdesk_messages'`.execute(gw.ctx.db.kysely)).rows.map((r) => r.name);
       expect(names.filter((n) => !n.startsWith('sqlite_autoindex')).sort()).toEqual(['helpdesk_messages_session_time', 'helpdesk_messages_unsettled']);
     } finally {
