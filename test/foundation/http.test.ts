@@ -43,11 +43,17 @@ describe('HTTP edge', () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
-  it('sets security headers and a request id on every response', async () => {
-    const res = await gw.app.inject('/healthz');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-request-id']).toBeTruthy();
-    expect(res.headers['strict-transport-security']).toBeTruthy();
+  it('sets the API security headers and a request id on every response', async () => {
+    for (const res of [await gw.app.inject('/healthz'), await post('{}')]) {
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-request-id']).toBeTruthy();
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+      expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      // Headers for HTML pages only; CORP would also stop another origin from showing signed media.
+      for (const h of ['cross-origin-resource-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'x-xss-protection']) expect(res.headers[h]).toBeUndefined();
+    }
   });
 
   it('serves OpenAPI 3.1 at /openapi.json and a reference page at /docs', async () => {

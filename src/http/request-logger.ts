@@ -1,0 +1,67 @@
+// Fastify gives every request its own pino child logger, bound to the request id. With the
+// redaction paths on, making that child cost ~20k instructions per request (measured under
+// callgrind), although at the default level a request writes one line at most and at `warn` none.
+// This factory hands out a stand-in that makes the real child on the first line that is written.
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Bindings, ChildLoggerOptions, Level, Logger } from 'pino';
+
+class LazyChildLogger {
+  #child: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly opts: ChildLoggerOptions,
+  ) {}
+
+  get level(): string {
+    return (this.#child ?? this.parent).level;
+  }
+
+  set level(level: string) {
+    this.#real().level = level;
+  }
+
+  #real(): FastifyBaseLogger {
+    return (this.#child ??= this.parent.child(this.bindings, this.opts));
+  }
+
+  #write(level: Level, args: unknown[]): void {
+    if (this.#child === undefined && !(this.parent as unknown as Logger).isLevelEnabled(level)) return;
+    (this.#real()[level] as (...a: unknown[]) => void)(...args);
+  }
+
+  fatal(...args: unknown[]): void {
+    this.#write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.#write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.#write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.#write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.#write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.#write('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Bindings, opts?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.#real().child(bindings, opts);
+  }
+}
+
+export function lazyChildLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions = {}): FastifyBaseLogger {
+  // A route's own level or serializers change what the child writes: make it now.
+  if (opts.level !== undefined || opts.serializers !== undefined) return parent.child(bindings, opts);
+  return new LazyChildLogger(parent, bindings, opts) as unknown as FastifyBaseLogger;
+}
+
+export function useLazyRequestLoggers(app: FastifyInstance): void {
+  app.setChildLoggerFactory((logger, bindings, opts) => lazyChildLogger(logger, bindings, opts));
+}
