@@ -2,6 +2,11 @@
 // simulator through undici and returns its answer. No authentication, validation or storage.
 import Fastify from 'fastify';
 import { Pool } from 'undici';
+import { keepTickShapes } from '../src/tick-shapes.js';
+
+// The gateway's process-wide V8 workaround (src/tick-shapes.ts) applies to the limit too: without
+// it either side can fall into slow nextTicks after a full GC, at random, and the ratio with it.
+keepTickShapes();
 
 const graph = process.env.META_GRAPH_URL!;
 const path = `/v23.0/${process.env.BENCH_PHONE_ID}/messages`;

@@ -3,8 +3,10 @@ import { buildApp, loggerOptions } from './app.js';
 import type { Config } from './config.js';
 import { createContext } from './context.js';
 import { resolveSecret } from './secret.js';
+import { keepTickShapes } from './tick-shapes.js';
 
 export async function serve(config: Readonly<Config>): Promise<() => Promise<void>> {
+  keepTickShapes();
   const resolved = resolveSecret(config.secret, config.dataDir);
   const ctx = await createContext(config, resolved.secret);
   const app = await buildApp(ctx, { logger: loggerOptions(config.logLevel) });
