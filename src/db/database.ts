@@ -1,12 +1,11 @@
 // Kysely over better-sqlite3 (the embedded default) or pg (PostgreSQL at scale): one code path,
 // chosen by Config.database. Everything above this file sees only `Db`.
-import fs from 'node:fs';
-import path from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { startCheckpointer } from './checkpointer.js';
+import { openSqliteConnection } from './sqlite-connection.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-lean-message-indexes.js';
 import type { Database } from './types.js';
@@ -21,6 +20,8 @@ export interface Db {
    * synchronous transaction (messages/send-writes.ts). Everything else goes through Kysely.
    */
   sqlite?: SQLite.Database;
+  /** SQLite only: the database file, or ':memory:'. */
+  sqliteFile?: string;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -42,21 +43,14 @@ export function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Db
 }
 
 function openSqlite(file: string): Db {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new SQLite(file);
-  // WAL lets readers run beside the one writer; NORMAL sync is durable against a process crash
-  // (the WAL is in the OS's hands at commit), which is what "a 200 means committed" needs.
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
+  const sqlite = openSqliteConnection(file);
   const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
-  if (checkpointer) sqlite.pragma('wal_autocheckpoint = 0');
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     kysely,
     engine: 'sqlite',
     sqlite,
+    sqliteFile: file,
     ping: async () => {
       sqlite.prepare('select 1').get();
     },

@@ -57,8 +57,10 @@ class LazyChildLogger {
 }
 
 export function lazyChildLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions = {}): FastifyBaseLogger {
-  // A route's own level or serializers change what the child writes: make it now.
-  if (opts.level !== undefined || opts.serializers !== undefined) return parent.child(bindings, opts);
+  // A route's own level or serializers change what the child writes: make it now. So also when
+  // the parent is not pino (Fastify's silent logger when logging is off).
+  const pinoParent = typeof (parent as Partial<Logger>).isLevelEnabled === 'function';
+  if (!pinoParent || opts.level !== undefined || opts.serializers !== undefined) return parent.child(bindings, opts);
   return new LazyChildLogger(parent, bindings, opts) as unknown as FastifyBaseLogger;
 }
 

@@ -64,7 +64,11 @@ function threadsOf(pending: PendingWrite[]): Thread[] {
   return [...threads.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite, SendWriteResult> {
+/**
+ * The batch as one synchronous SQLite transaction. It runs either on the request thread
+ * (`sqliteSendWrites`, for in-memory databases) or on the writer thread (send-writer-thread.ts).
+ */
+export function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) => SendWriteResult[] {
   const upsertSession = sqlite
     .prepare<[string, string, string, number, string, string, string]>(
       `insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
@@ -78,7 +82,7 @@ export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite,
      values (?, ?, ?, ?, 'outbound', ?, ?, ?, null, 'pending', null, null, null, ?, ?, ?)`,
   );
   const markSent = sqlite.prepare<[string, string, string]>(`update helpdesk_messages set status = 'sent', whatsapp_message_id = ?, updated_at = ? where id = ?`);
-  const write = sqlite.transaction((batch: SendWrite[]): SendWriteResult[] => {
+  return sqlite.transaction((batch: SendWrite[]): SendWriteResult[] => {
     const pending = batch.filter((w): w is PendingWrite => w.kind === 'pending');
     const sessionOf = new Map<string, string>();
     for (const t of threadsOf(pending)) sessionOf.set(t.key, upsertSession.get(newId(), t.org, t.contact, t.count, t.now, t.now, t.now) as string);
@@ -92,6 +96,10 @@ export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite,
       return { sessionId };
     });
   });
+}
+
+export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite, SendWriteResult> {
+  const write = sqliteSendTransaction(sqlite);
   return async (batch) => write(batch);
 }
 

@@ -66,3 +66,12 @@ describe('request loggers made on first use', () => {
     expect(parent.level).toBe('warn');
   });
 });
+
+describe('request loggers without pino', () => {
+  it('hand back the parent\'s own child when the parent cannot tell its levels (logging off)', () => {
+    const silent = { level: 'silent', child: () => silent, info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, trace: () => {}, fatal: () => {}, silent: () => {} };
+    const log = lazyChildLogger(silent as unknown as FastifyBaseLogger, { reqId: 'r-5' });
+    expect(log).toBe(silent);
+    expect(() => log.error(new Error('x'), 'still callable')).not.toThrow();
+  });
+});

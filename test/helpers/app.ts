@@ -25,9 +25,13 @@ export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
   return loadConfig({ DATA_DIR: dataDir, FLOWIQ_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env });
 }
 
-export async function startGateway(engine: EngineName, env: Record<string, string> = {}, logger?: Parameters<typeof buildApp>[1]): Promise<TestGateway> {
+/**
+ * `sqliteFile`: a database file in the data directory instead of memory, as `flowiq serve` runs it:
+ * the send path's writes then go through the writer thread (messages/send-writer-thread.ts).
+ */
+export async function startGateway(engine: EngineName, env: Record<string, string> = {}, logger?: Parameters<typeof buildApp>[1], opts: { sqliteFile?: boolean } = {}): Promise<TestGateway> {
   const config = testConfig(env);
-  const fresh = await freshDb(engine);
+  const fresh = await freshDb(engine, opts.sqliteFile ? { file: path.join(config.dataDir, 'flowiq.db') } : {});
   const ctx = await createContext(config, TEST_SECRET, { db: fresh.db, migrate: false });
   const app = await buildApp(ctx, logger ?? { logger: false });
   await app.ready();
@@ -38,6 +42,7 @@ export async function startGateway(engine: EngineName, env: Record<string, strin
     dataDir: config.dataDir,
     close: async () => {
       await app.close();
+      await ctx.messages.close();
       await fresh.cleanup();
       fs.rmSync(config.dataDir, { recursive: true, force: true });
     },

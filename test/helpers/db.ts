@@ -8,6 +8,15 @@ export type EngineName = 'sqlite' | 'postgres';
 
 export const ENGINES: EngineName[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 
+/**
+ * For the suites that cover the send path: each engine, plus SQLite on a file, where the send
+ * path's writes go through the writer thread (messages/send-writer-thread.ts) as under `flowiq serve`.
+ */
+export const SEND_VARIANTS: [name: string, engine: EngineName, opts: { sqliteFile: boolean }][] = [
+  ...ENGINES.map((e): [string, EngineName, { sqliteFile: boolean }] => [e, e, { sqliteFile: false }]),
+  ['sqlite file (writer thread)', 'sqlite', { sqliteFile: true }],
+];
+
 export interface FreshDb {
   db: Db;
   /** A DATABASE_URL-style description other processes can use (sqlite file or pg URL + schema). */

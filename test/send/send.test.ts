@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ENGINES } from '../helpers/db.js';
+import { ENGINES, SEND_VARIANTS } from '../helpers/db.js';
 import { seedTenant } from '../helpers/app.js';
 import { startSimGateway, type SimGateway } from '../helpers/sim.js';
 import { DOCUMENT_EXAMPLES, WAMID } from '../messages/document-examples.js';
@@ -9,10 +9,10 @@ const EXAMPLES = Object.fromEntries(Object.entries(DOCUMENT_EXAMPLES).filter(([,
 const TEXT = DOCUMENT_EXAMPLES.text!;
 const REPLY = DOCUMENT_EXAMPLES['reply to a message']!;
 
-describe.each(ENGINES)('POST /send-whatsapp on %s', (engine) => {
+describe.each(SEND_VARIANTS)('POST /send-whatsapp on %s', (_name, engine, opts) => {
   let gw: SimGateway;
   beforeAll(async () => {
-    gw = await startSimGateway(engine);
+    gw = await startSimGateway(engine, {}, opts);
   });
   afterAll(async () => gw.close());
   beforeEach(() => gw.sim.reset());

@@ -1,0 +1,19 @@
+// The settings every SQLite connection of the gateway runs with: the request thread's and the
+// send path's writer thread's (messages/send-writer-thread.ts). Most of them are per connection.
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+
+export function openSqliteConnection(file: string): SQLite.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new SQLite(file);
+  // WAL lets readers run beside the one writer; NORMAL sync is durable against a process crash
+  // (the WAL is in the OS's hands at commit), which is what "a 200 means committed" needs.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  // A file database is checkpointed by its own thread (checkpointer.ts), never by a writer.
+  if (file !== ':memory:') sqlite.pragma('wal_autocheckpoint = 0');
+  return sqlite;
+}
