@@ -81,7 +81,6 @@ export async function createContext(config: Readonly<Config>, secret: string, op
       redis?.disconnect();
       await meta.close();
       await media.close();
-      await messages.close();
       await db.close();
     },
   };

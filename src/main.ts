@@ -10,7 +10,6 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
   const resolved = resolveSecret(config.secret, config.dataDir);
   const ctx = await createContext(config, resolved.secret);
   const app = await buildApp(ctx, { logger: loggerOptions(config.logLevel) });
-  ctx.messages.start();
   if (resolved.generatedAt) {
     app.log.warn({ file: resolved.generatedAt }, 'FLOWIQ_SECRET not set: generated one into the data directory (mode 0600). Set FLOWIQ_SECRET in production.');
   }

@@ -9,8 +9,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (PG_UNAVAILABLE_CODES.has(code) || NET_CODES.has(code)) return true;
-    // SQLITE_WRITER_STOPPED: the send path's writer thread died (messages/send-writer-thread.ts).
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code === 'SQLITE_WRITER_STOPPED') return true;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true;
   }
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(
     err.message,

@@ -1,5 +1,4 @@
-// The settings every SQLite connection of the gateway runs with: the request thread's and the
-// send path's writer thread's (messages/send-writer-thread.ts). Most of them are per connection.
+// The settings the gateway's SQLite connection runs with (most of them are per connection).
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';

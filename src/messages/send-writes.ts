@@ -64,11 +64,8 @@ function threadsOf(pending: PendingWrite[]): Thread[] {
   return [...threads.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/**
- * The batch as one synchronous SQLite transaction. It runs either on the request thread
- * (`sqliteSendWrites`, for in-memory databases) or on the writer thread (send-writer-thread.ts).
- */
-export function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) => SendWriteResult[] {
+/** The batch as one synchronous SQLite transaction. */
+function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) => SendWriteResult[] {
   const upsertSession = sqlite
     .prepare<[string, string, string, number, string, string, string]>(
       `insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)

@@ -6,7 +6,6 @@ import { newId, nowIso } from '../db/ids.js';
 import { GroupCommitter } from '../db/group-commit.js';
 import type { HelpdeskMessagesTable } from '../db/types.js';
 import { postgresSendWrites, sqliteSendWrites, type SendWrite, type SendWriteResult } from './send-writes.js';
-import { SendWriterThread } from './send-writer-thread.js';
 
 export type MessageRow = Selectable<HelpdeskMessagesTable>;
 
@@ -34,30 +33,8 @@ const UNSETTLED = sql<boolean>`status in ('pending', 'unknown')`;
 export class MessageStore {
   readonly #writes: GroupCommitter<SendWrite, SendWriteResult>;
 
-  readonly #writer: SendWriterThread | undefined;
-
   constructor(private readonly db: Db) {
-    if (db.sqlite && db.sqliteFile !== undefined && db.sqliteFile !== ':memory:') {
-      // A file database: the batches run on a writer thread with its own connection, two in flight
-      // so that the next batch is already queued when one commits. Still one writer, in order.
-      this.#writer = new SendWriterThread(db.sqliteFile);
-      this.#writes = new GroupCommitter(this.#writer.flush, 2);
-    } else if (db.sqlite) {
-      // In memory the database exists on this connection only.
-      this.#writes = new GroupCommitter(sqliteSendWrites(db.sqlite), 1);
-    } else {
-      this.#writes = new GroupCommitter(postgresSendWrites(db.kysely), 4);
-    }
-  }
-
-  /** Starts the writer thread, if there is one, ahead of the first message. */
-  start(): void {
-    this.#writer?.start();
-  }
-
-  /** Stops the writer thread after the batches it has; before the database closes. */
-  async close(): Promise<void> {
-    await this.#writer?.stop();
+    this.#writes = db.sqlite ? new GroupCommitter(sqliteSendWrites(db.sqlite), 1) : new GroupCommitter(postgresSendWrites(db.kysely), 4);
   }
 
   async createPending(m: PendingMessage): Promise<{ id: string; sessionId: string }> {

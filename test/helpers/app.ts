@@ -25,10 +25,7 @@ export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
   return loadConfig({ DATA_DIR: dataDir, FLOWIQ_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env });
 }
 
-/**
- * `sqliteFile`: a database file in the data directory instead of memory, as `flowiq serve` runs it:
- * the send path's writes then go through the writer thread (messages/send-writer-thread.ts).
- */
+/** `sqliteFile`: a database file in the data directory instead of memory, as `flowiq serve` runs it. */
 export async function startGateway(engine: EngineName, env: Record<string, string> = {}, logger?: Parameters<typeof buildApp>[1], opts: { sqliteFile?: boolean } = {}): Promise<TestGateway> {
   const config = testConfig(env);
   const fresh = await freshDb(engine, opts.sqliteFile ? { file: path.join(config.dataDir, 'flowiq.db') } : {});
@@ -42,7 +39,6 @@ export async function startGateway(engine: EngineName, env: Record<string, strin
     dataDir: config.dataDir,
     close: async () => {
       await app.close();
-      await ctx.messages.close();
       await fresh.cleanup();
       fs.rmSync(config.dataDir, { recursive: true, force: true });
     },

@@ -9,12 +9,12 @@ export type EngineName = 'sqlite' | 'postgres';
 export const ENGINES: EngineName[] = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 
 /**
- * For the suites that cover the send path: each engine, plus SQLite on a file, where the send
- * path's writes go through the writer thread (messages/send-writer-thread.ts) as under `flowiq serve`.
+ * For the suites that cover the send path: each engine, plus SQLite on a file as `flowiq serve`
+ * runs it (WAL on disk, checkpoints by their own thread) rather than in memory.
  */
 export const SEND_VARIANTS: [name: string, engine: EngineName, opts: { sqliteFile: boolean }][] = [
   ...ENGINES.map((e): [string, EngineName, { sqliteFile: boolean }] => [e, e, { sqliteFile: false }]),
-  ['sqlite file (writer thread)', 'sqlite', { sqliteFile: true }],
+  ['sqlite file', 'sqlite', { sqliteFile: true }],
 ];
 
 export interface FreshDb {

@@ -77,7 +77,7 @@ describe.each(SEND_VARIANTS)('batched send-path writes on %s', (_name, engine, o
     const [g, b] = await Promise.allSettled([good, bad]);
     expect(g.status).toBe('rejected');
     expect(b.status).toBe('rejected');
-    // The database's own error, also from the writer thread: a bug (500), not an outage (503).
+    // The database's own error: a bug (500), not an outage (503).
     const reason = (b as PromiseRejectedResult).reason as { code?: string };
     expect(reason.code ?? '').toMatch(/FOREIGN|23503/);
     expect(isDatabaseUnavailable(reason)).toBe(false);
