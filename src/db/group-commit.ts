@@ -14,7 +14,7 @@ export class GroupCommitter<Op, R> {
 
   constructor(
     private readonly flush: BatchFlush<Op, R>,
-    /** Batches in flight at once: 1 for SQLite (one writer), a few for PostgreSQL. */
+    /** Batches in flight at once: 1 for SQLite (one writer), 2 for PostgreSQL. */
     private readonly concurrency: number,
     private readonly maxBatch = 200,
   ) {}

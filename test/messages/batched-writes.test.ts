@@ -57,7 +57,7 @@ describe.each(SEND_VARIANTS)('batched send-path writes on %s', (_name, engine, o
   });
 
   it('counts each thread exactly when concurrent batches share threads, visiting them in different orders', async () => {
-    // 600 writes make three batches of 200 (the batch limit), in flight at once on PostgreSQL, each
+    // 600 writes make three batches of 200 (the batch limit), two in flight at once on PostgreSQL, each
     // visiting the same three threads in another order.
     const other = await seedTenant(gw.ctx, { phone: '+27 83 000 0000' });
     const cs = [other.contactId];
