@@ -1,7 +1,7 @@
 // Kysely over better-sqlite3 (the embedded default) or pg (PostgreSQL at scale): one code path,
 // chosen by Config.database. Everything above this file sees only `Db`.
 import type SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -110,6 +110,13 @@ function openPostgres(url: string, opts: OpenOptions): Db {
   };
 }
 
+async function currentSchema(db: Db): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db.kysely);
+  const schema = rows[0]?.schema;
+  if (!schema) throw new Error('PostgreSQL has no current schema: the search_path names no schema that exists');
+  return schema;
+}
+
 /** Applies every migration not yet applied; forward-only, recorded in flowiq_migrations. */
 export async function migrate(db: Db): Promise<string[]> {
   const migrator = new Migrator({
@@ -117,6 +124,10 @@ export async function migrate(db: Db): Promise<string[]> {
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: 'flowiq_migrations',
     migrationLockTableName: 'flowiq_migrations_lock',
+    // Unqualified, Kysely looks for its tables in every schema of the database, so a second
+    // gateway (or a test run) in another schema would take the first one's bookkeeping as its
+    // own and fail. The schema the connection writes to is the one whose migrations count.
+    ...(db.engine === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
