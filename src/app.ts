@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { contactRoutes } from './contacts/routes.js';
+import type { Tenant } from './auth/service.js';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
@@ -61,6 +62,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     forceCloseConnections: 'idle',
   });
   useLazyRequestLoggers(app);
+  // Declared up front so every request object has the same shape from its construction: a
+  // property added later by a hook would change the object's hidden class on each request.
+  app.decorateRequest('tenant', null as unknown as Tenant); // set by the auth hook before any handler reads it
+  app.decorateRequest('idempotency', null);
   registerErrorHandling(app);
   // While shutting down, answers close their connection: a keep-alive socket that was busy when
   // SIGTERM came would otherwise hold the server open after its last response.

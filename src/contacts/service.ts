@@ -78,14 +78,18 @@ export class ContactService {
     return row;
   }
 
-  /** The send path's lookup; `whatsappNumber` is already normalized. */
-  async findByNumber(organizationId: string, whatsappNumber: string): Promise<ContactRow | undefined> {
+  /**
+   * The send path's lookup; `whatsappNumber` is already normalized. A cached contact is answered
+   * synchronously (no promise, no microtask turn); only a miss goes to the database.
+   */
+  findByNumber(organizationId: string, whatsappNumber: string): ContactRow | Promise<ContactRow | undefined> {
     const cacheKey = `${organizationId}:${whatsappNumber}`;
     const hit = this.#cache.get(cacheKey);
     if (hit) return hit;
-    const row = await this.store.findByNumber(organizationId, whatsappNumber);
-    if (row) this.#cache.set(cacheKey, row);
-    return row;
+    return this.store.findByNumber(organizationId, whatsappNumber).then((row) => {
+      if (row) this.#cache.set(cacheKey, row);
+      return row;
+    });
   }
 
   async get(organizationId: string, phoneNumber: string): Promise<ContactRow> {

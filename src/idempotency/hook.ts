@@ -8,7 +8,8 @@ import type { IdempotencyScope, IdempotencyStore } from './store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency?: IdempotencyScope;
+    /** Set while this request owns its Idempotency-Key; null otherwise (decorated in app.ts). */
+    idempotency: IdempotencyScope | null;
   }
 }
 
@@ -69,7 +70,7 @@ export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
   const onSend: onSendHookHandler = (request, reply, payload, done) => {
     const scope = request.idempotency;
     if (!scope) return done(null, payload);
-    request.idempotency = undefined;
+    request.idempotency = null;
     return record(scope, request, reply, payload) as unknown as void;
   };
 

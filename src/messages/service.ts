@@ -16,7 +16,7 @@ import {
 import type { MediaKind, MediaService, IngestedMedia } from '../media/service.js';
 import { MetaCallError, type MetaClient, type MetaFailure, type SentMessage } from '../meta/client.js';
 import { publicMetaError } from '../meta/graph-errors.js';
-import { buildGraphPayload } from '../meta/payloads/index.js';
+import { buildGraphPayload, type PayloadOptions } from '../meta/payloads/index.js';
 import { uploadMediaToMeta } from '../meta/upload.js';
 import type { OrganizationRow } from '../organizations/store.js';
 import { checkMessageRules } from './rules.js';
@@ -115,7 +115,8 @@ export class SendService {
     checkMessageRules(req);
     const recipient = normalizePhone(req.phone_number);
     if (recipient === undefined) throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
-    const contact = await this.deps.contacts.findByNumber(org.id, recipient);
+    const found = this.deps.contacts.findByNumber(org.id, recipient);
+    const contact = found instanceof Promise ? await found : found;
     if (!contact) throw new ContactNotFound(recipient);
     const sender: Sender = { phoneId: org.meta_phone_id!, token: this.deps.decryptToken(org)! };
 
@@ -128,7 +129,10 @@ export class SendService {
       throw err;
     }
     const mediaId = media ? await this.upload(sender, media, row.id) : undefined;
-    const payload = buildGraphPayload(req, { to: toGraphRecipient(recipient), ...(mediaId !== undefined ? { mediaId } : {}), ...(media ? { filename: media.filename } : {}) });
+    const options: PayloadOptions = { to: toGraphRecipient(recipient) };
+    if (mediaId !== undefined) options.mediaId = mediaId;
+    if (media) options.filename = media.filename;
+    const payload = buildGraphPayload(req, options);
     const sent = await this.deliver(sender, payload, row.id);
     await this.deps.messages.markSent(row.id, sent.wamid);
     return {

@@ -111,7 +111,8 @@ export class MetaClient {
       attempts++;
       const remaining = this.opts.retryBudgetMs - (Date.now() - started);
       const timeout = attempts === 1 ? this.opts.timeoutMs : Math.max(1, Math.min(this.opts.timeoutMs, remaining));
-      return { ...(await this.postOnce(phoneId, token, payload, timeout)), attempts };
+      const sent = await this.postOnce(phoneId, token, payload, timeout);
+      return { body: sent.body, wamid: sent.wamid, attempts };
     };
     /** Whether to try again after `failures` failed attempts; waits out Meta's Retry-After first. */
     const retry = async (err: unknown, failures: number): Promise<boolean> => {
