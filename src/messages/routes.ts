@@ -1,6 +1,6 @@
 // POST /send-whatsapp (also /api/send-whatsapp): HTTP only. Checks 1–4 run in onRequest, before
 // the body is parsed; Fastify validates the body against the schema (5); the service does the rest.
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateHook } from '../auth/hook.js';
 import type { IdempotencyHooks } from '../idempotency/hook.js';
 import { IdempotencyHeader } from '../idempotency/schema.js';
@@ -16,7 +16,8 @@ export interface MessageRoutesOptions {
 }
 
 export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOptions): Promise<void> {
-  const authenticate = authenticateHook(opts.auth);
+  // Checks 3–4 (provider, Meta credentials) right after 1–2, before the body is read.
+  const authenticate = authenticateHook(opts.auth, (tenant) => assertMetaConfigured(tenant.organization));
   const routeOptions = {
     schema: {
       tags: ['messages'],
@@ -40,13 +41,7 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
         504: ErrorSchema,
       },
     },
-    onRequest: [
-      authenticate,
-      (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-        assertMetaConfigured(request.tenant.organization); // a throw here reaches the error handler
-        done();
-      },
-    ],
+    onRequest: authenticate,
     preHandler: opts.idempotency.preHandler,
     onSend: opts.idempotency.onSend,
   };
