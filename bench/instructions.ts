@@ -12,18 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { loadConfig } from '../src/config.js';
-import { createContext } from '../src/context.js';
-import { freePort, startChild } from './processes.js';
+import { freePort } from './processes.js';
+import { META_TOKEN, PHONE_ID, SECRET, TEXT_BODY as BODY, seed, startSimulator } from './setup.js';
 
-const PHONE_ID = '106540352242922';
-const META_TOKEN = 'EAAG-bench-token-0123456789';
-const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
-const CONTACT = '+27123456789';
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
 const REQUESTS = Number(process.env.BENCH_INSTR_REQUESTS ?? 2000);
 const TARGETS = (process.env.BENCH_INSTR_TARGETS ?? 'forwarder,gateway').split(',');
-const BODY = JSON.stringify({ phone_number: CONTACT, message_type: 'text', text: 'Benchmark message from FlowIQ' });
 
 interface Server {
   proc: ChildProcess;
@@ -58,15 +52,11 @@ async function startServer(target: string, out: string, simUrl: string, dir: str
     return { proc, url: `${base}/send-whatsapp`, headers: { 'content-type': 'application/json' } };
   }
   const databaseUrl = `sqlite:${path.join(dir, 'bench.db')}`;
-  const ctx = await createContext(loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dir, FLOWIQ_SECRET: SECRET }), SECRET);
-  const org = await ctx.organizations.create('bench', { name: 'Bench', provider: 'meta', metaPhoneId: PHONE_ID, metaToken: META_TOKEN });
-  const key = await ctx.auth.createKey({ orgSlug: 'bench' });
-  await ctx.contacts.create(org.id, { phone_number: CONTACT });
-  await ctx.close();
+  const key = await seed(databaseUrl, dir);
   const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'warn' };
   const proc = underCallgrind(out, ['bin/flowiq.js', 'serve'], env);
   await waitUp(`${base}/healthz`);
-  return { proc, url: `${base}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' } };
+  return { proc, url: `${base}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } };
 }
 
 /** Instructions per thread, from the dump files callgrind wrote for each thread (`out.1-01`, ...). */
@@ -104,13 +94,12 @@ async function measure(target: string, simUrl: string, outDir: string): Promise<
 async function main(): Promise<void> {
   execFileSync('valgrind', ['--version'], { stdio: 'ignore' }); // fails clearly when it is missing
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-instr-'));
-  const simPort = await freePort();
-  const sim = await startChild(['bin/flowiq.js', 'meta-sim', '--port', String(simPort), '--phone', `${PHONE_ID}:${META_TOKEN}`], {}, /127\.0\.0\.1/);
+  const sim = await startSimulator();
   const rows = [];
   try {
-    for (const t of TARGETS) rows.push(await measure(t, `http://127.0.0.1:${simPort}`, outDir));
+    for (const t of TARGETS) rows.push(await measure(t, sim.url, outDir));
   } finally {
-    await sim.stop();
+    await sim.child.stop();
   }
   process.stdout.write(`\ninstructions per request (${REQUESTS} requests after ${WARMUP} of warm-up, 50 connections)\n`);
   process.stdout.write('target       main thread   all threads   per thread\n');

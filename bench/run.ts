@@ -7,26 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { loadConfig } from '../src/config.js';
-import { createContext } from '../src/context.js';
 import { drawHistoryChart } from './chart.js';
-import { freePort, startChild, type Child } from './processes.js';
+import { TEXT_BODY, startForwarder, startGateway, startSimulator, type Target } from './setup.js';
 
-const PHONE_ID = '106540352242922';
-const META_TOKEN = 'EAAG-bench-token-0123456789';
-const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
-const CONTACT = '+27123456789';
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-
-interface Target {
-  name: string;
-  url: string;
-  headers: Record<string, string>;
-  child: Child;
-}
 
 interface Measurement {
   rps: number;
@@ -37,39 +24,6 @@ interface Measurement {
   p99: number;
   non2xx: number;
   errors: number;
-}
-
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} never became healthy`);
-}
-
-async function seed(databaseUrl: string, dataDir: string): Promise<string> {
-  const config = loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET });
-  const ctx = await createContext(config, SECRET);
-  const org = await ctx.organizations.create('bench', { name: 'Bench', provider: 'meta', metaPhoneId: PHONE_ID, metaToken: META_TOKEN });
-  const key = await ctx.auth.createKey({ orgSlug: 'bench' });
-  await ctx.contacts.create(org.id, { phone_number: CONTACT });
-  await ctx.close();
-  return key.key;
-}
-
-async function startGateway(name: string, databaseUrl: string, simUrl: string): Promise<Target> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `flowiq-bench-${name}-`));
-  const key = await seed(databaseUrl, dataDir);
-  const port = await freePort();
-  const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' };
-  const child = await startChild(['bin/flowiq.js', 'serve'], env, null);
-  const url = `http://127.0.0.1:${port}`;
-  await waitHealthy(url);
-  return { name, url: `${url}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, child };
 }
 
 /** utime + stime of a process in seconds, from /proc (Linux only; the bench still runs elsewhere). */
@@ -92,7 +46,7 @@ async function measure(t: Target, seconds: number): Promise<Measurement> {
     connections: CONNECTIONS,
     duration: seconds,
     headers: t.headers,
-    body: JSON.stringify({ phone_number: CONTACT, message_type: 'text', text: 'Benchmark message from FlowIQ' }),
+    body: TEXT_BODY,
   });
   const server = cpuSeconds(t.child.proc.pid);
   const sim = cpuSeconds(simPid);
@@ -128,13 +82,10 @@ async function pgSchemaUrl(base: string): Promise<{ url: string; drop(): Promise
 }
 
 async function main(): Promise<void> {
-  const simPort = await freePort();
-  const sim = await startChild(['bin/flowiq.js', 'meta-sim', '--port', String(simPort), '--phone', `${PHONE_ID}:${META_TOKEN}`], {}, /127\.0\.0\.1/);
-  simPid = sim.proc.pid;
-  const simUrl = `http://127.0.0.1:${simPort}`;
-  const fwdPort = await freePort();
-  const forwarder = await startChild(['--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(fwdPort), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN }, /listening/);
-  const targets: Target[] = [{ name: 'forwarder', url: `http://127.0.0.1:${fwdPort}/send-whatsapp`, headers: { 'content-type': 'application/json' }, child: forwarder }];
+  const sim = await startSimulator();
+  simPid = sim.child.proc.pid;
+  const simUrl = sim.url;
+  const targets: Target[] = [await startForwarder(simUrl)];
   targets.push(await startGateway('sqlite', `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bench-db-')), 'bench.db')}`, simUrl));
   let pgSchema: { url: string; drop(): Promise<void> } | undefined;
   if (process.env.BENCH_DATABASE_URL) {
@@ -153,7 +104,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const t of targets) await t.child.stop();
-    await sim.stop();
+    await sim.child.stop();
     await pgSchema?.drop();
   }
   report(samples);
