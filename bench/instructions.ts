@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { freePort } from './processes.js';
-import { META_TOKEN, PHONE_ID, SECRET, TEXT_BODY as BODY, seed, startSimulator } from './setup.js';
+import { META_TOKEN, PHONE_ID, SECRET, TEXT_BODY as BODY, seed, startFlags, startSimulator } from './setup.js';
 
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
 const REQUESTS = Number(process.env.BENCH_INSTR_REQUESTS ?? 2000);
@@ -47,14 +47,14 @@ async function startServer(target: string, out: string, simUrl: string, dir: str
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   if (target === 'forwarder') {
-    const proc = underCallgrind(out, ['--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(port), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN });
+    const proc = underCallgrind(out, [...startFlags(), '--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(port), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN });
     await waitUp(base);
     return { proc, url: `${base}/send-whatsapp`, headers: { 'content-type': 'application/json' } };
   }
   const databaseUrl = `sqlite:${path.join(dir, 'bench.db')}`;
   const key = await seed(databaseUrl, dir);
   const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'warn' };
-  const proc = underCallgrind(out, ['bin/flowiq.js', 'serve'], env);
+  const proc = underCallgrind(out, [...startFlags(), 'bin/flowiq.js', 'serve'], env);
   await waitUp(`${base}/healthz`);
   return { proc, url: `${base}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } };
 }

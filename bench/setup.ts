@@ -13,6 +13,17 @@ export const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 export const CONTACT = '+27123456789';
 export const TEXT_BODY = JSON.stringify({ phone_number: CONTACT, message_type: 'text', text: 'Benchmark message from FlowIQ' });
 
+/**
+ * The node flags `npm start` runs the gateway with (package.json), so the bench measures the
+ * gateway as it is started. The forwarder gets the same: the limit runs on the same V8 settings.
+ */
+export function startFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+  const script = start.indexOf('bin/flowiq.js');
+  if (start[0] !== 'node' || script < 0) throw new Error(`npm start is not "node [flags] bin/flowiq.js serve": ${start.join(' ')}`);
+  return start.slice(1, script);
+}
+
 export interface Target {
   name: string;
   url: string;
@@ -28,7 +39,7 @@ export async function startSimulator(): Promise<{ child: Child; url: string }> {
 
 export async function startForwarder(simUrl: string, nodeArgs: string[] = []): Promise<Target> {
   const port = await freePort();
-  const child = await startChild([...nodeArgs, '--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(port), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN }, /listening/);
+  const child = await startChild([...startFlags(), ...nodeArgs, '--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(port), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN }, /listening/);
   return { name: 'forwarder', url: `http://127.0.0.1:${port}/send-whatsapp`, headers: { 'content-type': 'application/json' }, child };
 }
 
@@ -61,7 +72,7 @@ export async function startGateway(name: string, databaseUrl: string, simUrl: st
   const key = await seed(databaseUrl, dataDir);
   const port = await freePort();
   const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' };
-  const child = await startChild([...nodeArgs, 'bin/flowiq.js', 'serve'], env, null);
+  const child = await startChild([...startFlags(), ...nodeArgs, 'bin/flowiq.js', 'serve'], env, null);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url);
   return { name, url: `${url}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, child };

@@ -85,7 +85,13 @@ export function failureOutcome(f: MetaFailure): { error: AppError; rowStatus: 'f
   };
 }
 
-function mediaSource(req: SendRequest): { url: string; kind: MediaKind; filename?: string } | undefined {
+interface MediaSource {
+  url: string;
+  kind: MediaKind;
+  filename?: string;
+}
+
+function mediaSource(req: SendRequest): MediaSource | undefined {
   switch (req.message_type) {
     case 'image':
     case 'video':
@@ -120,7 +126,9 @@ export class SendService {
     if (!contact) throw new ContactNotFound(recipient);
     const sender: Sender = { phoneId: org.meta_phone_id!, token: this.deps.decryptToken(org)! };
 
-    const media = await this.ingest(org, req);
+    // No await when there is no media: a text message skips the promise and its microtask turn.
+    const source = mediaSource(req);
+    const media = source === undefined ? undefined : await this.ingest(org, source);
     let row: { id: string };
     try {
       row = await this.deps.messages.createPending({ organizationId: org.id, contactId: contact.id, messageType: req.message_type, content: req, mediaUrl: media?.signedUrl ?? null, requestId });
@@ -143,9 +151,7 @@ export class SendService {
   }
 
   /** Steps 1–3 of the document's Media Upload Flow: download, store, sign. */
-  private async ingest(org: OrganizationRow, req: SendRequest): Promise<IngestedMedia | undefined> {
-    const source = mediaSource(req);
-    if (!source) return undefined;
+  private async ingest(org: OrganizationRow, source: MediaSource): Promise<IngestedMedia> {
     if (!this.deps.media) throw new InvalidField('media messages are not available: no media storage is configured');
     return this.deps.media.ingest({ organizationId: org.id, ...source });
   }
