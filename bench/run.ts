@@ -18,7 +18,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 interface Measurement {
   rps: number;
   /** CPU time per request, in µs, of the server under test, the simulator and autocannon (Linux). */
-  cpuUs?: { server: number; sim: number; load: number };
+  cpuUs?: { server: number; sim: number; load: number; postgres: number };
   p50: number;
   p97_5: number;
   p99: number;
@@ -36,10 +36,23 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU seconds of every PostgreSQL server process on this machine (its backends do the writes). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid)) ?? 0;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 let simPid: number | undefined;
 
 async function measure(t: Target, seconds: number): Promise<Measurement> {
-  const before = { server: cpuSeconds(t.child.proc.pid), sim: cpuSeconds(simPid), load: process.cpuUsage() };
+  const before = { server: cpuSeconds(t.child.proc.pid), sim: cpuSeconds(simPid), load: process.cpuUsage(), postgres: postgresCpuSeconds() };
   const result = await autocannon({
     url: t.url,
     method: 'POST',
@@ -51,8 +64,9 @@ async function measure(t: Target, seconds: number): Promise<Measurement> {
   const server = cpuSeconds(t.child.proc.pid);
   const sim = cpuSeconds(simPid);
   const load = process.cpuUsage(before.load);
+  const postgres = postgresCpuSeconds() - before.postgres;
   const perReq = (s: number) => Math.round((s * 1e6) / Math.max(1, result.requests.total));
-  const cpuUs = server !== undefined && sim !== undefined && before.server !== undefined && before.sim !== undefined ? { server: perReq(server - before.server), sim: perReq(sim - before.sim), load: perReq((load.user + load.system) / 1e6) } : undefined;
+  const cpuUs = server !== undefined && sim !== undefined && before.server !== undefined && before.sim !== undefined ? { server: perReq(server - before.server), sim: perReq(sim - before.sim), load: perReq((load.user + load.system) / 1e6), postgres: perReq(postgres) } : undefined;
   return { ...(cpuUs ? { cpuUs } : {}), rps: result.requests.average, p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
@@ -99,7 +113,7 @@ async function main(): Promise<void> {
       for (const t of targets) {
         const m = await measure(t, DURATION);
         samples.get(t.name)!.push(m);
-        process.stdout.write(`round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}${m.cpuUs ? `  cpu µs/req: server ${m.cpuUs.server} sim ${m.cpuUs.sim} autocannon ${m.cpuUs.load}` : ''}\n`);
+        process.stdout.write(`round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}${m.cpuUs ? `  cpu µs/req: server ${m.cpuUs.server} sim ${m.cpuUs.sim} autocannon ${m.cpuUs.load}${m.cpuUs.postgres > 0 ? ` postgres ${m.cpuUs.postgres}` : ''}` : ''}\n`);
       }
     }
   } finally {

@@ -22,6 +22,11 @@ export interface Db {
   sqlite?: SQLite.Database;
   /** SQLite only: the database file, or ':memory:'. */
   sqliteFile?: string;
+  /**
+   * PostgreSQL only: the pool Kysely runs on, for the send path's batched writes, which run as
+   * one named prepared statement (messages/send-writes.ts). Everything else goes through Kysely.
+   */
+  pgPool?: pg.Pool;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -103,6 +108,7 @@ function openPostgres(url: string, opts: OpenOptions): Db {
   return {
     kysely,
     engine: 'postgres',
+    pgPool: pool,
     ping: async () => {
       await pool.query('select 1');
     },

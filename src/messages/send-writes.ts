@@ -3,13 +3,13 @@
 // generic Kysely path cost too much per message (measured, docs/PERFORMANCE.md):
 // - SQLite runs the batch as one synchronous better-sqlite3 transaction, no promise per statement,
 //   and upserts each thread once per batch;
-// - PostgreSQL runs the whole batch as ONE statement (writable CTEs), so a batch of any size is one
-//   round trip and one commit, and its threads are upserted once each, in a fixed order.
-import { CompiledQuery, type Kysely } from 'kysely';
+// - PostgreSQL runs the whole batch as ONE prepared statement (writable CTEs over unnest), so a
+//   batch of any size is one round trip and one commit, and its threads are upserted once each, in
+//   a fixed order.
 import type SQLite from 'better-sqlite3';
+import type pg from 'pg';
 import type { BatchFlush } from '../db/group-commit.js';
 import { newId } from '../db/ids.js';
-import type { Database } from '../db/types.js';
 
 export interface PendingWrite {
   kind: 'pending';
@@ -100,45 +100,61 @@ export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite,
   return async (batch) => write(batch);
 }
 
-export function postgresSendWrites(kysely: Kysely<Database>): BatchFlush<SendWrite, SendWriteResult> {
+/**
+ * The whole batch as ONE statement of fixed text, the rows passed as arrays and expanded by
+ * unnest: prepared once per connection (a named statement), so PostgreSQL parses and plans it
+ * once, not for every batch as a statement whose VALUES lists grow with the batch would be.
+ * `with ordinality` keeps the threads in the sorted order threadsOf gives them.
+ */
+const PG_BATCH = {
+  name: 'flowiq-send-batch-v1',
+  text: `with s as (
+      insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
+      select t.id, t.org, t.contact, 'open', t.count, t.now, t.now, t.now
+      from unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[]) with ordinality as t (id, org, contact, count, now, ord)
+      order by t.ord
+      on conflict (organization_id, contact_id) do update set message_count = customer_sessions.message_count + excluded.message_count, last_message_at = excluded.last_message_at, updated_at = excluded.updated_at
+      returning id, organization_id, contact_id),
+    m as (
+      insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, created_at, updated_at)
+      select v.id, v.org, v.contact, s.id, 'outbound', v.type, v.content, v.media, null, 'pending', null, null, null, v.request, v.now, v.now
+      from unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) as v (id, org, contact, type, content, media, request, now)
+      join s on s.organization_id = v.org and s.contact_id = v.contact
+      returning id, session_id),
+    u as (
+      update helpdesk_messages as h set status = 'sent', whatsapp_message_id = x.wamid, updated_at = x.now
+      from unnest($14::text[], $15::text[], $16::text[]) as x (id, wamid, now)
+      where h.id = x.id
+      returning h.id)
+    select id, session_id from m union all select id, null from u`,
+};
+
+export function postgresSendWrites(pool: pg.Pool): BatchFlush<SendWrite, SendWriteResult> {
   return async (batch) => {
-    const params: unknown[] = [];
-    const $ = (v: unknown, type = 'text'): string => {
-      params.push(v);
-      return `$${params.length}::${type}`;
-    };
     const pending = batch.filter((w): w is PendingWrite => w.kind === 'pending');
     const sent = batch.filter((w): w is SentWrite => w.kind === 'sent');
-    const ctes: string[] = [];
-    const selects: string[] = [];
-    if (pending.length > 0) {
-      const sessions = threadsOf(pending).map((t) => `(${$(newId())}, ${$(t.org)}, ${$(t.contact)}, 'open', ${$(t.count, 'integer')}, ${$(t.now)}, ${$(t.now)}, ${$(t.now)})`);
-      ctes.push(`s as (
-        insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
-        values ${sessions.join(', ')}
-        on conflict (organization_id, contact_id) do update set message_count = customer_sessions.message_count + excluded.message_count, last_message_at = excluded.last_message_at, updated_at = excluded.updated_at
-        returning id, organization_id, contact_id)`);
-      const rows = pending.map((w) => `(${$(w.id)}, ${$(w.organizationId)}, ${$(w.contactId)}, ${$(w.messageType)}, ${$(w.content)}, ${$(w.mediaUrl)}, ${$(w.requestId)}, ${$(w.now)})`);
-      ctes.push(`m as (
-        insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, created_at, updated_at)
-        select v.id, v.org, v.contact, s.id, 'outbound', v.type, v.content, v.media, null, 'pending', null, null, null, v.request, v.now, v.now
-        from (values ${rows.join(', ')}) as v (id, org, contact, type, content, media, request, now)
-        join s on s.organization_id = v.org and s.contact_id = v.contact
-        returning id, session_id)`);
-      selects.push(`select id, session_id from m`);
-    }
-    if (sent.length > 0) {
-      const rows = sent.map((w) => `(${$(w.id)}, ${$(w.wamid)}, ${$(w.now)})`);
-      ctes.push(`u as (
-        update helpdesk_messages as h set status = 'sent', whatsapp_message_id = x.wamid, updated_at = x.now
-        from (values ${rows.join(', ')}) as x (id, wamid, now)
-        where h.id = x.id
-        returning h.id)`);
-      selects.push(`select id, null as session_id from u`);
-    }
-    const res = await kysely.executeQuery(CompiledQuery.raw(`with ${ctes.join(', ')} ${selects.join(' union all ')}`, params));
+    const threads = threadsOf(pending);
+    const values = [
+      threads.map(() => newId()),
+      threads.map((t) => t.org),
+      threads.map((t) => t.contact),
+      threads.map((t) => t.count),
+      threads.map((t) => t.now),
+      pending.map((w) => w.id),
+      pending.map((w) => w.organizationId),
+      pending.map((w) => w.contactId),
+      pending.map((w) => w.messageType),
+      pending.map((w) => w.content),
+      pending.map((w) => w.mediaUrl),
+      pending.map((w) => w.requestId),
+      pending.map((w) => w.now),
+      sent.map((w) => w.id),
+      sent.map((w) => w.wamid),
+      sent.map((w) => w.now),
+    ];
+    const res = await pool.query<{ id: string; session_id: string | null }>({ ...PG_BATCH, values });
     const sessionOf = new Map<string, string>();
-    for (const r of res.rows as { id: string; session_id: string | null }[]) if (r.session_id !== null) sessionOf.set(r.id, r.session_id);
+    for (const r of res.rows) if (r.session_id !== null) sessionOf.set(r.id, r.session_id);
     return batch.map((w) => {
       if (w.kind === 'sent') return undefined;
       const sessionId = sessionOf.get(w.id);
