@@ -8,18 +8,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { TEXT_BODY, startForwarder, startGateway, startSimulator, type Target } from './setup.js';
+import { cpuSeconds } from './processes.js';
+import { load, startForwarder, startGateway, startSimulator, type Target } from './setup.js';
 
 const VARIANTS = (process.env.BENCH_AB_VARIANTS ?? 'fwd,').split(',');
 const ROUNDS = Number(process.env.BENCH_AB_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_AB_SECONDS ?? 8);
-
-/** utime + stime of a process in seconds (Linux). */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function start(variant: string, simUrl: string): Promise<Target> {
   if (variant === 'fwd') return startForwarder(simUrl);
@@ -36,18 +30,16 @@ async function start(variant: string, simUrl: string): Promise<Target> {
   }
 }
 
-const load = (t: Target, duration: number) => autocannon({ url: t.url, method: 'POST', connections: 50, duration, headers: t.headers, body: TEXT_BODY });
-
 const sim = await startSimulator();
 const targets: [string, Target][] = [];
 try {
   for (const v of VARIANTS) targets.push([v || '(npm start flags only)', await start(v, sim.url)]);
-  for (const [, t] of targets) await load(t, 3);
+  for (const [, t] of targets) await load(t, { duration: 3 });
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, t] of targets) {
-      const before = cpuSeconds(t.child.proc.pid!);
-      const r = await load(t, SECONDS);
-      const us = ((cpuSeconds(t.child.proc.pid!) - before) * 1e6) / Math.max(1, r.requests.total);
+      const before = cpuSeconds(t.child.proc.pid) ?? NaN; // NaN off Linux: no /proc
+      const r = await load(t, { duration: SECONDS });
+      const us = (((cpuSeconds(t.child.proc.pid) ?? NaN) - before) * 1e6) / Math.max(1, r.requests.total);
       process.stdout.write(`round ${round}  ${name.padEnd(40)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p99 ${String(r.latency.p99).padStart(3)} ms  server ${us.toFixed(1).padStart(6)} µs/req  non2xx ${r.non2xx}  errors ${r.errors}\n`);
     }
   }

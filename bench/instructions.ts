@@ -11,9 +11,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { freePort } from './processes.js';
-import { META_TOKEN, PHONE_ID, SECRET, TEXT_BODY as BODY, seed, startFlags, startSimulator } from './setup.js';
+import { META_TOKEN, PHONE_ID, SECRET, load, seed, startFlags, startSimulator } from './setup.js';
 
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
 const REQUESTS = Number(process.env.BENCH_INSTR_REQUESTS ?? 2000);
@@ -75,7 +74,7 @@ async function measure(target: string, simUrl: string, outDir: string): Promise<
   const out = path.join(outDir, `callgrind.${target}`);
   const server = await startServer(target, out, simUrl, dir);
   try {
-    const run = (amount: number) => autocannon({ url: server.url, method: 'POST', connections: 50, amount, headers: server.headers, body: BODY, timeout: 120 });
+    const run = (amount: number) => load(server, { amount, timeout: 120 });
     const warm = await run(WARMUP);
     if (warm.non2xx > 0 || warm.errors > 0) throw new Error(`${target}: ${warm.non2xx} non-2xx and ${warm.errors} errors during warm-up`);
     execFileSync('callgrind_control', ['--instr=on', String(server.proc.pid)], { stdio: 'ignore' });

@@ -1,6 +1,7 @@
 // Child processes for the benchmarks: each server gets its own process (and event loop), as it would
 // in production, and autocannon runs in the parent.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -45,4 +46,14 @@ export async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: 
         setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
       }),
   };
+}
+
+/** utime + stime of a process in seconds, from /proc (Linux only; the benches still run elsewhere). */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }

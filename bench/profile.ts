@@ -8,8 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { TEXT_BODY, startForwarder, startGateway, startSimulator, type Target } from './setup.js';
+import { freshPgSchema, load, startForwarder, startGateway, startSimulator, type Target } from './setup.js';
 
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
 const TOP = Number(process.env.BENCH_PROFILE_TOP ?? 40);
@@ -93,19 +92,21 @@ async function main(): Promise<void> {
   const prof = ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'];
   const sim = await startSimulator();
   let target: Target | undefined;
+  // PostgreSQL: a fresh schema, as npm run bench uses, so that seeding never meets an earlier run.
+  const pgSchema = process.env.BENCH_DATABASE_URL && TARGET !== 'forwarder' ? await freshPgSchema(process.env.BENCH_DATABASE_URL) : undefined;
   let requests = 0;
   try {
-    const databaseUrl = process.env.BENCH_DATABASE_URL ?? `sqlite:${path.join(dir, 'bench.db')}`;
+    const databaseUrl = pgSchema?.url ?? `sqlite:${path.join(dir, 'bench.db')}`;
     target = TARGET === 'forwarder' ? await startForwarder(sim.url, prof) : await startGateway('gateway', databaseUrl, sim.url, prof);
-    const run = (duration: number) => autocannon({ url: target!.url, method: 'POST', connections: 50, duration, headers: target!.headers, body: TEXT_BODY });
-    const warm = await run(3);
-    const measured = await run(SECONDS);
+    const warm = await load(target, { duration: 3 });
+    const measured = await load(target, { duration: SECONDS });
     if (warm.non2xx + measured.non2xx + warm.errors + measured.errors > 0) throw new Error('non-2xx answers or errors under load: fix those before profiling');
     requests = warm.requests.total + measured.requests.total;
     process.stdout.write(`${TARGET}: ${measured.requests.average} req/s over ${SECONDS} s\n`);
   } finally {
     await target?.child.stop();
     await sim.child.stop();
+    await pgSchema?.drop();
   }
   // One file per thread (the checkpointer and tsx's loader have their own): the main thread's
   // is the largest by far.

@@ -5,10 +5,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import pg from 'pg';
 import { drawHistoryChart } from './chart.js';
-import { TEXT_BODY, startForwarder, startGateway, startSimulator, type Target } from './setup.js';
+import { cpuSeconds } from './processes.js';
+import { freshPgSchema, load, startForwarder, startGateway, startSimulator, type Target } from './setup.js';
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
@@ -18,22 +17,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 interface Measurement {
   rps: number;
   /** CPU time per request, in µs, of the server under test, the simulator and autocannon (Linux). */
-  cpuUs?: { server: number; sim: number; load: number; postgres: number };
+  cpuUs?: { server: number; sim: number; load: number; postgres?: number };
   p50: number;
   p97_5: number;
   p99: number;
   non2xx: number;
   errors: number;
-}
-
-/** utime + stime of a process in seconds, from /proc (Linux only; the bench still runs elsewhere). */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return undefined;
-  }
 }
 
 /** CPU seconds of every PostgreSQL server process on this machine (its backends do the writes). */
@@ -52,21 +41,19 @@ function postgresCpuSeconds(): number {
 let simPid: number | undefined;
 
 async function measure(t: Target, seconds: number): Promise<Measurement> {
-  const before = { server: cpuSeconds(t.child.proc.pid), sim: cpuSeconds(simPid), load: process.cpuUsage(), postgres: postgresCpuSeconds() };
-  const result = await autocannon({
-    url: t.url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: seconds,
-    headers: t.headers,
-    body: TEXT_BODY,
-  });
+  // PostgreSQL's own processes do part of that target's work; the other targets do not use it.
+  const pgCpu = t.name === 'postgres' ? postgresCpuSeconds : undefined;
+  const before = { server: cpuSeconds(t.child.proc.pid), sim: cpuSeconds(simPid), load: process.cpuUsage(), postgres: pgCpu?.() };
+  const result = await load(t, { duration: seconds, connections: CONNECTIONS });
   const server = cpuSeconds(t.child.proc.pid);
   const sim = cpuSeconds(simPid);
-  const load = process.cpuUsage(before.load);
-  const postgres = postgresCpuSeconds() - before.postgres;
+  const used = process.cpuUsage(before.load);
+  const postgres = pgCpu && before.postgres !== undefined ? pgCpu() - before.postgres : undefined;
   const perReq = (s: number) => Math.round((s * 1e6) / Math.max(1, result.requests.total));
-  const cpuUs = server !== undefined && sim !== undefined && before.server !== undefined && before.sim !== undefined ? { server: perReq(server - before.server), sim: perReq(sim - before.sim), load: perReq((load.user + load.system) / 1e6), postgres: perReq(postgres) } : undefined;
+  const cpuUs =
+    server !== undefined && sim !== undefined && before.server !== undefined && before.sim !== undefined
+      ? { server: perReq(server - before.server), sim: perReq(sim - before.sim), load: perReq((used.user + used.system) / 1e6), ...(postgres !== undefined ? { postgres: perReq(postgres) } : {}) }
+      : undefined;
   return { ...(cpuUs ? { cpuUs } : {}), rps: result.requests.average, p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
@@ -74,25 +61,6 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-async function pgSchemaUrl(base: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `bench_${Date.now()}`;
-  const c = new pg.Client({ connectionString: base });
-  await c.connect();
-  await c.query(`create schema ${schema}`);
-  await c.end();
-  const u = new URL(base);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    url: u.toString(),
-    drop: async () => {
-      const d = new pg.Client({ connectionString: base });
-      await d.connect();
-      await d.query(`drop schema if exists ${schema} cascade`);
-      await d.end();
-    },
-  };
 }
 
 async function main(): Promise<void> {
@@ -103,7 +71,7 @@ async function main(): Promise<void> {
   targets.push(await startGateway('sqlite', `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bench-db-')), 'bench.db')}`, simUrl));
   let pgSchema: { url: string; drop(): Promise<void> } | undefined;
   if (process.env.BENCH_DATABASE_URL) {
-    pgSchema = await pgSchemaUrl(process.env.BENCH_DATABASE_URL);
+    pgSchema = await freshPgSchema(process.env.BENCH_DATABASE_URL);
     targets.push(await startGateway('postgres', pgSchema.url, simUrl));
   }
   const samples = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
@@ -113,7 +81,7 @@ async function main(): Promise<void> {
       for (const t of targets) {
         const m = await measure(t, DURATION);
         samples.get(t.name)!.push(m);
-        process.stdout.write(`round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}${m.cpuUs ? `  cpu µs/req: server ${m.cpuUs.server} sim ${m.cpuUs.sim} autocannon ${m.cpuUs.load}${m.cpuUs.postgres > 0 ? ` postgres ${m.cpuUs.postgres}` : ''}` : ''}\n`);
+        process.stdout.write(`round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}${m.cpuUs ? `  cpu µs/req: server ${m.cpuUs.server} sim ${m.cpuUs.sim} autocannon ${m.cpuUs.load}${m.cpuUs.postgres !== undefined ? ` postgres ${m.cpuUs.postgres}` : ''}` : ''}\n`);
       }
     }
   } finally {

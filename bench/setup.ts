@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
 import { freePort, startChild, type Child } from './processes.js';
@@ -76,4 +78,27 @@ export async function startGateway(name: string, databaseUrl: string, simUrl: st
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url);
   return { name, url: `${url}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, child };
+}
+
+/** The benches' load: text messages to the seeded contact, 50 connections unless told otherwise. */
+export function load(target: { url: string; headers: Record<string, string> }, opts: { duration?: number; amount?: number; connections?: number; timeout?: number }): Promise<autocannon.Result> {
+  return autocannon({ url: target.url, method: 'POST', headers: target.headers, body: TEXT_BODY, connections: 50, ...opts });
+}
+
+/** A fresh schema on the PostgreSQL at `base`, as a URL whose connections use it; dropped by drop(). */
+export async function freshPgSchema(base: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `bench_${Date.now()}`;
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: base });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`create schema ${schema}`);
+  const u = new URL(base);
+  u.searchParams.set('options', `-c search_path=${schema}`);
+  return { url: u.toString(), drop: () => run(`drop schema if exists ${schema} cascade`) };
 }
