@@ -11,8 +11,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './processes.js';
-import { META_TOKEN, PHONE_ID, SECRET, load, seed, startFlags, startSimulator } from './setup.js';
+import { freePort, startFlags } from './processes.js';
+import { META_TOKEN, PHONE_ID, SECRET, load, seed, startSimulator } from './setup.js';
 
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
 const REQUESTS = Number(process.env.BENCH_INSTR_REQUESTS ?? 2000);

@@ -57,3 +57,15 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * The node flags `npm start` runs the gateway with (package.json): the benches and the binary's
+ * test start it the same way. The benches give the forwarder the same flags, so the limit runs on
+ * the same V8 settings.
+ */
+export function startFlags(): string[] {
+  const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+  const script = start.indexOf('bin/flowiq.js');
+  if (start[0] !== 'node' || script < 0) throw new Error(`npm start is not "node [flags] bin/flowiq.js serve": ${start.join(' ')}`);
+  return start.slice(1, script);
+}

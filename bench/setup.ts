@@ -7,24 +7,13 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
-import { freePort, startChild, type Child } from './processes.js';
+import { freePort, startChild, startFlags, type Child } from './processes.js';
 
 export const PHONE_ID = '106540352242922';
 export const META_TOKEN = 'EAAG-bench-token-0123456789';
 export const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 export const CONTACT = '+27123456789';
 export const TEXT_BODY = JSON.stringify({ phone_number: CONTACT, message_type: 'text', text: 'Benchmark message from FlowIQ' });
-
-/**
- * The node flags `npm start` runs the gateway with (package.json), so the bench measures the
- * gateway as it is started. The forwarder gets the same: the limit runs on the same V8 settings.
- */
-export function startFlags(): string[] {
-  const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
-  const script = start.indexOf('bin/flowiq.js');
-  if (start[0] !== 'node' || script < 0) throw new Error(`npm start is not "node [flags] bin/flowiq.js serve": ${start.join(' ')}`);
-  return start.slice(1, script);
-}
 
 export interface Target {
   name: string;

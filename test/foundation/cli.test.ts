@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFlags } from '../../bench/processes.js';
 import { main } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/io.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -138,10 +139,10 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
 });
 
 describe('the flowiq binary', () => {
-  it('serves /healthz with nothing set up but a data directory', async () => {
+  it("serves /healthz with nothing set up but a data directory, started as npm start starts it", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bin-'));
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['bin/flowiq.js', 'serve'], {
+    const child = spawn(process.execPath, [...startFlags(), 'bin/flowiq.js', 'serve'], {
       env: { ...process.env, DATA_DIR: dir, PORT: '0', DATABASE_URL: '', FLOWIQ_SECRET: '', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -71,6 +71,22 @@ describe.each(SEND_VARIANTS)('batched send-path writes on %s', (_name, engine, o
     expect(sessions.map((x) => [x.contact_id, Number(x.message_count)]).sort()).toEqual(expected.sort());
   });
 
+  it('writes a batch of sent updates alone, and keeps a pending row\'s media URL and null request id', async () => {
+    // One write each, awaited one at a time: each is a batch of its own kind only.
+    const row = await gw.ctx.messages.createPending({ organizationId: t.organizationId, contactId: contactIds[2]!, messageType: 'image', content: { n: 'media' }, mediaUrl: 'https://media.example/x.jpg?sig=1', requestId: null });
+    const stored = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ status: 'pending', media_url: 'https://media.example/x.jpg?sig=1', request_id: null, session_id: row.sessionId });
+    await gw.ctx.messages.markSent(row.id, 'wamid.alone');
+    const sent = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(sent).toMatchObject({ status: 'sent', whatsapp_message_id: 'wamid.alone', media_url: 'https://media.example/x.jpg?sig=1' });
+    // Marking sent touches no thread.
+    const thread = await gw.ctx.db.kysely.selectFrom('customer_sessions').select('message_count').where('id', '=', row.sessionId).executeTakeFirstOrThrow();
+    const before = Number(thread.message_count);
+    await gw.ctx.messages.markSent(row.id, 'wamid.again');
+    const after = await gw.ctx.db.kysely.selectFrom('customer_sessions').select('message_count').where('id', '=', row.sessionId).executeTakeFirstOrThrow();
+    expect(Number(after.message_count)).toBe(before);
+  });
+
   it('fails every write of a batch that cannot commit, and leaves none of them', async () => {
     const good = gw.ctx.messages.createPending({ organizationId: t.organizationId, contactId: contactIds[1]!, messageType: 'text', content: {}, mediaUrl: null, requestId: 'good' });
     const bad = gw.ctx.messages.createPending({ organizationId: t.organizationId, contactId: 'no-such-contact', messageType: 'text', content: {}, mediaUrl: null, requestId: 'bad' });
