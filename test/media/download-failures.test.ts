@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/processes.js';
+import { REFUSED_PORT } from '../helpers/constants.js';
 import { startSimGateway, type SimGateway } from '../helpers/sim.js';
 import { filesUnder, sample, serveBytes, startSource, type SourceServer } from './helpers.js';
 
@@ -9,10 +9,8 @@ import { filesUnder, sample, serveBytes, startSource, type SourceServer } from '
 describe('media downloads that must fail', () => {
   let gw: SimGateway;
   let source: SourceServer;
-  let closedPort: number;
   beforeAll(async () => {
     source = await startSource();
-    closedPort = await freePort();
     gw = await startSimGateway('sqlite', { MEDIA_ALLOW_PRIVATE_NETWORKS: 'true', MEDIA_DOWNLOAD_TIMEOUT_MS: '1500' });
     const png = sample('.png');
     source.route('/image.png', serveBytes(png));
@@ -58,7 +56,7 @@ describe('media downloads that must fail', () => {
   it('refuses a redirect loop', () => expectRefused({ message_type: 'image', media_url: `${source.url}/loop` }, 'Media download failed', /redirected more than 3 times/));
   it('refuses four redirects', () => expectRefused({ message_type: 'image', media_url: `${source.url}/hop1` }, 'Media download failed', /redirected more than 3 times/));
   it('refuses a source answering 404, naming the status', () => expectRefused({ message_type: 'image', media_url: `${source.url}/missing.png` }, 'Media download failed', /HTTP 404/));
-  it('refuses an unreachable source', () => expectRefused({ message_type: 'image', media_url: `http://127.0.0.1:${closedPort}/x.png` }, 'Media download failed', /unreachable/));
+  it('refuses an unreachable source', () => expectRefused({ message_type: 'image', media_url: `http://127.0.0.1:${REFUSED_PORT}/x.png` }, 'Media download failed', /unreachable/));
   it('refuses a source that stalls past the timeout', () => expectRefused({ message_type: 'image', media_url: `${source.url}/slow.png` }, 'Media download failed', /in time/));
   it('refuses an empty file', () => expectRefused({ message_type: 'image', media_url: `${source.url}/empty.png` }, 'Media download failed', /empty/));
   it('refuses a non-http scheme', () => expectRefused({ message_type: 'image', media_url: 'ftp://127.0.0.1/x.png' }, 'Invalid field', /media_url/));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { freePort } from '../../bench/processes.js';
 import { ENGINES } from '../helpers/db.js';
 import { seedTenant, startGateway } from '../helpers/app.js';
+import { REFUSED_PORT } from '../helpers/constants.js';
 import { startSimGateway, type SimGateway } from '../helpers/sim.js';
 
 const TEXT = { phone_number: '+27123456789', message_type: 'text', text: 'Hello' };
@@ -89,8 +89,7 @@ describe.each(ENGINES)('Meta\'s answers mapped to ours, on %s', (engine) => {
 
 describe('Meta unreachable', () => {
   it('retries a refused connection within the budget, then answers 504 with a failed row', async () => {
-    const port = await freePort(); // nothing listens here
-    const gw = await startGateway('sqlite', { META_GRAPH_URL: `http://127.0.0.1:${port}`, META_RETRY_BUDGET_MS: '800', RATE_LIMIT_PER_KEY: '0' });
+    const gw = await startGateway('sqlite', { META_GRAPH_URL: `http://127.0.0.1:${REFUSED_PORT}`, META_RETRY_BUDGET_MS: '800', RATE_LIMIT_PER_KEY: '0' });
     try {
       const t = await seedTenant(gw.ctx);
       const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${t.slug}`, headers: { authorization: `Bearer ${t.key}` }, payload: TEXT });
