@@ -7,12 +7,23 @@ import { IdempotencyHeader } from '../idempotency/schema.js';
 import type { AuthService } from '../auth/service.js';
 import { ErrorSchema, TenantQuery } from '../http/schemas.js';
 import { SendWhatsAppBody, SendWhatsAppSuccess, type SendRequest } from './schema.js';
-import { assertMetaConfigured, type SendService } from './service.js';
+import { assertMetaConfigured, type SendOutcome, type SendService } from './service.js';
 
 export interface MessageRoutesOptions {
   idempotency: IdempotencyHooks;
   auth: AuthService;
   send: SendService;
+}
+
+/**
+ * The success body as JSON text, with Meta's answer spliced in as it arrived rather than parsed
+ * and serialised again: that second serialisation was ~2% of the send path's instructions
+ * (callgrind), and the client gets Meta's bytes unchanged. The document's shape is the 200 schema
+ * below, which still documents the route; Fastify sends a JSON string as it is.
+ */
+export function successJson(o: SendOutcome): string {
+  const d = o.body.data;
+  return `{"success":true,"message":${JSON.stringify(o.body.message)},"data":{"message_id":${JSON.stringify(d.message_id)},"recipient":${JSON.stringify(d.recipient)},"message_type":${JSON.stringify(d.message_type)},"organization":${JSON.stringify(d.organization)},"meta_response":${o.metaResponseText}}}`;
 }
 
 export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOptions): Promise<void> {
@@ -46,8 +57,8 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
     onSend: opts.idempotency.onSend,
   };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const result = await opts.send.send(request.tenant.organization, request.body as SendRequest, request.id);
-    return reply.code(200).send(result);
+    const outcome = await opts.send.send(request.tenant.organization, request.body as SendRequest, request.id);
+    return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(successJson(outcome));
   };
   app.post('/send-whatsapp', routeOptions, handler);
   app.post('/api/send-whatsapp', { ...routeOptions, schema: { ...routeOptions.schema, hide: true } }, handler);

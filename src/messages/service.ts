@@ -35,6 +35,13 @@ export interface SendSuccess {
   };
 }
 
+/** A sent message's answer: the document's success shape, and Meta's answer as it arrived. */
+export interface SendOutcome {
+  body: SendSuccess;
+  /** Meta's response body exactly as received: `body.data.meta_response`, unparsed. */
+  metaResponseText: string;
+}
+
 export interface SendDeps {
   contacts: ContactService;
   messages: MessageStore;
@@ -117,7 +124,7 @@ interface Sender {
 export class SendService {
   constructor(private readonly deps: SendDeps) {}
 
-  async send(org: OrganizationRow, req: SendRequest, requestId: string): Promise<SendSuccess> {
+  async send(org: OrganizationRow, req: SendRequest, requestId: string): Promise<SendOutcome> {
     checkMessageRules(req);
     const recipient = normalizePhone(req.phone_number);
     if (recipient === undefined) throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
@@ -144,9 +151,8 @@ export class SendService {
     const sent = await this.deliver(sender, payload, row.id);
     await this.deps.messages.markSent(row.id, sent.wamid);
     return {
-      success: true,
-      message: 'Message sent successfully',
-      data: { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, meta_response: sent.body },
+      body: { success: true, message: 'Message sent successfully', data: { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, meta_response: sent.body } },
+      metaResponseText: sent.text,
     };
   }
 

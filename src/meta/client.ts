@@ -38,8 +38,10 @@ export class MetaCallError extends Error {
 }
 
 export interface SentMessage {
-  /** Meta's body exactly as received. */
+  /** Meta's body, parsed. */
   body: Record<string, unknown>;
+  /** Meta's body exactly as received, as text (the client's answer carries it unchanged). */
+  text: string;
   wamid: string;
   attempts: number;
 }
@@ -114,7 +116,7 @@ export class MetaClient {
     } catch (err) {
       return this.retrySend(phoneId, token, payload, started, err);
     }
-    return { body: first.body, wamid: first.wamid, attempts: 1 };
+    return { body: first.body, text: first.text, wamid: first.wamid, attempts: 1 };
   }
 
   /** After the first attempt failed with `firstError`: attempts 2 to 20, when it is safe to retry. */
@@ -124,7 +126,7 @@ export class MetaClient {
       attempts++;
       const remaining = this.opts.retryBudgetMs - (Date.now() - started);
       const sent = await this.postOnce(phoneId, token, payload, Math.max(1, Math.min(this.opts.timeoutMs, remaining)));
-      return { body: sent.body, wamid: sent.wamid, attempts };
+      return { body: sent.body, text: sent.text, wamid: sent.wamid, attempts };
     };
     /** Whether to try again after `failures` failed attempts; waits out Meta's Retry-After first. */
     const retry = async (err: unknown, failures: number): Promise<boolean> => {
@@ -172,18 +174,19 @@ export class MetaClient {
       throw new MetaCallError(classifyTransport(err), 1);
     }
     let body: unknown;
+    let text: string;
     try {
-      const text = await res.body.text();
+      text = await res.body.text();
       body = text === '' && res.statusCode >= 400 ? undefined : JSON.parse(text);
     } catch (err) {
       if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
       // A 2xx whose body was cut or is not JSON: whether Meta accepted the message is unknown.
       throw new MetaCallError({ kind: 'unknown', cause: `unreadable Graph response (HTTP ${res.statusCode}): ${(err as Error).message}` }, 1);
     }
-    return this.interpret(res, body);
+    return this.interpret(res, body, text);
   }
 
-  private interpret(res: Dispatcher.ResponseData, body: unknown): Omit<SentMessage, 'attempts'> {
+  private interpret(res: Dispatcher.ResponseData, body: unknown, text: string): Omit<SentMessage, 'attempts'> {
     const graphError = parseGraphError(body);
     if (graphError) {
       const ra = retryAfterSeconds(res.headers);
@@ -192,7 +195,7 @@ export class MetaClient {
     const messages = (body as { messages?: { id?: unknown }[] } | null)?.messages;
     const wamid = Array.isArray(messages) ? messages[0]?.id : undefined;
     if (res.statusCode >= 200 && res.statusCode < 300 && typeof wamid === 'string') {
-      return { body: body as Record<string, unknown>, wamid };
+      return { body: body as Record<string, unknown>, text, wamid };
     }
     if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
     throw new MetaCallError({ kind: 'unknown', cause: `unexpected Graph response (HTTP ${res.statusCode}) without a message id` }, 1);
