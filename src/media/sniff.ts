@@ -28,7 +28,7 @@ export const MAX_BYTES: Record<MediaKind, number> = { image: 5_000_000, video: 1
 const CFB_BY_EXTENSION: Record<string, string> = { doc: 'application/msword', xls: 'application/vnd.ms-excel', ppt: 'application/vnd.ms-powerpoint' };
 
 function accepted(kind: MediaKind): string {
-  const names = Object.values(ALLOWED[kind]).map((e) => e.toUpperCase());
+  const names = Object.values(ALLOWED[kind]).map((e) => (e === 'ogg' ? 'OGG (Opus only)' : e.toUpperCase()));
   return names.join(', ');
 }
 
@@ -41,7 +41,13 @@ export async function sniffMedia(filePath: string, kind: MediaKind, nameHint: st
     mime = CFB_BY_EXTENSION[ext];
     if (!mime) throw new UnsupportedMediaType(`media_url is an old-style Office file (CFB); name it .doc, .xls or .ppt (filename or URL) so its type is known. ${kind} messages accept ${accepted(kind)}`);
   }
-  if (mime === 'audio/opus') mime = 'audio/ogg'; // Ogg container with Opus: Meta's audio/ogg
+  // Meta takes OGG audio with the Opus codec only (REFERENCE §2), uploaded as audio/ogg. file-type
+  // names an Ogg file by its first stream: 'audio/ogg; codecs=opus' for Opus; plain audio/ogg for
+  // Vorbis, Speex or FLAC, refused here rather than by Meta after the upload (which is a 500).
+  if (mime === 'audio/ogg') {
+    throw new UnsupportedMediaType(`media_url is OGG audio without the Opus codec, but ${kind} messages accept ${accepted(kind)}`);
+  }
+  if (mime === 'audio/ogg; codecs=opus') mime = 'audio/ogg';
   if (mime === 'audio/x-m4a' || mime === 'audio/mp4') mime = undefined; // not in the document's list
   const ext = mime === undefined ? undefined : ALLOWED[kind][mime];
   if (!ext) {

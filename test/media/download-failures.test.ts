@@ -30,6 +30,8 @@ describe('media downloads that must fail', () => {
       res.write(png.subarray(0, 10)); // then never finishes
     });
     source.route('/empty.png', serveBytes(Buffer.alloc(0)));
+    // An Ogg page whose first stream is Vorbis: Meta takes OGG audio with Opus only.
+    source.route('/vorbis.ogg', serveBytes(Buffer.concat([Buffer.from('OggS'), Buffer.alloc(24), Buffer.from('\x01vorbis'), Buffer.alloc(64)])));
   });
   afterAll(async () => {
     await gw.close();
@@ -50,6 +52,8 @@ describe('media downloads that must fail', () => {
 
   it('refuses a PNG sent as a video, naming the detected type', () =>
     expectRefused({ message_type: 'video', media_url: `${source.url}/image.png` }, 'Unsupported media type', /image\/png.*video messages accept MP4/));
+  it('refuses OGG audio that is not Opus, before uploading it', () =>
+    expectRefused({ message_type: 'audio', media_url: `${source.url}/vorbis.ogg` }, 'Unsupported media type', /OGG audio without the Opus codec.*OGG \(Opus only\)/));
   it('refuses a text file sent as an image', () => expectRefused({ message_type: 'image', media_url: `${source.url}/notes.txt` }, 'Unsupported media type', /unrecognised/));
   it('refuses an image over 5 MB with an honest Content-Length', () => expectRefused({ message_type: 'image', media_url: `${source.url}/big.jpg` }, 'Media download failed', /larger than the 5000000 bytes/));
   it('refuses an image over 5 MB sent without a Content-Length', () => expectRefused({ message_type: 'image', media_url: `${source.url}/chunked.jpg` }, 'Media download failed', /larger than the 5000000 bytes/));
