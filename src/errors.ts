@@ -136,6 +136,16 @@ export class PayloadTooLarge extends AppError {
   readonly error = 'Payload too large';
 }
 
+export class HeaderTooLarge extends AppError {
+  readonly status = 431;
+  readonly error = 'Request header too large';
+}
+
+export class RequestTimeout extends AppError {
+  readonly status = 408;
+  readonly error = 'Request timeout';
+}
+
 export class TooManyRequests extends AppError {
   readonly status = 429;
   readonly error = 'Too many requests';

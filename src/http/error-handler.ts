@@ -1,8 +1,11 @@
 // The one place errors become responses. A client only ever sees the document's shape
 // {error, message, ...}: never a framework's default body, a stack trace or an internal message.
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { AppError, InternalError, InvalidRequest, NotFound, PayloadTooLarge, ServiceUnavailable } from '../errors.js';
+import { AppError, HeaderTooLarge, InternalError, InvalidRequest, NotFound, PayloadTooLarge, RequestTimeout, ServiceUnavailable } from '../errors.js';
 import { validationErrorToAppError } from './validation.js';
 
 export interface ErrorBody {
@@ -59,4 +62,37 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const err = new NotFound(`No route for ${request.method} ${request.url.split('?')[0]}`);
     return reply.code(404).send(errorBody(err, request.id));
   });
+}
+
+/**
+ * Fastify's routing-stage errors, raised before a route's handlers: a URL that is not valid
+ * percent-encoding, an overlong path parameter. Fastify's own body would otherwise answer.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const appErr = err.code === 'FST_ERR_BAD_URL' ? new InvalidRequest('The request URL is not valid: it has malformed percent-encoding') : new InvalidRequest('The request could not be routed');
+  // No hook has run for this request, so the request id header is set here.
+  void reply.code(appErr.status).header('x-request-id', request.id).send(errorBody(appErr, request.id));
+}
+
+/**
+ * What Node's HTTP parser refuses before there is a request to answer (headers over its limit,
+ * bytes that are not HTTP, a request too slow to arrive): our shape on the raw socket, then close,
+ * as Node and Fastify do by default with their own bodies.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const appErr =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new HeaderTooLarge('The request headers are larger than the server accepts')
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new RequestTimeout('The request did not arrive in time')
+        : new InvalidRequest('The request is not valid HTTP');
+  const requestId = randomUUID();
+  const body = JSON.stringify(errorBody(appErr, requestId));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${appErr.status} ${STATUS_CODES[appErr.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, seedTenant, startGateway, type Tenant, type TestGateway } from '../helpers/app.js';
 
@@ -64,5 +65,33 @@ describe('HTTP edge', () => {
     const docs = await gw.app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toMatch(/html/);
+  });
+
+  it('answers a URL with malformed percent-encoding in the document\'s shape, not Fastify\'s', async () => {
+    const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp%?tenantId=${t.slug}`, headers: bearer(t.key), payload: {} });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: 'Invalid request', message: expect.stringMatching(/percent-encoding/), request_id: expect.any(String) });
+    expect(res.headers['x-request-id']).toBe(res.json().request_id);
+  });
+
+  // These never become requests: Node's HTTP parser refuses them on the socket.
+  it.each([
+    ['headers over the parser\'s limit', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'Request header too large'],
+    ['bytes that are not HTTP', 'NOT HTTP AT ALL\r\n\r\n', 400, 'Invalid request'],
+  ])('answers %s in the document\'s shape and closes the connection', async (_name, raw, status, error) => {
+    const address = await gw.app.listen({ host: '127.0.0.1', port: 0 }).catch(() => `http://127.0.0.1:${(gw.app.server.address() as net.AddressInfo).port}`);
+    const port = Number(new URL(address).port);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let got = '';
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(raw));
+      socket.on('data', (d: Buffer) => (got += d.toString()));
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(head).toMatch(/content-type: application\/json/i);
+    expect(JSON.parse(body!)).toEqual({ error, message: expect.any(String), request_id: expect.any(String) });
+    expect(head).toContain(`X-Request-Id: ${JSON.parse(body!).request_id}`);
   });
 });
