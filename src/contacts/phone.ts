@@ -4,12 +4,14 @@
 export const PHONE_MIN_DIGITS = 8;
 export const PHONE_MAX_DIGITS = 15; // E.164
 
-/**
- * Digits only, or undefined when the input is not a phone number: it may hold separators
- * (spaces, + - . ( ) and slashes) but no letters, and must come to 8–15 digits.
- */
+// A letter ("ext 2", "call me") or a digit of another script (٢٧…) means the text is not a number
+// we can read; any other character (separators, #, _, dashes of every width, invisible marks) is
+// one of the "special characters" removed.
+const NOT_A_NUMBER = /\p{L}|(?![0-9])\p{N}/u;
+
+/** Digits only, or undefined when the input is not a phone number: no letters, 8–15 digits. */
 export function normalizePhone(input: string): string | undefined {
-  if (!/^[\d\s+\-()./]*$/.test(input)) return undefined;
+  if (NOT_A_NUMBER.test(input)) return undefined;
   const digits = input.replace(/\D+/g, '');
   if (digits.length < PHONE_MIN_DIGITS || digits.length > PHONE_MAX_DIGITS) return undefined;
   return digits;

@@ -10,11 +10,19 @@ describe('phone number normalization', () => {
     ['+1 650.555.0100', '16505550100'],
     ['12345678', '12345678'],
     ['123456789012345', '123456789012345'],
+    // Every other special character is removed, as the document says: #, _, commas, en dashes, an
+    // invisible left-to-right mark, a no-break space.
+    ['+27#123456789', '27123456789'],
+    ['+27_123_456_789', '27123456789'],
+    ['+27,123,456,789', '27123456789'],
+    ['+27–123–456–789', '27123456789'],
+    ['\u200e+27123456789', '27123456789'],
+    ['+27\u00a0123\u00a0456\u00a0789', '27123456789'],
   ])('%s → %s', (input, digits) => {
     expect(normalizePhone(input)).toBe(digits);
   });
 
-  it.each(['1234567', '1234567890123456', '+27abc123456789', 'phone', '', '+27 12 345 6789 ext 2'])('refuses %s', (input) => {
+  it.each(['1234567', '1234567890123456', '+27abc123456789', 'phone', '', '+27 12 345 6789 ext 2', '+٢٧١٢٣٤٥٦٧٨٩', '+27１２３４５６７８９'])('refuses %s', (input) => {
     expect(normalizePhone(input)).toBeUndefined();
   });
 
