@@ -30,10 +30,8 @@ function checkButtons(inter: InteractiveButton): void {
   if (media !== undefined && isGiven(inter.header)) {
     throw new InvalidField('interactive.header_media cannot be combined with interactive.header: a message has one header');
   }
-  // Meta: filename is for documents only (REFERENCE §1).
-  if (media?.filename !== undefined && media.type !== 'document') {
-    throw new InvalidField(`interactive.header_media.filename is only allowed for a document header, not ${media.type}`);
-  }
+  // header_media.filename is in the document for every header type. No header object carries it
+  // to Meta (REFERENCE §1); a document's travels with the upload, an image's or video's is unused.
   const ids = new Set<string>();
   const titles = new Set<string>();
   inter.buttons.forEach((button, i) => {

@@ -17,6 +17,8 @@ const CASES: { name: string; file: string; bytes: () => Buffer; mime: string; bo
   { name: 'document (PDF, filename given)', file: '/invoice.pdf', bytes: () => sample('.pdf'), mime: 'application/pdf', body: (url) => ({ message_type: 'document', media_url: url, filename: 'Invoice_2025.pdf', caption: 'Please find your invoice attached' }), graphType: 'document', filename: 'Invoice_2025.pdf' },
   { name: 'document (PDF, name from the URL)', file: '/reports/Monthly%20Report.pdf', bytes: () => sample('.pdf'), mime: 'application/pdf', body: (url) => ({ message_type: 'document', media_url: url }), graphType: 'document', filename: 'Monthly Report.pdf' },
   { name: 'document (DOC, told apart by its extension)', file: '/letter.doc', bytes: cfb, mime: 'application/msword', body: (url) => ({ message_type: 'document', media_url: url }), graphType: 'document', filename: 'letter.doc' },
+  // The document lists header_media.filename for every header type; an image's is accepted and unused.
+  { name: 'button header_media (image, with a filename)', file: '/banner.jpg', bytes: () => sample('.jpg'), mime: 'image/jpeg', body: (url) => ({ message_type: 'interactive', interactive: { type: 'button', body: 'New arrivals', header_media: { type: 'image', url, filename: 'banner.jpg' }, buttons: [{ id: 'see', title: 'See them' }] } }), graphType: 'interactive' },
   { name: 'button header_media', file: '/product.jpg', bytes: () => sample('.jpg'), mime: 'image/jpeg', body: (url) => ({ message_type: 'interactive', interactive: { type: 'button', body: 'Check out our new product!', header_media: { type: 'image', url }, buttons: [{ id: 'buy', title: 'Buy Now' }] } }), graphType: 'interactive' },
 ];
 

@@ -173,7 +173,6 @@ describe('rules across fields', () => {
     [buttonBody({ buttons: [{ id: ' a', title: 'A' }] }), 'interactive.buttons[0].id must not start or end with spaces'],
     [listBody({ sections: [{ title: 'A', rows: [row('x')] }, { title: 'B', rows: [row('y'), row('x')] }] }), 'interactive.sections[1].rows[1].id must be unique across all sections: "x" is used twice'],
     [buttonBody({ header: 'Hello', header_media: { type: 'image', url: 'https://example.com/a.jpg' } }), 'interactive.header_media cannot be combined with interactive.header: a message has one header'],
-    [buttonBody({ header_media: { type: 'image', url: 'https://example.com/a.jpg', filename: 'a.jpg' } }), 'interactive.header_media.filename is only allowed for a document header, not image'],
   ])('%o → %s', (body, message) => {
     expectRefused(body, INVALID, message);
   });
