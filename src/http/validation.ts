@@ -183,6 +183,8 @@ function describe(err: AjvError, at: string[], data: unknown, context: string): 
       return new InvalidField(`${field} must be ${typeWords(String(p['type']))}`);
     case 'maxLength':
     case 'maxGraphemes':
+      // A field a type takes only empty (context_message_id on reactions) is not supported there.
+      if (Number(p['limit']) === 0) return new InvalidField(foreignField(at, data));
       return new InvalidField(`${field} must be at most ${String(p['limit'])} characters`);
     default:
       return new InvalidField(otherMessage(err, field));

@@ -220,6 +220,9 @@ export const ReactionMessage = Type.Object(
   {
     phone_number: PhoneNumber,
     message_type: messageType('reaction'),
+    // Meta: reactions cannot be replies. An empty value is an empty optional field, not sent (as
+    // for every other type); any other value is refused as not supported.
+    context_message_id: Type.Optional(Type.String({ maxLength: 0, description: 'Not supported for reactions (they cannot be replies); only an empty value is accepted, and ignored' })),
     reaction: Type.Object(
       {
         message_id: Type.String({ notBlank: true, maxLength: 512, description: 'WhatsApp message ID to react to', examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'] }),

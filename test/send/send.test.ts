@@ -59,6 +59,14 @@ describe.each(SEND_VARIANTS)('POST /send-whatsapp on %s', (_name, engine, opts) 
     expect(reaction!.payload).toMatchObject({ type: 'reaction', reaction: { message_id: WAMID, emoji: '👍' } });
   });
 
+  it('sends a reaction whose context_message_id is empty, as an empty optional field, without context', async () => {
+    const res = await gw.send({ phone_number: '+27123456789', message_type: 'reaction', context_message_id: '', reaction: { message_id: WAMID, emoji: '❤️' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const [reaction] = gw.sim.messages();
+    expect(reaction!.payload).toMatchObject({ type: 'reaction', reaction: { message_id: WAMID, emoji: '❤️' } });
+    expect(reaction!.payload).not.toHaveProperty('context');
+  });
+
   it('creates the conversation thread on the first message and updates it with each', async () => {
     const t = await seedTenant(gw.ctx, { phoneId: '106540352242922', token: 'EAAG-sim-token-for-tests-0123456789', phone: '+491701234567' });
     const send = (text: string) =>
