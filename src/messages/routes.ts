@@ -22,8 +22,7 @@ export interface MessageRoutesOptions {
  * below, which still documents the route; Fastify sends a JSON string as it is.
  */
 export function successJson(o: SendOutcome): string {
-  const d = o.body.data;
-  return `{"success":true,"message":${JSON.stringify(o.body.message)},"data":{"message_id":${JSON.stringify(d.message_id)},"recipient":${JSON.stringify(d.recipient)},"message_type":${JSON.stringify(d.message_type)},"organization":${JSON.stringify(d.organization)},"meta_response":${o.metaResponseText}}}`;
+  return `{"success":true,"message":"Message sent successfully","data":{"message_id":${JSON.stringify(o.message_id)},"recipient":${JSON.stringify(o.recipient)},"message_type":${JSON.stringify(o.message_type)},"organization":${JSON.stringify(o.organization)},"meta_response":${o.metaResponseText}}}`;
 }
 
 export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOptions): Promise<void> {

@@ -7,19 +7,24 @@ import type { InteractiveButton, InteractiveList, SendRequest } from './schema.j
 // Meta: at most 10 rows across all sections (REFERENCE §1; ⚠ the spec says 10 per section).
 export const MAX_LIST_ROWS = 10;
 
-/** Throws MissingField or InvalidField, naming the field by its full path; returns when the body may be sent. */
-export function checkMessageRules(req: SendRequest): void {
-  checkPhoneNumber(req.phone_number);
-  if (req.message_type !== 'interactive') return;
-  if (req.interactive.type === 'button') checkButtons(req.interactive);
-  else checkList(req.interactive);
+/**
+ * Throws MissingField or InvalidField, naming the field by its full path; when the body may be
+ * sent, answers the recipient's number as digits (normalised once, here, for the whole send).
+ */
+export function checkMessageRules(req: SendRequest): string {
+  const recipient = recipientDigits(req.phone_number);
+  if (req.message_type === 'interactive') {
+    if (req.interactive.type === 'button') checkButtons(req.interactive);
+    else checkList(req.interactive);
+  }
+  return recipient;
 }
 
 /** The document: "The API removes special characters automatically" — but it must come to a phone number. */
-function checkPhoneNumber(phone: string): void {
-  if (normalizePhone(phone) === undefined) {
-    throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
-  }
+function recipientDigits(phone: string): string {
+  const digits = normalizePhone(phone);
+  if (digits === undefined) throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
+  return digits;
 }
 
 const isGiven = (s: string | undefined): s is string => s !== undefined && s.trim() !== '';

@@ -2,7 +2,7 @@
 // Checks 1–2 (key, organization) are the auth hook's; 3–4 are assertMetaConfigured, run before the
 // body is validated (5); this service does 5's cross-field rules, 6 (the contact) and 7 (the send).
 import type { ContactService } from '../contacts/service.js';
-import { normalizePhone, toGraphRecipient } from '../contacts/phone.js';
+import { toGraphRecipient } from '../contacts/phone.js';
 import {
   AppError,
   ContactNotFound,
@@ -23,22 +23,13 @@ import { checkMessageRules } from './rules.js';
 import type { SendRequest } from './schema.js';
 import type { FailureDetails, MessageStore } from './store.js';
 
-export interface SendSuccess {
-  success: true;
-  message: 'Message sent successfully';
-  data: {
-    message_id: string;
-    recipient: string;
-    message_type: string;
-    organization: string;
-    meta_response: Record<string, unknown>;
-  };
-}
-
-/** A sent message's answer: the document's success shape, and Meta's answer as it arrived. */
+/** A sent message: the fields of the document's success `data`, Meta's answer as it arrived. */
 export interface SendOutcome {
-  body: SendSuccess;
-  /** Meta's response body exactly as received: `body.data.meta_response`, unparsed. */
+  message_id: string;
+  recipient: string;
+  message_type: string;
+  organization: string;
+  /** Meta's response body exactly as received: the answer's `data.meta_response`. */
   metaResponseText: string;
 }
 
@@ -125,9 +116,7 @@ export class SendService {
   constructor(private readonly deps: SendDeps) {}
 
   async send(org: OrganizationRow, req: SendRequest, requestId: string): Promise<SendOutcome> {
-    checkMessageRules(req);
-    const recipient = normalizePhone(req.phone_number);
-    if (recipient === undefined) throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
+    const recipient = checkMessageRules(req);
     const found = this.deps.contacts.findByNumber(org.id, recipient);
     const contact = found instanceof Promise ? await found : found;
     if (!contact) throw new ContactNotFound(recipient);
@@ -150,10 +139,7 @@ export class SendService {
     const payload = buildGraphPayload(req, options);
     const sent = await this.deliver(sender, payload, row.id);
     await this.deps.messages.markSent(row.id, sent.wamid);
-    return {
-      body: { success: true, message: 'Message sent successfully', data: { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, meta_response: sent.body } },
-      metaResponseText: sent.text,
-    };
+    return { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, metaResponseText: sent.text };
   }
 
   /** Steps 1–3 of the document's Media Upload Flow: download, store, sign. */

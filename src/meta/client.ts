@@ -38,8 +38,6 @@ export class MetaCallError extends Error {
 }
 
 export interface SentMessage {
-  /** Meta's body, parsed. */
-  body: Record<string, unknown>;
   /** Meta's body exactly as received, as text (the client's answer carries it unchanged). */
   text: string;
   wamid: string;
@@ -116,7 +114,7 @@ export class MetaClient {
     } catch (err) {
       return this.retrySend(phoneId, token, payload, started, err);
     }
-    return { body: first.body, text: first.text, wamid: first.wamid, attempts: 1 };
+    return { text: first.text, wamid: first.wamid, attempts: 1 };
   }
 
   /** After the first attempt failed with `firstError`: attempts 2 to 20, when it is safe to retry. */
@@ -126,7 +124,7 @@ export class MetaClient {
       attempts++;
       const remaining = this.opts.retryBudgetMs - (Date.now() - started);
       const sent = await this.postOnce(phoneId, token, payload, Math.max(1, Math.min(this.opts.timeoutMs, remaining)));
-      return { body: sent.body, text: sent.text, wamid: sent.wamid, attempts };
+      return { text: sent.text, wamid: sent.wamid, attempts };
     };
     /** Whether to try again after `failures` failed attempts; waits out Meta's Retry-After first. */
     const retry = async (err: unknown, failures: number): Promise<boolean> => {
@@ -195,7 +193,7 @@ export class MetaClient {
     const messages = (body as { messages?: { id?: unknown }[] } | null)?.messages;
     const wamid = Array.isArray(messages) ? messages[0]?.id : undefined;
     if (res.statusCode >= 200 && res.statusCode < 300 && typeof wamid === 'string') {
-      return { body: body as Record<string, unknown>, text, wamid };
+      return { text, wamid };
     }
     if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
     throw new MetaCallError({ kind: 'unknown', cause: `unexpected Graph response (HTTP ${res.statusCode}) without a message id` }, 1);

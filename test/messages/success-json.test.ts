@@ -4,14 +4,7 @@ import { successJson } from '../../src/messages/routes.js';
 import type { SendOutcome } from '../../src/messages/service.js';
 
 function outcome(organization: string, metaResponseText: string): SendOutcome {
-  return {
-    body: {
-      success: true,
-      message: 'Message sent successfully',
-      data: { message_id: 'wamid.HBgL"x\\y', recipient: '27123456789', message_type: 'text', organization, meta_response: JSON.parse(metaResponseText) as Record<string, unknown> },
-    },
-    metaResponseText,
-  };
+  return { message_id: 'wamid.HBgL"x\\y', recipient: '27123456789', message_type: 'text', organization, metaResponseText };
 }
 
 describe('the success body', () => {
