@@ -79,19 +79,47 @@ describe('HTTP edge', () => {
     ['headers over the parser\'s limit', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'Request header too large'],
     ['bytes that are not HTTP', 'NOT HTTP AT ALL\r\n\r\n', 400, 'Invalid request'],
   ])('answers %s in the document\'s shape and closes the connection', async (_name, raw, status, error) => {
-    const address = await gw.app.listen({ host: '127.0.0.1', port: 0 }).catch(() => `http://127.0.0.1:${(gw.app.server.address() as net.AddressInfo).port}`);
-    const port = Number(new URL(address).port);
-    const answer = await new Promise<string>((resolve, reject) => {
-      let got = '';
-      const socket = net.connect(port, '127.0.0.1', () => socket.write(raw));
-      socket.on('data', (d: Buffer) => (got += d.toString()));
-      socket.on('close', () => resolve(got));
-      socket.on('error', reject);
-    });
-    const [head, body] = answer.split('\r\n\r\n');
+    if (!gw.app.server.listening) await gw.app.listen({ host: '127.0.0.1', port: 0 });
+    const socket = net.connect((gw.app.server.address() as net.AddressInfo).port, '127.0.0.1', () => socket.write(raw));
+    const { head, body } = await answerOf(socket);
     expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
     expect(head).toMatch(/content-type: application\/json/i);
-    expect(JSON.parse(body!)).toEqual({ error, message: expect.any(String), request_id: expect.any(String) });
-    expect(head).toContain(`X-Request-Id: ${JSON.parse(body!).request_id}`);
+    expect(body).toEqual({ error, message: expect.any(String), request_id: expect.any(String) });
+    expect(head).toContain(`X-Request-Id: ${body.request_id}`);
+  });
+});
+
+/** Everything the server writes on `socket` until it closes it: the head, and the body as JSON. */
+function answerOf(socket: net.Socket): Promise<{ head: string; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    let got = '';
+    socket.on('data', (d: Buffer) => (got += d.toString()));
+    socket.on('close', () => {
+      const at = got.indexOf('\r\n\r\n');
+      resolve({ head: got.slice(0, at), body: JSON.parse(got.slice(at + 4)) as Record<string, unknown> });
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('a request that arrives while the gateway shuts down', () => {
+  it('gets our 503 with Retry-After and a closed connection, not Fastify\'s body', async () => {
+    const gw = await startGateway('sqlite');
+    await gw.app.listen({ host: '127.0.0.1', port: 0 });
+    // Half a request: the connection is busy, so closing waits for it rather than dropping it.
+    const socket = net.connect((gw.app.server.address() as net.AddressInfo).port, '127.0.0.1');
+    await new Promise((r) => socket.once('connect', r));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    const answer = answerOf(socket);
+    const closed = gw.close();
+    // The server stops listening only after the preClose hooks have run.
+    while (gw.app.server.listening) await new Promise((r) => setImmediate(r));
+    socket.write('\r\n');
+    const { head, body } = await answer;
+    await closed;
+    expect(head).toMatch(/^HTTP\/1.1 503 /);
+    expect(head).toMatch(/retry-after: 1/i);
+    expect(head).toMatch(/connection: close/i);
+    expect(body).toEqual({ error: 'Service unavailable', message: 'The server is shutting down; retry the request', request_id: expect.any(String) });
   });
 });
