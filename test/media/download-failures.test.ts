@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { REFUSED_PORT } from '../helpers/constants.js';
+import { SAMPLE } from '../meta-sim/helpers.js';
 import { startSimGateway, type SimGateway } from '../helpers/sim.js';
 import { filesUnder, sample, serveBytes, startSource, type SourceServer } from './helpers.js';
 
@@ -30,8 +31,7 @@ describe('media downloads that must fail', () => {
       res.write(png.subarray(0, 10)); // then never finishes
     });
     source.route('/empty.png', serveBytes(Buffer.alloc(0)));
-    // An Ogg page whose first stream is Vorbis: Meta takes OGG audio with Opus only.
-    source.route('/vorbis.ogg', serveBytes(Buffer.concat([Buffer.from('OggS'), Buffer.alloc(24), Buffer.from('\x01vorbis'), Buffer.alloc(64)])));
+    source.route('/vorbis.ogg', serveBytes(Buffer.from(SAMPLE.oggVorbis)));
   });
   afterAll(async () => {
     await gw.close();

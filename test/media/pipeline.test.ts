@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mediaKey } from '../../src/media/storage/types.js';
+import { SAMPLE } from '../meta-sim/helpers.js';
 import { startSimGateway, type SimGateway } from '../helpers/sim.js';
 import { cfb, filesUnder, sample, serveBytes, sha256, startS3, startSource, type SourceServer } from './helpers.js';
 
@@ -12,8 +13,7 @@ const CASES: { name: string; file: string; bytes: () => Buffer; mime: string; bo
   { name: 'image (PNG)', file: '/logo.png', bytes: () => sample('.png'), mime: 'image/png', body: (url) => ({ message_type: 'image', media_url: url }), graphType: 'image' },
   { name: 'video (MP4)', file: '/demo.mp4', bytes: () => sample('.mp4'), mime: 'video/mp4', body: (url) => ({ message_type: 'video', media_url: url, caption: 'Watch our demo video' }), graphType: 'video' },
   { name: 'audio (MP3)', file: '/message.mp3', bytes: () => sample('.mp3'), mime: 'audio/mpeg', body: (url) => ({ message_type: 'audio', media_url: url }), graphType: 'audio' },
-  // An Ogg page whose first stream is Opus: Meta's audio/ogg.
-  { name: 'audio (OGG Opus)', file: '/voice.ogg', bytes: () => Buffer.concat([Buffer.from('OggS'), Buffer.from([0, 2]), Buffer.alloc(20), Buffer.from([1, 0x13]), Buffer.from('OpusHead'), Buffer.from([1, 1]), Buffer.alloc(64)]), mime: 'audio/ogg', body: (url) => ({ message_type: 'audio', media_url: url }), graphType: 'audio' },
+  { name: 'audio (OGG Opus)', file: '/voice.ogg', bytes: () => Buffer.from(SAMPLE.oggOpus), mime: 'audio/ogg', body: (url) => ({ message_type: 'audio', media_url: url }), graphType: 'audio' },
   { name: 'document (PDF, filename given)', file: '/invoice.pdf', bytes: () => sample('.pdf'), mime: 'application/pdf', body: (url) => ({ message_type: 'document', media_url: url, filename: 'Invoice_2025.pdf', caption: 'Please find your invoice attached' }), graphType: 'document', filename: 'Invoice_2025.pdf' },
   { name: 'document (PDF, name from the URL)', file: '/reports/Monthly%20Report.pdf', bytes: () => sample('.pdf'), mime: 'application/pdf', body: (url) => ({ message_type: 'document', media_url: url }), graphType: 'document', filename: 'Monthly Report.pdf' },
   { name: 'document (DOC, told apart by its extension)', file: '/letter.doc', bytes: cfb, mime: 'application/msword', body: (url) => ({ message_type: 'document', media_url: url }), graphType: 'document', filename: 'letter.doc' },

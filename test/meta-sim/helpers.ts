@@ -130,6 +130,8 @@ export const SAMPLE = {
   amr: bytes('#!AMR\n', [0x3c, 0x00]),
   m4a: bytes([0, 0, 0, 0x18], 'ftypM4A ', [0, 0, 0, 0], 'M4A mp42'),
   oggOpus: bytes('OggS', [0, 2], new Array<number>(20).fill(0), [1, 0x13], 'OpusHead', [1, 1]),
+  /** An Ogg page whose first stream is Vorbis: OGG, but not the Opus Meta takes (padded: file-type reads past the header). */
+  oggVorbis: bytes('OggS', new Array<number>(24).fill(0), '\x01vorbis', new Array<number>(64).fill(0)),
   pdf: bytes('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n'),
   text: bytes('Invoice 42\r\nTotal: 10 EUR\n'),
   doc: bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], [0, 0, 0, 0]),

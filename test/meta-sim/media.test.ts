@@ -33,7 +33,7 @@ const MISMATCHED: [string, string, Uint8Array][] = [
   ['PNG bytes sent as image/jpeg', 'image/jpeg', SAMPLE.png],
   ['JPEG bytes sent as image/png', 'image/png', SAMPLE.jpeg],
   ['MP3 bytes sent as audio/ogg', 'audio/ogg', SAMPLE.mp3],
-  ['OGG without OPUS sent as audio/ogg', 'audio/ogg', Uint8Array.from([...Buffer.from('OggS'), ...new Array<number>(24).fill(0), ...Buffer.from('\x01vorbis')])],
+  ['OGG without OPUS sent as audio/ogg', 'audio/ogg', SAMPLE.oggVorbis],
   ['PDF bytes sent as a docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', SAMPLE.pdf],
   ['MP4 bytes sent as video/3gpp', 'video/3gpp', SAMPLE.mp4],
   ['binary bytes sent as text/plain', 'text/plain', SAMPLE.png],
