@@ -49,8 +49,9 @@ function buildContent(req: SendRequest, opts: PayloadOptions): GraphMessageConte
 /** The body of POST /{version}/{phone-number-id}/messages for a validated request. */
 export function buildGraphPayload(req: SendRequest, opts: PayloadOptions): GraphMessagePayload {
   const envelope = { messaging_product: 'whatsapp' as const, recipient_type: 'individual' as const, to: opts.to };
-  // Meta: context.message_id makes a reply; reactions cannot be replies (REFERENCE §1).
-  const replyTo = req.message_type === 'reaction' ? undefined : req.context_message_id;
+  // Meta: context.message_id makes a reply. Reactions cannot be replies (REFERENCE §1): their
+  // schema admits only an empty context_message_id, which is not sent.
+  const replyTo = req.context_message_id;
   // Object.assign rather than spreads: on the send path, spreading into a literal took V8's slow
   // property-definition path (~8k instructions per request under callgrind).
   const payload: GraphMessagePayload = Object.assign(envelope, buildContent(req, opts));
