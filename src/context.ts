@@ -1,6 +1,7 @@
 // Everything a running gateway holds, built once from Config and passed explicitly (no module
 // singletons), so a test can hand in a fresh SQLite, a simulator URL or a temp directory.
 import path from 'node:path';
+import { pino, type Logger } from 'pino';
 import type { Config } from './config.js';
 import { AuthService } from './auth/service.js';
 import { ApiKeyStore } from './auth/store.js';
@@ -13,6 +14,7 @@ import { SqlIdempotencyStore } from './idempotency/sql-store.js';
 import type { IdempotencyStore } from './idempotency/store.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { SendService } from './messages/service.js';
+import { OutcomeWriter } from './messages/settle.js';
 import { MessageStore } from './messages/store.js';
 import { MetaClient } from './meta/client.js';
 import { OrganizationService } from './organizations/service.js';
@@ -28,6 +30,7 @@ export interface AppContext {
   auth: AuthService;
   contacts: ContactService;
   messages: MessageStore;
+  outcomes: OutcomeWriter;
   meta: MetaClient;
   media: MediaService;
   send: SendService;
@@ -41,6 +44,8 @@ export interface ContextOptions {
   dbOptions?: OpenOptions;
   migrate?: boolean;
   onBackgroundError?: (err: unknown) => void;
+  /** Where background work logs; a pino logger at the configured level by default. */
+  logger?: Logger;
 }
 
 export async function createContext(config: Readonly<Config>, secret: string, opts: ContextOptions = {}): Promise<AppContext> {
@@ -53,9 +58,11 @@ export async function createContext(config: Readonly<Config>, secret: string, op
   const messages = new MessageStore(db);
   const meta = new MetaClient({ graphUrl: config.meta.graphUrl, apiVersion: config.meta.apiVersion, connectTimeoutMs: config.meta.connectTimeoutMs, timeoutMs: config.meta.timeoutMs, retryBudgetMs: config.meta.retryBudgetMs });
   const media = createMediaService({ config: config.media, publicUrl: config.publicUrl, secret, tmpDir: path.join(config.dataDir, 'tmp') });
+  const outcomes = new OutcomeWriter(opts.logger ?? pino({ level: config.logLevel }));
   const send = new SendService({
     contacts,
     messages,
+    outcomes,
     meta,
     media,
     graph: { url: config.meta.graphUrl, apiVersion: config.meta.apiVersion, timeoutMs: config.meta.timeoutMs },
@@ -72,12 +79,14 @@ export async function createContext(config: Readonly<Config>, secret: string, op
     auth,
     contacts,
     messages,
+    outcomes,
     meta,
     media,
     send,
     redis,
     idempotency,
     close: async () => {
+      await outcomes.stop();
       redis?.disconnect();
       await meta.close();
       await media.close();

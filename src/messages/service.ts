@@ -21,6 +21,7 @@ import { uploadMediaToMeta } from '../meta/upload.js';
 import type { OrganizationRow } from '../organizations/store.js';
 import { checkMessageRules } from './rules.js';
 import type { SendRequest } from './schema.js';
+import type { OutcomeWriter } from './settle.js';
 import type { FailureDetails, MessageStore } from './store.js';
 
 /** A sent message: the fields of the document's success `data`, Meta's answer as it arrived. */
@@ -36,6 +37,8 @@ export interface SendOutcome {
 export interface SendDeps {
   contacts: ContactService;
   messages: MessageStore;
+  /** Writes each row's outcome once Meta has answered, retrying until it lands (settle.ts). */
+  outcomes: OutcomeWriter;
   meta: MetaClient;
   media: MediaService | undefined;
   graph: { url: string; apiVersion: string; timeoutMs: number };
@@ -138,7 +141,7 @@ export class SendService {
     if (media) options.filename = media.filename;
     const payload = buildGraphPayload(req, options);
     const sent = await this.deliver(sender, payload, row.id);
-    await this.deps.messages.markSent(row.id, sent.wamid);
+    await this.deps.outcomes.settle(() => this.deps.messages.markSent(row.id, sent.wamid), { messageId: row.id, wamid: sent.wamid, status: 'sent' });
     return { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, metaResponseText: sent.text };
   }
 
@@ -158,7 +161,7 @@ export class SendService {
     } catch (err) {
       await media.discard();
       const e = err instanceof AppError ? err : new MetaApiError('Media upload to Meta failed');
-      await this.deps.messages.markFailed(rowId, 'failed', { code: 'meta_upload_failed', message: e.message, details: e.extra }, true);
+      await this.deps.outcomes.settle(() => this.deps.messages.markFailed(rowId, 'failed', { code: 'meta_upload_failed', message: e.message, details: e.extra }, true), { messageId: rowId, status: 'failed' });
       throw e;
     }
   }
@@ -170,7 +173,7 @@ export class SendService {
     } catch (err) {
       if (!(err instanceof MetaCallError)) throw err;
       const outcome = failureOutcome(err.failure);
-      await this.deps.messages.markFailed(rowId, outcome.rowStatus, outcome.details);
+      await this.deps.outcomes.settle(() => this.deps.messages.markFailed(rowId, outcome.rowStatus, outcome.details), { messageId: rowId, status: outcome.rowStatus });
       throw outcome.error;
     }
   }
