@@ -1,6 +1,7 @@
 // The media pipeline's first steps: download, check the type from the bytes, store (once per
 // content per organization), sign for a year. The temporary file stays for the Meta upload; the
-// caller then calls release() on success or discard() on failure, which leaves nothing behind.
+// caller then calls release() on success or discard() on failure; both remove the temporary file,
+// and neither deletes a stored object, which another message may reference.
 import fs from 'node:fs';
 import type { Agent } from 'undici';
 import type { Config } from '../config.js';
@@ -76,10 +77,10 @@ export function createMediaService(opts: { config: Config['media']; publicUrl: s
         filename,
         filePath: dl.filePath,
         created,
-        discard: async () => {
-          await removeTemp();
-          if (created) await storage.delete(key);
-        },
+        // Only the temporary file goes: the stored object is shared by every message of this
+        // organization with the same bytes, and a concurrent send may already have a row whose
+        // signed URL points at it. An object nothing references costs its bytes, once per content.
+        discard: removeTemp,
         release: removeTemp,
       };
     } catch (err) {

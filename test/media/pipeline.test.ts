@@ -77,14 +77,28 @@ describe.each(BACKENDS)('media pipeline on $name storage', ({ start }) => {
     expect(await gw.ctx.media.storage.head(mediaKey(gw.tenant.organizationId, sha256(bytes)))).toMatchObject({ size: bytes.length });
   });
 
-  it('answers 500 Meta upload failed when Meta refuses the file, and leaves no stored object and no sent row', async () => {
+  it('never deletes an object a sent message points at: two identical sends at once, the second upload refused', async () => {
+    const bytes = Buffer.concat([sample('.png'), Buffer.from(`race-${Math.random()}`)]);
+    source.route('/race.png', serveBytes(bytes));
+    gw.sim.injectFault({ path: 'media', skip: 1, action: { kind: 'graph_error', code: 131053, httpStatus: 400 } });
+    const results = await Promise.all([0, 1].map(() => gw.send({ phone_number: '+27123456789', message_type: 'image', media_url: `${source.url}/race.png` })));
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 500]);
+    const sent = results.find((r) => r.statusCode === 200)!;
+    const row = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select('media_url').where('whatsapp_message_id', '=', sent.json().data.message_id).executeTakeFirstOrThrow();
+    const signed = new URL(row.media_url!);
+    const served = await gw.app.inject({ method: 'GET', url: signed.pathname + signed.search });
+    expect(served.statusCode).toBe(200);
+    expect(sha256(served.rawPayload)).toBe(sha256(bytes));
+  });
+
+  it('answers 500 Meta upload failed when Meta refuses the file, and leaves no sent row and no temporary file', async () => {
     const bytes = Buffer.concat([sample('.jpg'), Buffer.from('refused')]);
     source.route('/refused.jpg', serveBytes(bytes));
     gw.sim.injectFault({ path: 'media', action: { kind: 'graph_error', code: 131053, httpStatus: 400 } });
     const res = await gw.send({ phone_number: '+27123456789', message_type: 'image', media_url: `${source.url}/refused.jpg` });
     expect(res.statusCode).toBe(500);
     expect(res.json()).toMatchObject({ error: 'Meta upload failed', message: 'Failed to upload media to Meta', meta_error: { code: 131053 } });
-    expect(await gw.ctx.media.storage.head(mediaKey(gw.tenant.organizationId, sha256(bytes)))).toBeUndefined();
+    // The stored object stays: another message with the same bytes may reference it (media/service.ts).
     const rows = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select(['status', 'media_url']).where('request_id', '=', res.json().request_id).execute();
     expect(rows).toEqual([{ status: 'failed', media_url: null }]);
     expect(gw.sim.counts().messageCalls).toBe(0);
