@@ -12,6 +12,7 @@ import { ServiceUnavailable } from './errors.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import { registerRateLimit } from './http/rate-limit.js';
+import { redactUrl } from './http/redact-url.js';
 import { useLazyRequestLoggers } from './http/request-logger.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { idempotencyHooks } from './idempotency/hook.js';
@@ -89,7 +90,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   const log = app.log as Partial<Pick<Logger, 'isLevelEnabled'>>;
   if (log.isLevelEnabled?.('info')) {
     app.addHook('onResponse', (request, reply, done) => {
-      request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+      request.log.info({ method: request.method, url: redactUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
       done();
     });
   }

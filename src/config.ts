@@ -28,6 +28,8 @@ export interface Config {
   database: DatabaseConfig;
   /** undefined until src/secret.ts resolves it (from env, or the generated file in dataDir). */
   secret: string | undefined;
+  /** FLOWIQ_SECRET_PREVIOUS: during a rotation, still verifies media URLs and decrypts tokens. */
+  previousSecret: string | undefined;
   logLevel: string;
   meta: {
     graphUrl: string;
@@ -164,6 +166,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const secret = optional(env, 'FLOWIQ_SECRET');
   if (secret !== undefined && secret.length < 32) throw new ConfigError('FLOWIQ_SECRET', 'must be at least 32 characters');
   if (production && secret === undefined) throw new ConfigError('FLOWIQ_SECRET', 'is required when NODE_ENV=production');
+  const previousSecret = optional(env, 'FLOWIQ_SECRET_PREVIOUS');
+  if (previousSecret !== undefined && previousSecret.length < 32) throw new ConfigError('FLOWIQ_SECRET_PREVIOUS', 'must be at least 32 characters');
+  if (previousSecret !== undefined && secret === undefined) throw new ConfigError('FLOWIQ_SECRET_PREVIOUS', 'needs FLOWIQ_SECRET set to the new secret');
   const apiVersion = str(env, 'META_API_VERSION', 'v23.0');
   if (!/^v\d+\.\d+$/.test(apiVersion)) throw new ConfigError('META_API_VERSION', `must look like v23.0, got "${apiVersion}"`);
   const logLevel = str(env, 'LOG_LEVEL', 'info');
@@ -180,6 +185,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir,
     database: parseDatabaseUrl(str(env, 'DATABASE_URL', `sqlite:${path.join(dataDir, 'flowiq.db')}`)),
     secret,
+    previousSecret,
     logLevel,
     meta: {
       graphUrl: httpUrl('META_GRAPH_URL', str(env, 'META_GRAPH_URL', 'https://graph.facebook.com')),

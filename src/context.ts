@@ -52,12 +52,12 @@ export async function createContext(config: Readonly<Config>, secret: string, op
   const db = opts.db ?? openDatabase(config.database, opts.dbOptions);
   if (opts.migrate !== false) await migrate(db);
   const organizationStore = new OrganizationStore(db);
-  const organizations = new OrganizationService(organizationStore, new TokenCipher(secret));
+  const organizations = new OrganizationService(organizationStore, new TokenCipher(secret, config.previousSecret));
   const auth = new AuthService(new ApiKeyStore(db), organizationStore, opts.onBackgroundError);
   const contacts = new ContactService(new ContactStore(db));
   const messages = new MessageStore(db);
   const meta = new MetaClient({ graphUrl: config.meta.graphUrl, apiVersion: config.meta.apiVersion, connectTimeoutMs: config.meta.connectTimeoutMs, timeoutMs: config.meta.timeoutMs, retryBudgetMs: config.meta.retryBudgetMs });
-  const media = createMediaService({ config: config.media, publicUrl: config.publicUrl, secret, tmpDir: path.join(config.dataDir, 'tmp') });
+  const media = createMediaService({ config: config.media, publicUrl: config.publicUrl, secret, previousSecret: config.previousSecret, tmpDir: path.join(config.dataDir, 'tmp') });
   const outcomes = new OutcomeWriter(opts.logger ?? pino({ level: config.logLevel }));
   const send = new SendService({
     contacts,

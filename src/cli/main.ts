@@ -21,6 +21,9 @@ const USAGE = `usage: flowiq <command>
   contact add --org S --phone +27123456789 [--name N] [--email E]
   contact import --org S FILE.csv
   messages pending [--limit N]  messages whose outcome at Meta is unknown (never resent automatically)
+  messages resolve --id ID (--sent --wamid W | --failed [--reason R])
+                                settle a pending or unknown message after checking with Meta
+  secret reencrypt              move every Meta token to the current FLOWIQ_SECRET (FLOWIQ_SECRET_PREVIOUS = old)
   meta-sim --port N             run the Meta Graph API simulator
   demo                          simulator + gateway + demo organization, key and contact
 Every command accepts --json for one JSON object on stdout.`;
@@ -63,6 +66,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return keyCommand(rest, io);
     case 'contact':
       return contactCommand(rest, io);
+    case 'secret': {
+      const { secretCommand } = await import('./secret.js');
+      return secretCommand(rest, io);
+    }
     case 'messages': {
       const { messagesCommand } = await import('./messages.js');
       return messagesCommand(rest, io);

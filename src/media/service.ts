@@ -45,9 +45,9 @@ function demoRewrite(url: string, demoOrigin: string | undefined): string {
   }
 }
 
-export function createMediaService(opts: { config: Config['media']; publicUrl: string; secret: string; tmpDir: string }): MediaService {
+export function createMediaService(opts: { config: Config['media']; publicUrl: string; secret: string; previousSecret?: string | undefined; tmpDir: string }): MediaService {
   const storage = createStorage(opts.config.storage);
-  const signer = new MediaSigner(opts.secret, opts.publicUrl, opts.config.urlTtlSeconds);
+  const signer = new MediaSigner(opts.secret, opts.publicUrl, opts.config.urlTtlSeconds, opts.previousSecret);
   const agent: Agent = guardedAgent({ allowPrivateNetworks: opts.config.allowPrivateNetworks, connectTimeoutMs: opts.config.connectTimeoutMs });
 
   async function ingest(req: { organizationId: string; url: string; kind: MediaKind; filename?: string; signal?: AbortSignal }): Promise<IngestedMedia> {

@@ -101,6 +101,33 @@ export class OrganizationService {
     return (await this.store.list()).map(toView);
   }
 
+  /** Slugs of organizations whose stored token no configured secret decrypts. */
+  async undecryptableTokens(): Promise<string[]> {
+    const bad: string[] = [];
+    for (const row of await this.store.list()) {
+      if (row.whatsapp_bearer_token === null) continue;
+      try {
+        this.cipher.open(row.whatsapp_bearer_token, row.id);
+      } catch {
+        bad.push(row.slug);
+      }
+    }
+    return bad;
+  }
+
+  /** Re-encrypts under the current secret every token still under the previous one; the count. */
+  async reencryptTokens(): Promise<number> {
+    let moved = 0;
+    for (const row of await this.store.list()) {
+      if (row.whatsapp_bearer_token === null) continue;
+      const { token, previous } = this.cipher.open(row.whatsapp_bearer_token, row.id);
+      if (!previous) continue;
+      await this.store.update(row.id, { whatsapp_bearer_token: this.cipher.encrypt(token, row.id) });
+      moved++;
+    }
+    return moved;
+  }
+
   // Keyed by the row object, which the auth cache keeps for well under a second: the token is
   // decrypted once per cached row instead of once per message (AES-GCM was ~5% of the send path).
   readonly #tokens = new WeakMap<OrganizationRow, string>();

@@ -1,5 +1,7 @@
 // Meta bearer tokens are stored only as AES-256-GCM ciphertext under a key derived from FLOWIQ_SECRET.
 // The organization id is the associated data, so a ciphertext copied onto another row fails to decrypt.
+// During a rotation the previous secret's key still decrypts; `flowiq secret reencrypt` then moves
+// every token to the current key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deriveKey } from '../crypto.js';
 
@@ -7,9 +9,11 @@ const VERSION = 'v1';
 
 export class TokenCipher {
   readonly #key: Buffer;
+  readonly #previous: Buffer | undefined;
 
-  constructor(secret: string) {
+  constructor(secret: string, previousSecret?: string) {
     this.#key = deriveKey(secret, 'meta-token-encryption');
+    this.#previous = previousSecret === undefined ? undefined : deriveKey(previousSecret, 'meta-token-encryption');
   }
 
   encrypt(token: string, organizationId: string): string {
@@ -21,9 +25,23 @@ export class TokenCipher {
   }
 
   decrypt(stored: string, organizationId: string): string {
+    return this.open(stored, organizationId).token;
+  }
+
+  /** The token, and whether it was under the previous secret's key (so it should be re-encrypted). */
+  open(stored: string, organizationId: string): { token: string; previous: boolean } {
+    try {
+      return { token: this.#decryptWith(this.#key, stored, organizationId), previous: false };
+    } catch (err) {
+      if (this.#previous === undefined) throw err;
+      return { token: this.#decryptWith(this.#previous, stored, organizationId), previous: true };
+    }
+  }
+
+  #decryptWith(key: Buffer, stored: string, organizationId: string): string {
     const [version, iv, tag, ct] = stored.split('.');
     if (version !== VERSION || !iv || !tag || ct === undefined) throw new Error('Unrecognised token ciphertext format');
-    const decipher = createDecipheriv('aes-256-gcm', this.#key, Buffer.from(iv, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAAD(Buffer.from(organizationId, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
