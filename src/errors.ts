@@ -163,7 +163,10 @@ export class RequestInProgress extends AppError {
   readonly status = 409;
   readonly error = 'Request in progress';
   constructor() {
-    super('A request with this Idempotency-Key is still being processed; retry shortly', { headers: { 'retry-after': '1' } });
+    super(
+      'A request with this Idempotency-Key is still being processed; retry shortly. If this answer persists, that request stopped before its outcome was recorded and its message may have been sent: do not resend it under a new key; an operator can check it with `flowiq messages pending` and settle it with `flowiq messages resolve`.',
+      { headers: { 'retry-after': '1' } },
+    );
   }
 }
 

@@ -2,6 +2,7 @@
 import { buildApp, loggerOptions } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import { createContext } from './context.js';
+import { idempotencyPurge, stalePendingSweep } from './jobs/sweeps.js';
 import { resolveSecret } from './secret.js';
 import { keepTickShapes } from './tick-shapes.js';
 
@@ -24,17 +25,11 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
     app.log.warn({ file: resolved.generatedAt }, 'FLOWIQ_SECRET not set: generated one into the data directory (mode 0600). Set FLOWIQ_SECRET in production.');
   }
   app.log.info({ database: ctx.db.engine }, 'database ready');
-  // Rows a crash left pending: Meta may or may not have the message. Mark them unknown for an
-  // operator (`flowiq messages pending`); never resend them, which is how duplicates happen.
-  const cutoff = new Date(Date.now() - config.pendingUnknownAfterSeconds * 1000).toISOString();
-  const stale = await ctx.messages.markStalePendingUnknown(cutoff);
-  if (stale > 0) app.log.warn({ count: stale }, 'messages left pending by an earlier run are now unknown; see `flowiq messages pending`');
-  // Expired Idempotency-Key records serve no one: drop them at start and then hourly.
-  const purge = () =>
-    ctx.idempotency.purgeExpired?.().catch((err: unknown) => app.log.warn({ err }, 'could not purge expired idempotency keys'));
-  await purge();
-  const purgeTimer = setInterval(() => void purge(), 3_600_000);
-  purgeTimer.unref();
+  const jobs = [
+    stalePendingSweep({ messages: ctx.messages, olderThanSeconds: config.pendingUnknownAfterSeconds, intervalMs: 60_000, log: app.log }),
+    idempotencyPurge({ store: ctx.idempotency, intervalMs: 3_600_000, log: app.log }),
+  ];
+  for (const job of jobs) await job.start();
   await app.listen({ host: config.host, port: config.port });
 
   let closing: Promise<void> | undefined;
@@ -45,7 +40,7 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
         app.log.error('shutdown grace period over; exiting with requests still in flight');
         process.exit(1);
       }, config.shutdownGraceMs + 1000);
-      clearInterval(purgeTimer);
+      for (const job of jobs) job.stop();
       await app.close();
       await ctx.close();
       clearTimeout(timer);

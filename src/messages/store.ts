@@ -91,6 +91,20 @@ export class MessageStore {
     return Number(res.numUpdatedRows);
   }
 
+  /**
+   * An operator's verdict on a pending or unknown row (`flowiq messages resolve`), after checking
+   * with Meta or the recipient. False when the row does not exist or is already settled.
+   */
+  async resolveUnsettled(id: string, outcome: { status: 'sent'; wamid: string } | { status: 'failed'; reason: string }): Promise<boolean> {
+    const now = nowIso();
+    const changes =
+      outcome.status === 'sent'
+        ? { status: 'sent' as const, whatsapp_message_id: outcome.wamid, error_code: null, error_message: null, error_details: null, updated_at: now }
+        : { status: 'failed' as const, error_code: 'resolved_by_operator', error_message: outcome.reason, updated_at: now };
+    const res = await this.db.kysely.updateTable('helpdesk_messages').set(changes).where('id', '=', id).where(UNSETTLED).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   /** Pending and unknown rows, oldest first. */
   listUnsettled(limit: number): Promise<MessageRow[]> {
     return this.db.kysely.selectFrom('helpdesk_messages').selectAll().where(UNSETTLED).orderBy('created_at').limit(limit).execute();
