@@ -68,7 +68,9 @@ export async function createContext(config: Readonly<Config>, secret: string, op
     graph: { url: config.meta.graphUrl, apiVersion: config.meta.apiVersion, timeoutMs: config.meta.timeoutMs },
     decryptToken: (org) => organizations.decryptToken(org),
   });
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false }) : undefined;
+  // Fail fast while Redis is down (one retry, 2 s connect timeout): callers answer 503 soon; the
+  // offline queue stays on so commands issued before the first connect wait for it.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, lazyConnect: false }) : undefined;
   const idempotency: IdempotencyStore = redis ? new RedisIdempotencyStore(redis, config.idempotencyTtlSeconds) : new SqlIdempotencyStore(db, config.idempotencyTtlSeconds);
   return {
     config,

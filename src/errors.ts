@@ -173,8 +173,8 @@ export class RequestInProgress extends AppError {
 export class ServiceUnavailable extends AppError {
   readonly status = 503;
   readonly error = 'Service unavailable';
-  constructor(message = 'The service is temporarily unavailable; retry shortly', retryAfterSeconds = 2) {
-    super(message, { headers: { 'retry-after': String(retryAfterSeconds) } });
+  constructor(message = 'The service is temporarily unavailable; retry shortly', retryAfterSeconds = 2, cause?: unknown) {
+    super(message, { headers: { 'retry-after': String(retryAfterSeconds) }, cause });
   }
 }
 

@@ -1,17 +1,33 @@
 import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Db } from '../db/database.js';
 import { ServiceUnavailable } from '../errors.js';
 
-/** /healthz: the process answers. /readyz: and its database does too (load balancers use this one). */
-export async function healthRoutes(app: FastifyInstance, opts: { db: Db }): Promise<void> {
+/**
+ * /healthz: the process answers. /readyz: every dependency the configuration uses answers too
+ * (the database, Redis when REDIS_URL is set); a 503 names the ones that failed.
+ */
+export async function healthRoutes(app: FastifyInstance, opts: { db: Db; redis?: Redis | undefined }): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (request) => {
-    try {
-      await opts.db.ping();
-    } catch (err) {
-      request.log.warn({ err }, 'readiness check failed');
-      throw new ServiceUnavailable('The database is not answering');
+    const checks: Record<string, 'ok' | 'failed'> = {};
+    const probe = async (name: string, run: () => Promise<unknown>): Promise<void> => {
+      try {
+        await run();
+        checks[name] = 'ok';
+      } catch (err) {
+        request.log.warn({ err, dependency: name }, 'readiness check failed');
+        checks[name] = 'failed';
+      }
+    };
+    const redis = opts.redis;
+    await Promise.all([probe('database', () => opts.db.ping()), ...(redis ? [probe('redis', () => redis.ping())] : [])]);
+    const failed = Object.keys(checks).filter((k) => checks[k] === 'failed');
+    if (failed.length > 0) {
+      const err = new ServiceUnavailable(`Not ready: ${failed.join(', ')}`, 2);
+      Object.assign(err.extra, { checks });
+      throw err;
     }
-    return { status: 'ready', database: opts.db.engine };
+    return { status: 'ready', database: opts.db.engine, checks };
   });
 }

@@ -23,6 +23,9 @@ export async function registerRateLimit(app: FastifyInstance, opts: { perSecond:
     keyGenerator: rateLimitKey,
     enableDraftSpec: true,
     nameSpace: 'flowiq:rl:',
+    // Fail open: with Redis down the limiter lets requests through rather than answering 500;
+    // the idempotency store (which must fail closed) still answers 503 where it matters.
+    skipOnError: true,
     ...(opts.redis ? { redis: opts.redis } : {}),
     allowList: (request) => UNLIMITED.has(request.url) || request.url.startsWith('/media/') || request.url.startsWith('/docs'),
     errorResponseBuilder: (_request, context) => {
