@@ -1,7 +1,9 @@
 // POST /{version}/{phone-id}/media: the stored file, streamed from disk as multipart, with the
 // detected MIME type both as the `type` field and on the file part (REFERENCE §2).
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { fetch, FormData, type Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
 import { MetaUploadFailed } from '../errors.js';
 import { parseGraphError, publicMetaError } from './graph-errors.js';
 
@@ -17,24 +19,58 @@ export interface UploadOptions {
   timeoutMs: number;
 }
 
+// Header values cannot carry CR/LF or quotes unescaped; the ASCII fallback replaces anything unsafe,
+// and filename* (RFC 5987) carries the exact UTF-8 name for parsers that read it (busboy does).
+export function contentDisposition(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const exact = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const ascii = fallback === filename;
+  return `form-data; name="file"; filename="${fallback}"${ascii ? '' : `; filename*=UTF-8''${exact}`}`;
+}
+
+export function multipartParts(mimeType: string, filename: string, boundary: string): { head: Buffer; tail: Buffer } {
+  // mimeType comes from our own sniffing; still strip CR/LF so it can never split a header.
+  const mime = mimeType.replace(/[\r\n]/g, '');
+  const field = (name: string, value: string): string =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const head = Buffer.from(
+    field('messaging_product', 'whatsapp') + field('type', mime) +
+      `--${boundary}\r\nContent-Disposition: ${contentDisposition(filename)}\r\nContent-Type: ${mime}\r\n\r\n`,
+  );
+  return { head, tail: Buffer.from(`\r\n--${boundary}--\r\n`) };
+}
+
 export async function uploadMediaToMeta(opts: UploadOptions): Promise<string> {
-  const form = new FormData();
-  form.append('messaging_product', 'whatsapp');
-  form.append('type', opts.mimeType);
-  // openAsBlob reads the file lazily as the request streams: the file is never held in memory whole.
-  form.append('file', await fs.openAsBlob(opts.filePath, { type: opts.mimeType }), opts.filename);
   let body: unknown;
   let status: number;
   try {
-    const res = await fetch(`${opts.graphUrl}/${opts.apiVersion}/${encodeURIComponent(opts.phoneId)}/media`, {
+    // fetch with FormData+openAsBlob buffers the whole file; a stream body with an exact
+    // Content-Length keeps only a few chunks in memory per upload.
+    const size = (await fs.promises.stat(opts.filePath)).size;
+    const boundary = `----flowiq${randomBytes(16).toString('hex')}`;
+    const { head, tail } = multipartParts(opts.mimeType, opts.filename, boundary);
+    const filePath = opts.filePath;
+    const stream = Readable.from((async function* () {
+      yield head;
+      for await (const chunk of fs.createReadStream(filePath)) yield chunk as Buffer;
+      yield tail;
+    })(), { objectMode: false });
+    const url = new URL(`${opts.graphUrl}/${opts.apiVersion}/${encodeURIComponent(opts.phoneId)}/media`);
+    const res = await opts.dispatcher.request({
+      origin: url.origin,
+      path: url.pathname + url.search,
       method: 'POST',
-      headers: { authorization: `Bearer ${opts.token}` },
-      body: form,
-      dispatcher: opts.dispatcher,
+      headers: {
+        authorization: `Bearer ${opts.token}`,
+        'content-type': `multipart/form-data; boundary=${boundary}`,
+        'content-length': String(head.length + size + tail.length),
+      },
+      body: stream,
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
-    status = res.status;
-    body = await res.json().catch(() => undefined);
+    status = res.statusCode;
+    const text = await res.body.text();
+    try { body = JSON.parse(text); } catch { body = undefined; }
   } catch (err) {
     throw new MetaUploadFailed({ cause: err });
   }
