@@ -12,6 +12,13 @@ export async function keyCommand(argv: string[], io: Io): Promise<number> {
     const orgSlug = required(p, 'org');
     const label = optionalString(p, 'label');
     const expiresIn = optionalString(p, 'expires-in');
+    // A bare number used to mean seconds, which nobody intends for a key lifetime; and a huge value overflowed Date.
+    if (expiresIn !== undefined) {
+      const m = /^(\d+)([smhd])$/.exec(expiresIn.trim());
+      if (!m) throw new UsageError(`--expires-in needs a unit (s, m, h or d), e.g. 30d; got "${expiresIn}"`);
+      const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
+      if (seconds <= 0 || seconds > 100 * 365 * 86400) throw new UsageError(`--expires-in must be between 1s and 36500d; got "${expiresIn}"`);
+    }
     const created = await withContext((ctx) =>
       ctx.auth.createKey({ orgSlug, ...(label !== undefined ? { label } : {}), ...(expiresIn !== undefined ? { expiresIn } : {}) }),
     );
