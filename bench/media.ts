@@ -4,6 +4,7 @@
 // their own processes, so the memory measured is the gateway's alone. Each file is measured
 // BENCH_MEDIA_RUNS times (3), alternating plain and gateway, each run with different bytes so the
 // gateway's content-addressed storage cannot skip work; medians are reported, and the largest growth.
+// Last, the spawned gateway process's own peak RSS growth (VmHWM) for four concurrent 99 MB documents.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { Agent, fetch, FormData, request } from 'undici';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
+import { measureGatewayMediaMemory } from './media-memory.js';
 import { freePort, startChild } from './processes.js';
 
 const PHONE_ID = '106540352242922';
@@ -105,6 +107,12 @@ async function main(): Promise<void> {
       results.push(r);
       process.stdout.write(`${name.padEnd(16)} gateway ${r.gatewayMs} ms  plain download+upload ${r.plainMs} ms  ratio ${r.ratio}  peak RSS growth ${r.rssGrowthMB} MB  (medians of ${RUNS}; gateway ${r.gatewayRunsMs.join('/')} ms, plain ${r.plainRunsMs.join('/')} ms)\n`);
     }
+    // The real gateway process, started as `npm start` starts it: VmHWM growth over four concurrent
+    // 99 MB documents (the issue's bound is 64 MB), measured after one small warm-up send.
+    const mem = await measureGatewayMediaMemory({ graphUrl: simUrl, phoneId: PHONE_ID, token: META_TOKEN, secret: SECRET });
+    if (mem.statuses.some((s) => s !== 200)) throw new Error(`process memory run: ${mem.statuses.join(',')} ${mem.bodies.join('\n')}`);
+    results.push({ name: 'gateway process, 4 concurrent 99 MB documents', vmHwmBaselineKB: mem.baselineKB, vmHwmPeakKB: mem.peakKB, vmHwmGrowthMB: mem.growthMB });
+    process.stdout.write(`gateway process  4 concurrent 99 MB documents: VmHWM ${mem.baselineKB} kB -> ${mem.peakKB} kB, peak RSS growth ${mem.growthMB} MB (bound 64 MB)\n`);
   } finally {
     await client.close();
     await app.close();
