@@ -1,0 +1,124 @@
+import { Busboy, type BusboyHeaders } from '@fastify/busboy';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentDisposition, multipartParts, uploadMediaToMeta } from '../../src/meta/upload.js';
+
+describe('contentDisposition', () => {
+  it('keeps a plain ASCII name as is, without filename*', () => {
+    expect(contentDisposition('report.pdf')).toBe('form-data; name="file"; filename="report.pdf"');
+  });
+
+  it('replaces quotes and backslashes in the fallback and carries the exact name in filename*', () => {
+    const v = contentDisposition('a"b\\c.pdf');
+    expect(v).toBe(`form-data; name="file"; filename="a_b_c.pdf"; filename*=UTF-8''a%22b%5Cc.pdf`);
+  });
+
+  it('never lets CR/LF through, so the name cannot split a header', () => {
+    const v = contentDisposition('x.pdf\r\nX-Injected: 1');
+    expect(v).not.toMatch(/[\r\n]/);
+    expect(v).toContain('filename="x.pdf__X-Injected: 1"');
+    expect(v).toContain("filename*=UTF-8''x.pdf%0D%0AX-Injected%3A%201");
+  });
+
+  it('escapes non-ASCII names: ASCII fallback plus RFC 5987 UTF-8', () => {
+    const v = contentDisposition("Relatório d'été 📄.pdf");
+    expect(v).toMatch(/^[\x20-\x7e]*$/);
+    expect(v).toContain('filename="Relat_rio d\'_t_ __.pdf"');
+    expect(v).toContain(`filename*=UTF-8''Relat%C3%B3rio%20d%27%C3%A9t%C3%A9%20%F0%9F%93%84.pdf`);
+    expect(decodeURIComponent(v.split("UTF-8''")[1]!)).toBe("Relatório d'été 📄.pdf");
+  });
+
+  it('escapes % in the fallback so it is not mistaken for an encoding', () => {
+    expect(contentDisposition('100%.pdf')).toContain('filename="100_.pdf"');
+  });
+});
+
+describe('multipartParts', () => {
+  it('strips CR/LF from the MIME type and frames the parts with the boundary', () => {
+    const { head, tail } = multipartParts('application/pdf\r\nX-Evil: 1', 'r.pdf', 'BOUND');
+    const h = head.toString();
+    expect(h.startsWith('--BOUND\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n')).toBe(true);
+    expect(h).toContain('name="type"\r\n\r\napplication/pdfX-Evil: 1\r\n');
+    expect(h).not.toContain('\r\nX-Evil');
+    expect(h.endsWith('Content-Type: application/pdfX-Evil: 1\r\n\r\n')).toBe(true);
+    expect(tail.toString()).toBe('\r\n--BOUND--\r\n');
+  });
+});
+
+interface Received {
+  contentLength: number;
+  bytes: number;
+  fields: Record<string, string>;
+  filename: string;
+  mime: string;
+  fileSize: number;
+  fileSha: string;
+}
+
+describe('uploadMediaToMeta over a real socket', () => {
+  let server: http.Server;
+  let url: string;
+  let tmp: string;
+  const dispatcher = new Agent();
+  const received: Received[] = [];
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-upload-mp-'));
+    server = http.createServer((req, res) => {
+      const r: Received = { contentLength: Number(req.headers['content-length']), bytes: 0, fields: {}, filename: '', mime: '', fileSize: 0, fileSha: '' };
+      req.on('data', (d: Buffer) => (r.bytes += d.length));
+      const bb = Busboy({ headers: req.headers as BusboyHeaders });
+      bb.on('field', (name, value) => (r.fields[name] = value));
+      bb.on('file', (_name, stream, filename, _enc, mime) => {
+        r.filename = filename;
+        r.mime = mime;
+        const hash = createHash('sha256');
+        stream.on('data', (d: Buffer) => {
+          r.fileSize += d.length;
+          hash.update(d);
+        });
+        stream.on('end', () => (r.fileSha = hash.digest('hex')));
+      });
+      bb.on('finish', () => {
+        received.push(r);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `media-${received.length}` }));
+      });
+      req.pipe(bb);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await dispatcher.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['report.pdf', 0, 'report.pdf'],
+    ['a"b\\c\r\n.pdf', 1, 'a_b_c__.pdf'],
+    ['Relatório été 📄.pdf', 3_000_017, 'Relat_rio _t_ __.pdf'],
+  ])('sends exactly Content-Length bytes and the file intact (%j, %i bytes)', async (filename, size, seen) => {
+    const file = path.join(tmp, `f-${size}`);
+    const data = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) data[i] = (i * 31) & 0xff;
+    fs.writeFileSync(file, data);
+    const id = await uploadMediaToMeta({ dispatcher, graphUrl: url, apiVersion: 'v23.0', phoneId: '123', token: 't', filePath: file, mimeType: 'application/pdf', filename, timeoutMs: 10_000 });
+    expect(id).toBe(`media-${received.length}`);
+    const r = received.at(-1)!;
+    expect(r.bytes).toBe(r.contentLength);
+    expect(r.fields).toEqual({ messaging_product: 'whatsapp', type: 'application/pdf' });
+    expect(r.mime).toBe('application/pdf');
+    expect(r.fileSize).toBe(size);
+    expect(r.fileSha).toBe(createHash('sha256').update(data).digest('hex'));
+    // @fastify/busboy 3 keeps the first filename parameter it meets and drops a later filename*, so
+    // with the ASCII fallback first it reports the fallback, not the exact UTF-8 name.
+    expect(r.filename).toBe(seen);
+  });
+});
