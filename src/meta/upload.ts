@@ -19,13 +19,14 @@ export interface UploadOptions {
   timeoutMs: number;
 }
 
-// Header values cannot carry CR/LF or quotes unescaped; the ASCII fallback replaces anything unsafe,
-// and filename* (RFC 5987) carries the exact UTF-8 name for parsers that read it (busboy does).
+// The file part's name, escaped as browsers and undici's FormData do (WHATWG's multipart/form-data
+// encoding): `"`, CR and LF become %22, %0D, %0A, so the name can neither end the quoted string nor
+// split a header; everything else, non-ASCII included, goes as UTF-8, which is what Graph (and
+// busboy) read. The message's own `filename` field is what the customer sees; this one only names
+// the upload.
 export function contentDisposition(filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-  const exact = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  const ascii = fallback === filename;
-  return `form-data; name="file"; filename="${fallback}"${ascii ? '' : `; filename*=UTF-8''${exact}`}`;
+  const escaped = filename.replace(/["\r\n]/g, (c) => (c === '"' ? '%22' : c === '\r' ? '%0D' : '%0A'));
+  return `form-data; name="file"; filename="${escaped}"`;
 }
 
 export function multipartParts(mimeType: string, filename: string, boundary: string): { head: Buffer; tail: Buffer } {
