@@ -166,6 +166,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const secret = optional(env, 'FLOWIQ_SECRET');
   if (secret !== undefined && secret.length < 32) throw new ConfigError('FLOWIQ_SECRET', 'must be at least 32 characters');
   if (production && secret === undefined) throw new ConfigError('FLOWIQ_SECRET', 'is required when NODE_ENV=production');
+  // Signed media URLs live a year: defaulting them to a loopback address in production would hand
+  // out a year of links nobody can open.
+  if (production && optional(env, 'PUBLIC_URL') === undefined) throw new ConfigError('PUBLIC_URL', 'is required when NODE_ENV=production (signed media URLs are built from it and live for a year)');
   const previousSecret = optional(env, 'FLOWIQ_SECRET_PREVIOUS');
   if (previousSecret !== undefined && previousSecret.length < 32) throw new ConfigError('FLOWIQ_SECRET_PREVIOUS', 'must be at least 32 characters');
   if (previousSecret !== undefined && secret === undefined) throw new ConfigError('FLOWIQ_SECRET_PREVIOUS', 'needs FLOWIQ_SECRET set to the new secret');

@@ -76,6 +76,17 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
     }
   });
 
+  it('refuses an --expires-in without a unit or out of range, with exit 2 and a clear message', async () => {
+    await run('org', 'create', '--slug', 'acme', '--name', 'Acme');
+    const bare = await run('key', 'create', '--org', 'acme', '--expires-in', '30');
+    expect(bare.code).toBe(2);
+    expect(bare.err).toMatch(/--expires-in needs a unit/);
+    const huge = await run('key', 'create', '--org', 'acme', '--expires-in', '999999999999d');
+    expect(huge.code).toBe(2);
+    expect(huge.err).toMatch(/--expires-in must be between/);
+    expect((await run('key', 'list', '--org', 'acme', '--json')).out).not.toContain('"id"');
+  });
+
   it('creates keys shown once, lists them without secrets, revokes them', async () => {
     await run('org', 'create', '--slug', 'acme', '--name', 'Acme');
     const created = await run('key', 'create', '--org', 'acme', '--label', 'ci', '--expires-in', '30d', '--json');

@@ -30,6 +30,7 @@ describe('configuration', () => {
     [{ META_API_VERSION: '23' }, 'META_API_VERSION'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ NODE_ENV: 'production' }, 'FLOWIQ_SECRET'],
+    [{ NODE_ENV: 'production', FLOWIQ_SECRET: 'x'.repeat(32) }, 'PUBLIC_URL'],
     [{ FLOWIQ_SECRET: 'short' }, 'FLOWIQ_SECRET'],
     [{ MEDIA_STORAGE: 's3' }, 'S3_BUCKET'],
     [{ RATE_LIMIT_PER_KEY: '-1' }, 'RATE_LIMIT_PER_KEY'],
