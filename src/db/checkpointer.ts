@@ -21,13 +21,19 @@ db.pragma('busy_timeout = 5000');
 const timer = setInterval(() => {
   try {
     const [done] = db.pragma('wal_checkpoint(PASSIVE)');
-    if (done && done.log >= workerData.restartAfterFrames) db.pragma('wal_checkpoint(RESTART)');
+    if (done && done.log >= workerData.restartAfterFrames) {
+      db.pragma('wal_checkpoint(RESTART)');
+      parentPort.postMessage({ restarted: true });
+    }
   } catch (err) { parentPort.postMessage(String(err && err.message)); }
 }, workerData.intervalMs);
+parentPort.postMessage({ ready: true });
 parentPort.on('message', (m) => { if (m === 'stop') { clearInterval(timer); db.close(); process.exit(0); } });
 `;
 
 export interface Checkpointer {
+  /** Resolves once the thread has its connection open and runs checkpoints. */
+  ready: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -36,15 +42,24 @@ export interface CheckpointerOptions {
   /** WAL frames (pages) after which the WAL is rewound: 4,096 frames of 4 KiB is 16 MiB. */
   restartAfterFrames?: number;
   onError?: (message: string) => void;
+  /** Called after each RESTART checkpoint (tests observe the mechanism through it). */
+  onRestart?: () => void;
 }
 
 export function startCheckpointer(file: string, opts: CheckpointerOptions = {}): Checkpointer {
-  const { intervalMs = 200, restartAfterFrames = 4096, onError = () => {} } = opts;
+  const { intervalMs = 200, restartAfterFrames = 4096, onError = () => {}, onRestart = () => {} } = opts;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartAfterFrames } });
-  worker.on('message', (m: unknown) => onError(String(m)));
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  worker.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && 'ready' in m) markReady();
+    else if (typeof m === 'object' && m !== null && 'restarted' in m) onRestart();
+    else onError(String(m));
+  });
   worker.unref();
   return {
+    ready,
     stop: () =>
       new Promise<void>((resolve) => {
         // Hold the process open until the worker has closed its connection: unref'd, an otherwise

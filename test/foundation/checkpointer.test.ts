@@ -19,7 +19,12 @@ describe('the WAL checkpointer', () => {
     const file = path.join(dir, 'wal.db');
     const db = openSqliteConnection(file);
     db.exec('create table t (id integer primary key, body text not null)');
-    const checkpointer = startCheckpointer(file, { intervalMs: 10, restartAfterFrames: 64 });
+    let restarts = 0;
+    const errors: string[] = [];
+    const checkpointer = startCheckpointer(file, { intervalMs: 10, restartAfterFrames: 64, onRestart: () => restarts++, onError: (m) => errors.push(m) });
+    // On a loaded machine the thread may take a while to start; the bound below is about what it
+    // does once running, so wait for it rather than for a fixed time.
+    await checkpointer.ready;
     const insert = db.prepare('insert into t (body) values (?)');
     const batch = db.transaction((n: number) => {
       for (let i = 0; i < n; i++) insert.run('x'.repeat(4000)); // about a page each
@@ -34,7 +39,18 @@ describe('the WAL checkpointer', () => {
         written += 25;
         largestWal = Math.max(largestWal, fs.statSync(`${file}-wal`).size);
         await new Promise((r) => setImmediate(r));
-        if (round % 50 === 0) await new Promise((r) => setTimeout(r, 15)); // let the thread in
+        // Every 50 rounds (~5 MB), let the thread in until it has rewound the WAL at least once
+        // more: the writes never stop for long, and the WAL must still be rewound between them.
+        if (round % 50 === 49) {
+          const seen = restarts;
+          const deadline = Date.now() + 10_000;
+          while (restarts === seen && Date.now() < deadline) {
+            batch(1);
+            written += 1;
+            await new Promise((r) => setTimeout(r, 5));
+          }
+          expect(restarts, `no RESTART checkpoint within 10 s; thread errors: ${errors.join('; ')}`).toBeGreaterThan(seen);
+        }
       }
     } finally {
       await checkpointer.stop();
