@@ -12,7 +12,7 @@ import { orgCommand } from './org.js';
 const USAGE = `usage: flowiq <command>
   serve                         run the gateway (PORT, DATABASE_URL, … from the environment)
   migrate                       apply database migrations
-  org create --slug S --name N [--provider meta] [--meta-phone-id ID] [--meta-token T]
+  org create --slug S --name N [--provider meta] [--meta-phone-id ID] [--meta-token-file F | --meta-token - | --meta-token T]
   org update --slug S [--name N] [--provider P] [--meta-phone-id ID] [--meta-token T]
   org list
   key create --org S [--label L] [--expires-in 30d]

@@ -76,6 +76,20 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
     }
   });
 
+  it('reads the Meta token from a file, so it is not left in shell history', async () => {
+    const file = path.join(dir, 'token');
+    fs.writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
+    const created = await run('org', 'create', '--slug', 'acme', '--name', 'Acme', '--provider', 'meta', '--meta-phone-id', '1234', '--meta-token-file', file, '--json');
+    expect(created.code, created.err).toBe(0);
+    expect(JSON.parse(created.out)).toMatchObject({ meta_token_configured: true });
+    expect(await everything()).not.toContain(TOKEN);
+    const both = await run('org', 'update', '--slug', 'acme', '--meta-token', 'x', '--meta-token-file', file);
+    expect(both.code).toBe(2);
+    const missing = await run('org', 'update', '--slug', 'acme', '--meta-token-file', path.join(dir, 'nope'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot read/);
+  });
+
   it('refuses an --expires-in without a unit or out of range, with exit 2 and a clear message', async () => {
     await run('org', 'create', '--slug', 'acme', '--name', 'Acme');
     const bare = await run('key', 'create', '--org', 'acme', '--expires-in', '30');
