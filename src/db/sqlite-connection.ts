@@ -4,7 +4,12 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 
 export function openSqliteConnection(file: string): SQLite.Database {
-  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // The database holds encrypted tokens, key hashes and every message: readable by its owner
+    // only, like the secret. SQLite gives the -wal and -shm files the database file's mode.
+    fs.closeSync(fs.openSync(file, 'a', 0o600));
+  }
   const sqlite = new SQLite(file);
   // WAL lets readers run beside the one writer; NORMAL sync is durable against a process crash
   // (the WAL is in the OS's hands at commit), which is what "a 200 means committed" needs.

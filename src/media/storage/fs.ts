@@ -27,7 +27,7 @@ export class FsStorage implements MediaStorage {
     // when the two paths are on different filesystems (EXDEV) or links are refused.
     await fs.promises.link(filePath, tmp).catch(() => fs.promises.copyFile(filePath, tmp));
     const sidecar: StoredObject = { size: meta.size, contentType: meta.contentType, etag: `"${meta.sha256}"` };
-    await fs.promises.writeFile(`${target}.json`, JSON.stringify(sidecar));
+    await fs.promises.writeFile(`${target}.json`, JSON.stringify(sidecar), { mode: 0o600 });
     await fs.promises.rename(tmp, target); // the object appears whole or not at all
   }
 
