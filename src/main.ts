@@ -30,7 +30,15 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
     idempotencyPurge({ store: ctx.idempotency, intervalMs: 3_600_000, log: app.log }),
   ];
   for (const job of jobs) await job.start();
-  await app.listen({ host: config.host, port: config.port });
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    // A busy port: let go of everything, or the timers and connections keep the process alive.
+    for (const job of jobs) job.stop();
+    await app.close();
+    await ctx.close();
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {

@@ -10,7 +10,7 @@ import { loadConfig } from '../config.js';
 import { serve } from '../main.js';
 import { createContext } from '../context.js';
 import { startSampleMediaServer } from './demo-media.js';
-import { emit, parse, type Io } from './io.js';
+import { emit, parse, UsageError, type Io } from './io.js';
 
 const DEMO_PHONE_ID = '106540352242922';
 const DEMO_META_TOKEN = 'EAAG-demo-token-not-a-real-secret';
@@ -38,7 +38,12 @@ function curlExamples(base: string, tenant: string, key: string): string[] {
 export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' } });
   const port = typeof p.values.port === 'string' ? p.values.port : '3000';
-  const dataDir = typeof p.values['data-dir'] === 'string' ? p.values['data-dir'] : fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-demo-'));
+  const keep = typeof p.values['data-dir'] === 'string';
+  const dataDir = keep ? (p.values['data-dir'] as string) : fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-demo-'));
+  // A directory the demo made holds a secret and a database: it goes when the demo stops.
+  const cleanUp = () => {
+    if (!keep) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
   const sim = await startMetaSim({ phones: { [DEMO_PHONE_ID]: DEMO_META_TOKEN } });
   const samples = await startSampleMediaServer();
   const env = {
@@ -60,11 +65,20 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   await seedCtx.contacts.create(org.id, { phone_number: DEMO_CONTACT, name: 'Demo Contact' });
   await seedCtx.close();
 
-  const close = await serve(config);
+  let close: () => Promise<void>;
+  try {
+    close = await serve(config);
+  } catch (err) {
+    await Promise.all([sim.close(), samples.close()]);
+    cleanUp();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use; choose another with --port, e.g. flowiq demo --port ${Number(port) + 1}`);
+    throw err;
+  }
   const base = `http://127.0.0.1:${config.port}`;
   const info = { url: base, tenantId: 'demo', apiKey: key.key, contact: DEMO_CONTACT, metaSimulator: sim.url, dataDir };
   const human = [
-    `FlowIQ demo running at ${base} (Meta simulator at ${sim.url}, data in ${dataDir})`,
+    `FlowIQ demo running at ${base} (Meta simulator at ${sim.url}, data in ${dataDir}${keep ? '' : ', removed when the demo stops; --data-dir DIR keeps it'})`,
+    `To use the CLI on this demo's data: DATA_DIR=${dataDir} DATABASE_URL=sqlite:${path.join(dataDir, 'flowiq.db')} npx flowiq org list`,
     `tenantId: demo   API key: ${key.key}   contact: ${DEMO_CONTACT}`,
     `Media URLs on example.com are served from ${samples.url} for this demo.`,
     '',
@@ -74,7 +88,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const stop = () => {
     void close()
       .then(() => Promise.all([sim.close(), samples.close()]))
-      .finally(() => process.exit(0));
+      .finally(() => {
+        cleanUp();
+        process.exit(0);
+      });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

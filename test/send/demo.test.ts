@@ -62,7 +62,20 @@ describe('npm run demo', () => {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
-    fs.rmSync(info.dataDir, { recursive: true, force: true });
+    // The demo's own temporary directory (a secret and a database) goes with it.
+    expect(fs.existsSync(info.dataDir)).toBe(false);
+  });
+
+  it('exits with a clear message on a busy port instead of hanging', async () => {
+    const port = new URL(info.url).port;
+    const busy = spawn(process.execPath, ['bin/flowiq.js', 'demo', '--port', port], { env: { ...process.env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    busy.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => busy.kill('SIGKILL'), 20_000);
+    const code = await new Promise((r) => busy.once('exit', r));
+    clearTimeout(timer);
+    expect(code).toBe(2);
+    expect(err).toMatch(new RegExp(`port ${port} is already in use.*--port`));
   });
 
   it('runs the document\'s integration example unchanged: text, buttons and a document', async () => {
