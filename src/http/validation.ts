@@ -67,6 +67,71 @@ const notBlank: CodeKeywordDefinition = {
   },
 };
 
+/**
+ * How deeply `value` nests (a scalar is 0, {} or [] is 1), counted with an explicit stack: a
+ * client's JSON may nest thousands deep, and recursing over it (JSON.stringify, a walk) would
+ * overflow the call stack. Stops as soon as it passes `limit`.
+ */
+export function exceedsJsonDepth(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** True when `value` serialised as JSON would take more than `limit` bytes (UTF-8), without recursing. */
+export function exceedsJsonBytes(value: unknown, limit: number): boolean {
+  let bytes = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'object' && v !== null) {
+      const entries = Object.entries(v);
+      bytes += 2 + Math.max(0, entries.length - 1); // brackets and commas
+      for (const [key, child] of entries) {
+        if (!Array.isArray(v)) bytes += Buffer.byteLength(JSON.stringify(key)) + 1; // "key":
+        stack.push(child);
+      }
+    } else {
+      bytes += Buffer.byteLength(JSON.stringify(v) ?? 'null');
+    }
+    if (bytes > limit) return true;
+  }
+  return false;
+}
+
+/** `maxJsonDepth: n` — a free-form value nests at most n objects/arrays deep. */
+const maxJsonDepth: CodeKeywordDefinition = {
+  keyword: 'maxJsonDepth',
+  schemaType: 'number',
+  error: {
+    message: ({ schemaCode }) => str`must NOT nest more than ${schemaCode} levels deep`,
+    params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
+  },
+  code(cxt) {
+    const exceeds = cxt.gen.scopeValue('func', { ref: exceedsJsonDepth });
+    cxt.fail(_`${exceeds}(${cxt.data}, ${cxt.schemaCode})`);
+  },
+};
+
+/** `maxJsonBytes: n` — a free-form value takes at most n bytes as JSON. */
+const maxJsonBytes: CodeKeywordDefinition = {
+  keyword: 'maxJsonBytes',
+  schemaType: 'number',
+  error: {
+    message: ({ schemaCode }) => str`must NOT be larger than ${schemaCode} bytes as JSON`,
+    params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
+  },
+  code(cxt) {
+    const exceeds = cxt.gen.scopeValue('func', { ref: exceedsJsonBytes });
+    cxt.fail(_`${exceeds}(${cxt.data}, ${cxt.schemaCode})`);
+  },
+};
+
 const HTTP_URL_START = /^https?:\/\/\S+$/i;
 
 /** An absolute http(s) URL with a host: the only kind the media pipeline may download. */
@@ -95,6 +160,8 @@ const FORMAT_WORDS: Record<string, string> = {
 export const flowiqKeywords: Plugin<unknown> = (ajv) => {
   ajv.addKeyword(notBlank);
   ajv.addKeyword(maxGraphemes);
+  ajv.addKeyword(maxJsonDepth);
+  ajv.addKeyword(maxJsonBytes);
   ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
   ajv.addFormat('file-name', { type: 'string', validate: isSafeFilename });
   ajv.addFormat('emoji', { type: 'string', validate: isOneEmoji });
@@ -211,6 +278,10 @@ function otherMessage(err: AjvError, field: string): string {
       return `${field} must be ${FORMAT_WORDS[String(p['format'])] ?? `a valid ${String(p['format'])}`}`;
     case 'pattern':
       return `${field} is not in the expected format (${String(p['pattern'])})`;
+    case 'maxJsonDepth':
+      return `${field} must not nest more than ${String(p['limit'])} levels deep`;
+    case 'maxJsonBytes':
+      return `${field} must be at most ${String(p['limit'])} bytes as JSON`;
     case 'uniqueItems':
       return `${field} must not contain duplicate items`;
     default:

@@ -42,6 +42,31 @@ describe.each(ENGINES)('contacts API on %s', (engine) => {
     expect(all.map((c) => c.whatsapp_number)).not.toContain('27123456781');
   });
 
+  // A client's JSON may nest thousands deep: it must be a 400 naming the field, never a stack overflow.
+  // The bodies are written as text: even serialising them in the test could overflow the stack.
+  const nested = (depth: number) => `${'{"a":'.repeat(depth)}"x"${'}'.repeat(depth)}`;
+  it.each([
+    ['nested 5,000 deep', nested(5000), /custom_fields.*levels deep/],
+    ['nested 9 deep', nested(9), /custom_fields.*levels deep/],
+    ['larger than 16 KB', JSON.stringify({ notes: 'n'.repeat(17_000) }), /custom_fields.*bytes/],
+  ])('answers 400 for custom_fields %s and stores nothing', async (_name, fields, message) => {
+    const res = await gw.app.inject({
+      method: 'POST', url: `/api/contact?tenantId=${t.slug}`, headers: { ...bearer(t.key), 'content-type': 'application/json' },
+      payload: `{"phone_number":"+27123456783","custom_fields":${fields}}`,
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'Invalid field', message: expect.stringMatching(message) });
+    const all = await gw.ctx.contacts.list(t.organizationId, { limit: 1000 });
+    expect(all.map((c) => c.whatsapp_number)).not.toContain('27123456783');
+  });
+
+  it('accepts custom_fields nested 8 deep', async () => {
+    let v: unknown = 'x';
+    for (let i = 0; i < 8; i++) v = { a: v };
+    const res = await create({ phone_number: '+27123456784', custom_fields: v });
+    expect(res.statusCode).toBe(201);
+  });
+
   it('looks a contact up by any spelling of its number, 404 when absent', async () => {
     const found = await gw.app.inject({ method: 'GET', url: `/api/contact?tenantId=${t.slug}&phone_number=${encodeURIComponent('+44 (7700) 900-000')}`, headers: bearer(t.key) });
     expect(found.statusCode).toBe(200);
