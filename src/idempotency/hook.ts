@@ -3,7 +3,7 @@
 // wait for the first, then replay it, or get 409 Request in progress if it is still running.
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
 import { sha256Hex } from '../crypto.js';
-import { IdempotencyKeyReuse, InvalidField, RequestInProgress } from '../errors.js';
+import { IdempotencyKeyReuse, InvalidField, InvalidRequest, RequestInProgress } from '../errors.js';
 import type { IdempotencyScope, IdempotencyStore } from './store.js';
 
 declare module 'fastify' {
@@ -22,6 +22,19 @@ const POLL_MS = 25;
  */
 function isRetryableOutcome(status: number): boolean {
   return status === 429 || status === 500 || status === 503;
+}
+
+/**
+ * The body's fingerprint. Schemas bound how deeply a body nests, but a route without one could let
+ * a body through that is too deep to serialise: that is the client's mistake (400), not a 500.
+ */
+function bodyHash(body: unknown): string {
+  try {
+    return sha256Hex(JSON.stringify(body ?? null));
+  } catch (err) {
+    if (err instanceof RangeError) throw new InvalidRequest('request body nests too deeply');
+    throw err;
+  }
 }
 
 export interface IdempotencyOptions {
@@ -50,7 +63,7 @@ export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
       throw new InvalidField('Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
     const scope: IdempotencyScope = { organizationId: request.tenant.organization.id, scope: `${request.method} ${request.routeOptions.url ?? ''}`, key: header };
-    const hash = sha256Hex(JSON.stringify(request.body ?? null));
+    const hash = bodyHash(request.body);
     const deadline = Date.now() + opts.waitMs;
     for (;;) {
       const r = await opts.store.begin(scope, hash);
