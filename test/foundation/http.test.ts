@@ -62,6 +62,9 @@ describe('HTTP edge', () => {
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/contact', '/send-whatsapp', '/api/contacts']));
     expect(JSON.stringify(spec.paths['/send-whatsapp'])).toContain('maxLength');
+    // Our own keywords never leak into the document: each has its OpenAPI form.
+    for (const own of ['maxGraphemes', 'notBlank', 'maxJsonDepth', 'maxJsonBytes']) expect(JSON.stringify(spec)).not.toContain(`"${own}"`);
+    expect(JSON.stringify(spec.paths['/api/contact'])).toContain('nested at most 8 levels deep');
     const docs = await gw.app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toMatch(/html/);
