@@ -1,14 +1,20 @@
 // Downloads a media URL to a temporary file: http(s) only, at most 3 redirects each checked like the
 // first, connect and overall timeouts, and the size limit enforced on the bytes as they stream, so a
 // missing or lying Content-Length cannot get past it. The SHA-256 is computed on the way.
+//
+// Node's own http client, not undici: undici 7 (the last line that runs on Node 20) crashes the
+// process with an uncatchable `assert(!this.paused)` when a server closes the connection while a
+// response body is paused by backpressure or left unread (nodejs/undici#5360, fixed only in 8.x,
+// which needs Node 22). Any media source could end the gateway that way.
 import { createHash, randomUUID } from 'node:crypto';
 import dns from 'node:dns';
 import fs from 'node:fs';
-import net from 'node:net';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import net, { type LookupFunction } from 'node:net';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { MediaDownloadFailed } from '../errors.js';
 import { isAllowedAddress } from './address-guard.js';
 
@@ -36,25 +42,56 @@ export interface Downloaded {
   finalUrl: URL;
 }
 
-/** An undici Agent whose connections go only to allowed addresses: the check is on what is dialled. */
-export function guardedAgent(opts: { allowPrivateNetworks: boolean; connectTimeoutMs: number }): Agent {
-  const connect = buildConnector({ timeout: opts.connectTimeoutMs });
-  return new Agent({
-    connect: (options, callback) => {
-      const host = options.hostname.replace(/^\[|\]$/g, '');
-      const dial = (address: string) => {
-        if (!opts.allowPrivateNetworks && !isAllowedAddress(address)) return callback(new AddressNotAllowed(address), null);
-        connect({ ...options, hostname: address, servername: net.isIP(host) ? undefined : host }, callback);
-      };
-      if (net.isIP(host)) return dial(host);
-      dns.lookup(host, { all: true }, (err, addresses) => {
-        if (err) return callback(err, null);
-        // Refuse the host if any of its addresses is private: a mixed answer is a rebinding attempt.
-        const bad = opts.allowPrivateNetworks ? undefined : addresses.find((a) => !isAllowedAddress(a.address));
-        if (bad) return callback(new AddressNotAllowed(bad.address), null);
-        dial(addresses[0]!.address);
-      });
-    },
+/** Connections that go only to allowed addresses: the check is on what is dialled, every hop. */
+export interface MediaFetcher {
+  allowPrivateNetworks: boolean;
+  connectTimeoutMs: number;
+  lookup: LookupFunction;
+}
+
+export function mediaFetcher(opts: { allowPrivateNetworks: boolean; connectTimeoutMs: number }): MediaFetcher {
+  const lookup: LookupFunction = (hostname, options, callback) => {
+    dns.lookup(hostname, { all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      // Refuse the host if any of its addresses is private: a mixed answer is a rebinding attempt.
+      const bad = opts.allowPrivateNetworks ? undefined : addresses.find((a) => !isAllowedAddress(a.address));
+      if (bad) return callback(new AddressNotAllowed(bad.address) as NodeJS.ErrnoException, '', 0);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+      // net asks for every address when it may try several families (autoSelectFamily).
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [first]);
+      callback(null, first.address, first.family);
+    });
+  };
+  return { ...opts, lookup };
+}
+
+interface Response {
+  statusCode: number;
+  headers: IncomingMessage['headers'];
+  body: IncomingMessage;
+}
+
+/** One GET through the fetcher's checks; the body is left to the caller. */
+function get(fetcher: MediaFetcher, url: URL, signal: AbortSignal): Promise<Response> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (net.isIP(host) && !fetcher.allowPrivateNetworks && !isAllowedAddress(host)) return Promise.reject(new AddressNotAllowed(host));
+  return new Promise<Response>((resolve, reject) => {
+    const client = url.protocol === 'https:' ? https : http;
+    const req = client.request(url, { method: 'GET', lookup: fetcher.lookup, signal, agent: false, headers: { 'user-agent': 'FlowIQ-Gateway/0.1 (media fetch)' } }, (res) => {
+      clearTimeout(connectTimer);
+      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res });
+    });
+    const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { name: 'TimeoutError', code: 'UND_ERR_CONNECT_TIMEOUT' })), fetcher.connectTimeoutMs);
+    req.once('socket', (socket) => {
+      socket.once('connect', () => clearTimeout(connectTimer));
+      socket.once('secureConnect', () => clearTimeout(connectTimer));
+    });
+    req.once('error', (err) => {
+      clearTimeout(connectTimer);
+      reject(err);
+    });
+    req.end();
   });
 }
 
@@ -82,7 +119,7 @@ function describeFailure(err: unknown, url: URL): MediaDownloadFailed {
   return new MediaDownloadFailed(`media_url is unreachable: ${url.host} (${(cause as { code?: string }).code ?? (err as Error).message})`);
 }
 
-function header(res: Dispatcher.ResponseData, name: string): string | undefined {
+function header(res: Response, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
@@ -100,17 +137,17 @@ export function parseMediaUrl(raw: string): URL {
 }
 
 /** Follows redirects by hand so each hop goes through the guarded agent and is counted. */
-async function fetchFollowing(agent: Agent, start: URL, signal: AbortSignal): Promise<{ res: Dispatcher.ResponseData; url: URL }> {
+async function fetchFollowing(fetcher: MediaFetcher, start: URL, signal: AbortSignal): Promise<{ res: Response; url: URL }> {
   let url = start;
   for (let hop = 0; ; hop++) {
-    let res: Dispatcher.ResponseData;
+    let res: Response;
     try {
-      res = await agent.request({ origin: url.origin, path: url.pathname + url.search, method: 'GET', signal, headers: { 'user-agent': 'FlowIQ-Gateway/0.1 (media fetch)' } });
+      res = await get(fetcher, url, signal);
     } catch (err) {
       throw describeFailure(err, url);
     }
     if (res.statusCode < 300 || res.statusCode >= 400 || res.statusCode === 304) return { res, url };
-    res.body.resume();
+    res.body.destroy();
     const location = header(res, 'location');
     if (!location) throw new MediaDownloadFailed(`media_url answered HTTP ${res.statusCode} without a Location`);
     if (hop >= MAX_REDIRECTS) throw new MediaDownloadFailed(`media_url redirected more than ${MAX_REDIRECTS} times`);
@@ -118,12 +155,12 @@ async function fetchFollowing(agent: Agent, start: URL, signal: AbortSignal): Pr
   }
 }
 
-export async function downloadToFile(rawUrl: string, maxBytes: number, opts: DownloadOptions & { agent: Agent; signal?: AbortSignal }): Promise<Downloaded> {
+export async function downloadToFile(rawUrl: string, maxBytes: number, opts: DownloadOptions & { fetcher: MediaFetcher; signal?: AbortSignal }): Promise<Downloaded> {
   const url = parseMediaUrl(rawUrl);
   const signal = AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])]);
-  const { res, url: finalUrl } = await fetchFollowing(opts.agent, url, signal);
+  const { res, url: finalUrl } = await fetchFollowing(opts.fetcher, url, signal);
   if (res.statusCode !== 200) {
-    res.body.resume();
+    res.body.destroy();
     throw new MediaDownloadFailed(`media_url answered HTTP ${res.statusCode}`);
   }
   const declared = Number(header(res, 'content-length'));

@@ -3,9 +3,8 @@
 // caller then calls release() on success or discard() on failure; both remove the temporary file,
 // and neither deletes a stored object, which another message may reference.
 import fs from 'node:fs';
-import type { Agent } from 'undici';
 import type { Config } from '../config.js';
-import { downloadToFile, guardedAgent } from './download.js';
+import { downloadToFile, mediaFetcher } from './download.js';
 import { chooseFilename } from './filename.js';
 import { MediaSigner } from './signing.js';
 import { MAX_BYTES, sniffMedia, type MediaKind } from './sniff.js';
@@ -48,11 +47,11 @@ function demoRewrite(url: string, demoOrigin: string | undefined): string {
 export function createMediaService(opts: { config: Config['media']; publicUrl: string; secret: string; previousSecret?: string | undefined; tmpDir: string }): MediaService {
   const storage = createStorage(opts.config.storage);
   const signer = new MediaSigner(opts.secret, opts.publicUrl, opts.config.urlTtlSeconds, opts.previousSecret);
-  const agent: Agent = guardedAgent({ allowPrivateNetworks: opts.config.allowPrivateNetworks, connectTimeoutMs: opts.config.connectTimeoutMs });
+  const fetcher = mediaFetcher({ allowPrivateNetworks: opts.config.allowPrivateNetworks, connectTimeoutMs: opts.config.connectTimeoutMs });
 
   async function ingest(req: { organizationId: string; url: string; kind: MediaKind; filename?: string; signal?: AbortSignal }): Promise<IngestedMedia> {
     const dl = await downloadToFile(demoRewrite(req.url, opts.config.demoOrigin), MAX_BYTES[req.kind], {
-      agent,
+      fetcher,
       allowPrivateNetworks: opts.config.allowPrivateNetworks,
       connectTimeoutMs: opts.config.connectTimeoutMs,
       timeoutMs: opts.config.downloadTimeoutMs,
@@ -94,7 +93,6 @@ export function createMediaService(opts: { config: Config['media']; publicUrl: s
     storage,
     signer,
     close: async () => {
-      await agent.close();
       await storage.close();
     },
   };
