@@ -157,7 +157,23 @@ async function fetchFollowing(fetcher: MediaFetcher, start: URL, signal: AbortSi
 
 export async function downloadToFile(rawUrl: string, maxBytes: number, opts: DownloadOptions & { fetcher: MediaFetcher; signal?: AbortSignal }): Promise<Downloaded> {
   const url = parseMediaUrl(rawUrl);
-  const signal = AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), ...(opts.signal ? [opts.signal] : [])]);
+  // A timer and a controller held here, not AbortSignal.any(AbortSignal.timeout(…)): on Node 20 the
+  // composite's timeout signal could be collected before it fired, and a slow-drip source then
+  // held its download open past the timeout (seen in the hostile-media fault test).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('media download timed out', 'TimeoutError')), opts.timeoutMs);
+  const onClientAbort = () => controller.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onClientAbort, { once: true });
+  if (opts.signal?.aborted) onClientAbort();
+  try {
+    return await download(url, maxBytes, opts, controller.signal);
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onClientAbort);
+  }
+}
+
+async function download(url: URL, maxBytes: number, opts: DownloadOptions & { fetcher: MediaFetcher }, signal: AbortSignal): Promise<Downloaded> {
   const { res, url: finalUrl } = await fetchFollowing(opts.fetcher, url, signal);
   if (res.statusCode !== 200) {
     res.body.destroy();
