@@ -22,8 +22,11 @@ const V4: [string, number][] = [
   ['240.0.0.0', 4], // reserved, broadcast
 ];
 const V6: [string, number][] = [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback and IPv4-compatible (::127.0.0.1, ::a9fe:a9fe)
+  ['::ffff:0:0:0', 96], // IPv4-translated (RFC 2765)
+  ['64:ff9b:1::', 48], // local-use IPv4/IPv6 translation (RFC 8215)
+  ['2001::', 32], // Teredo: tunnels to an IPv4 address of the client's choosing
+  ['fec0::', 10], // site-local (deprecated, still routed inside some networks)
   ['100::', 64], // discard
   ['2001:db8::', 32],
   ['fc00::', 7], // unique local, incl. AWS metadata fd00:ec2::254
@@ -31,6 +34,8 @@ const V6: [string, number][] = [
   ['ff00::', 8],
 ];
 for (const [a, p] of V4) blocked.addSubnet(a, p, 'ipv4');
+// IPv4-mapped addresses (::ffff:0:0/96) are judged by the IPv4 they carry (embeddedV4): a BlockList
+// rule for the whole range would also match every plain IPv4 address.
 for (const [a, p] of V6) blocked.addSubnet(a, p, 'ipv6');
 
 /** The IPv4 address an IPv6 address carries (mapped, NAT64, 6to4), if any. */

@@ -110,7 +110,7 @@ function describeFailure(err: unknown, url: URL): MediaDownloadFailed {
   if (err instanceof MediaDownloadFailed) return err;
   const cause = (err as { cause?: unknown }).cause ?? err;
   if (cause instanceof AddressNotAllowed || err instanceof AddressNotAllowed) {
-    return new MediaDownloadFailed(`media_url address not allowed: ${url.hostname} resolves to a private, loopback or reserved address`);
+    return new MediaDownloadFailed(`media_url address not allowed: ${url.hostname} resolves to a private, loopback or reserved address (for local development, MEDIA_ALLOW_PRIVATE_NETWORKS=true allows them)`);
   }
   const name = (err as Error).name;
   if (name === 'TimeoutError' || name === 'AbortError' || /timeout/i.test((err as Error).message)) {

@@ -11,6 +11,11 @@ describe('the media download address check', () => {
     expect(isAllowedAddress(ip)).toBe(false);
   });
 
+  // Gaps found by review: IPv4-compatible, IPv4-translated, RFC 8215, Teredo, site-local.
+  it.each(['::127.0.0.1', '::a9fe:a9fe', '::7f00:1', '::ffff:0:7f00:1', '::ffff:0:a9fe:a9fe', '64:ff9b:1::7f00:1', '64:ff9b:1:abcd::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2', '2001::1', 'fec0::1', 'feff::1'])('refuses %s', (ip) => {
+    expect(isAllowedAddress(ip)).toBe(false);
+  });
+
   it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '2a00:1450:4001:80b::200e', '64:ff9b::808:808'])('allows %s', (ip) => {
     expect(isAllowedAddress(ip)).toBe(true);
   });

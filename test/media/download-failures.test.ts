@@ -88,7 +88,7 @@ describe('the address check, on by default', () => {
     const port = new URL(source.url).port;
     const res = await gw.send({ phone_number: '+27123456789', message_type: 'image', media_url: `http://${host}:${port}/image.png` });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: 'Media download failed', message: expect.stringMatching(/address not allowed/) });
+    expect(res.json()).toMatchObject({ error: 'Media download failed', message: expect.stringMatching(/address not allowed.*MEDIA_ALLOW_PRIVATE_NETWORKS=true/) });
     expect(source.connections).toBe(0);
     expect(gw.sim.counts().mediaCalls).toBe(0);
   });
