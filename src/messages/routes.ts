@@ -56,7 +56,16 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
     onSend: opts.idempotency.onSend,
   };
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    const outcome = await opts.send.send(request.tenant.organization, request.body as SendRequest, request.id);
+    // Made only when a media download needs it (a text send pays for no controller): aborts the
+    // download when the client hangs up before the answer, instead of fetching on for nobody.
+    const hangUp = (): AbortSignal => {
+      const controller = new AbortController();
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableEnded) controller.abort(new DOMException('the client closed the connection', 'AbortError'));
+      });
+      return controller.signal;
+    };
+    const outcome = await opts.send.send(request.tenant.organization, request.body as SendRequest, request.id, hangUp);
     return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(successJson(outcome));
   };
   app.post('/send-whatsapp', routeOptions, handler);

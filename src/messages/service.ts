@@ -118,7 +118,7 @@ interface Sender {
 export class SendService {
   constructor(private readonly deps: SendDeps) {}
 
-  async send(org: OrganizationRow, req: SendRequest, requestId: string): Promise<SendOutcome> {
+  async send(org: OrganizationRow, req: SendRequest, requestId: string, hangUp?: () => AbortSignal): Promise<SendOutcome> {
     const recipient = checkMessageRules(req);
     const found = this.deps.contacts.findByNumber(org.id, recipient);
     const contact = found instanceof Promise ? await found : found;
@@ -127,7 +127,7 @@ export class SendService {
 
     // No await when there is no media: a text message skips the promise and its microtask turn.
     const source = mediaSource(req);
-    const media = source === undefined ? undefined : await this.ingest(org, source);
+    const media = source === undefined ? undefined : await this.ingest(org, source, hangUp?.());
     let row: { id: string };
     try {
       row = await this.deps.messages.createPending({ organizationId: org.id, contactId: contact.id, messageType: req.message_type, content: req, mediaUrl: media?.signedUrl ?? null, requestId });
@@ -146,9 +146,9 @@ export class SendService {
   }
 
   /** Steps 1–3 of the document's Media Upload Flow: download, store, sign. */
-  private async ingest(org: OrganizationRow, source: MediaSource): Promise<IngestedMedia> {
+  private async ingest(org: OrganizationRow, source: MediaSource, signal: AbortSignal | undefined): Promise<IngestedMedia> {
     if (!this.deps.media) throw new InvalidField('media messages are not available: no media storage is configured');
-    return this.deps.media.ingest({ organizationId: org.id, ...source });
+    return this.deps.media.ingest({ organizationId: org.id, ...source, ...(signal ? { signal } : {}) });
   }
 
   /** Step 4: upload to Meta. On failure nothing stays stored and the row is failed without its URL. */
