@@ -152,7 +152,7 @@ export function isSafeFilename(s: string): boolean {
 const FORMAT_WORDS: Record<string, string> = {
   'http-url': 'an http or https URL',
   'file-name': 'a file name without path separators or control characters',
-  emoji: 'a single emoji',
+  emoji: 'a single emoji, or "" to remove the reaction',
   date: 'a date written YYYY-MM-DD',
 };
 
@@ -164,7 +164,8 @@ export const flowiqKeywords: Plugin<unknown> = (ajv) => {
   ajv.addKeyword(maxJsonBytes);
   ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
   ajv.addFormat('file-name', { type: 'string', validate: isSafeFilename });
-  ajv.addFormat('emoji', { type: 'string', validate: isOneEmoji });
+  // "" is Meta's removal of a reaction (what client libraries send), so it is an emoji here too.
+  ajv.addFormat('emoji', { type: 'string', validate: (s: string) => s === '' || isOneEmoji(s) });
   return ajv;
 };
 

@@ -226,8 +226,8 @@ export const ReactionMessage = Type.Object(
     reaction: Type.Object(
       {
         message_id: Type.String({ notBlank: true, maxLength: 512, description: 'WhatsApp message ID to react to', examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'] }),
-        // One emoji. "" (removing a reaction) is not on Meta's current page (REFERENCE §1): refused.
-        emoji: Type.Optional(Type.String({ format: 'emoji', default: DEFAULT_REACTION_EMOJI, description: 'Emoji to react with (default: 👍)', examples: ['❤️'] })),
+        // One emoji, or "" to remove the reaction (Meta's removal, as client libraries send it).
+        emoji: Type.Optional(Type.String({ format: 'emoji', default: DEFAULT_REACTION_EMOJI, description: 'Emoji to react with (default: 👍); "" removes the reaction', examples: ['❤️', ''] })),
       },
       { additionalProperties: false },
     ),

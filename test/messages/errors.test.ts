@@ -124,9 +124,8 @@ describe('values out of their domain', () => {
     [buttonBody({ header_media: { type: 'audio', url: 'https://example.com/a.mp3' } }), 'interactive.header_media.type must be one of: image, video, document'],
     [buttonBody({ header_media: { type: 'image', url: 'file:///etc/passwd' } }), 'interactive.header_media.url must be an http or https URL'],
     [base('interactive', { interactive: { type: 'carousel', body: 'x' } }), 'interactive.type must be one of: button, list (got "carousel")'],
-    [reactionBody({ message_id: WAMID, emoji: '' }), 'reaction.emoji must be a single emoji'],
-    [reactionBody({ message_id: WAMID, emoji: 'ok' }), 'reaction.emoji must be a single emoji'],
-    [reactionBody({ message_id: WAMID, emoji: '👍👍' }), 'reaction.emoji must be a single emoji'],
+    [reactionBody({ message_id: WAMID, emoji: 'ok' }), 'reaction.emoji must be a single emoji, or "" to remove the reaction'],
+    [reactionBody({ message_id: WAMID, emoji: '👍👍' }), 'reaction.emoji must be a single emoji, or "" to remove the reaction'],
     [contactsBody([{ name: { formatted_name: 'x' }, birthday: '1990-02-30' }]), 'contacts[0].birthday must be a date written YYYY-MM-DD'],
     [contactsBody([{ name: { formatted_name: 'x' }, birthday: '17/05/1990' }]), 'contacts[0].birthday must be a date written YYYY-MM-DD'],
   ])('%o → %s', (body, message) => {

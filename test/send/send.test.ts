@@ -59,6 +59,13 @@ describe.each(SEND_VARIANTS)('POST /send-whatsapp on %s', (_name, engine, opts) 
     expect(reaction!.payload).toMatchObject({ type: 'reaction', reaction: { message_id: WAMID, emoji: '👍' } });
   });
 
+  it('removes a reaction with an empty emoji, sent to Meta as ""', async () => {
+    const res = await gw.send({ phone_number: '+27123456789', message_type: 'reaction', reaction: { message_id: WAMID, emoji: '' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const [reaction] = gw.sim.messages();
+    expect(reaction!.payload).toMatchObject({ type: 'reaction', reaction: { message_id: WAMID, emoji: '' } });
+  });
+
   it('sends a reaction whose context_message_id is empty, as an empty optional field, without context', async () => {
     const res = await gw.send({ phone_number: '+27123456789', message_type: 'reaction', context_message_id: '', reaction: { message_id: WAMID, emoji: '❤️' } });
     expect(res.statusCode, res.body).toBe(200);
