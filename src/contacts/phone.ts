@@ -12,7 +12,11 @@ const NOT_A_NUMBER = /\p{L}|(?![0-9])\p{N}/u;
 /** Digits only, or undefined when the input is not a phone number: no letters, 8–15 digits. */
 export function normalizePhone(input: string): string | undefined {
   if (NOT_A_NUMBER.test(input)) return undefined;
-  const digits = input.replace(/\D+/g, '');
+  let digits = input.replace(/\D+/g, '');
+  // 00 is the international call prefix: 0027… is +27…, the same contact as 27….
+  if (digits.startsWith('00')) digits = digits.slice(2);
+  // Any other leading 0 is a national trunk prefix: there is no country code to read the rest by.
+  else if (digits.startsWith('0')) return undefined;
   if (digits.length < PHONE_MIN_DIGITS || digits.length > PHONE_MAX_DIGITS) return undefined;
   return digits;
 }

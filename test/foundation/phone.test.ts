@@ -18,11 +18,14 @@ describe('phone number normalization', () => {
     ['+27–123–456–789', '27123456789'],
     ['\u200e+27123456789', '27123456789'],
     ['+27\u00a0123\u00a0456\u00a0789', '27123456789'],
+    // 00 is the international prefix: the same contact as 27123456789, not a second one.
+    ['0027123456789', '27123456789'],
+    ['00 27 12 345 6789', '27123456789'],
   ])('%s → %s', (input, digits) => {
     expect(normalizePhone(input)).toBe(digits);
   });
 
-  it.each(['1234567', '1234567890123456', '+27abc123456789', 'phone', '', '+27 12 345 6789 ext 2', '+٢٧١٢٣٤٥٦٧٨٩', '+27１２３４５６７８９'])('refuses %s', (input) => {
+  it.each(['1234567', '1234567890123456', '+27abc123456789', 'phone', '', '+27 12 345 6789 ext 2', '+٢٧١٢٣٤٥٦٧٨٩', '+27１２３４５６７８９', '0123456789', '012 345 6789', '+0123456789'])('refuses %s', (input) => {
     expect(normalizePhone(input)).toBeUndefined();
   });
 
