@@ -3,21 +3,25 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { sha256Hex } from '../crypto.js';
 import { TooManyRequests } from '../errors.js';
 
 const UNLIMITED = new Set(['/healthz', '/readyz']);
 
-/** The key's hash, never the key: rate-limit state may live in Redis, which must not hold secrets. */
+/**
+ * The authenticated key's id: keyed on the raw header, spelling it differently (spaces after
+ * `Bearer`, its letter case) bought a fresh budget each time. The limit runs in preHandler, after
+ * the auth hook; a route without a key (none today) is limited per client address.
+ */
 function rateLimitKey(request: FastifyRequest): string {
-  const auth = request.headers.authorization;
-  return typeof auth === 'string' && auth !== '' ? `k:${sha256Hex(auth)}` : `ip:${request.ip}`;
+  const tenant = (request as FastifyRequest & { tenant: { apiKeyId: string } | null }).tenant;
+  return tenant ? `k:${tenant.apiKeyId}` : `ip:${request.ip}`;
 }
 
 export async function registerRateLimit(app: FastifyInstance, opts: { perSecond: number; redis: Redis | undefined }): Promise<void> {
   if (opts.perSecond === 0) return;
   await app.register(rateLimit, {
     global: true,
+    hook: 'preHandler',
     max: opts.perSecond,
     timeWindow: 1000,
     keyGenerator: rateLimitKey,

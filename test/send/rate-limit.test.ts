@@ -31,6 +31,19 @@ describe('our own rate limit per API key', () => {
     expect.unreachable('never saw three requests inside one window');
   });
 
+  it('counts one budget per key however the Authorization header is spelled', async () => {
+    const a = await seedTenant(gw.ctx);
+    const spellings = [`Bearer ${a.key}`, `Bearer    ${a.key}`, `bearer ${a.key}`, `BEARER ${a.key}`, `Bearer  ${a.key}`, `bEaReR ${a.key}`];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const statuses: number[] = [];
+      for (const authorization of spellings.slice(0, 4)) statuses.push((await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${a.slug}`, headers: { authorization } })).statusCode);
+      if (statuses.slice(0, 3).some((s) => s === 429)) continue; // straddled the previous window's end
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      return;
+    }
+    expect.unreachable('never saw four requests inside one window');
+  });
+
   it('does not limit health checks', async () => {
     for (let i = 0; i < 10; i++) expect((await gw.app.inject('/healthz')).statusCode).toBe(200);
   });
