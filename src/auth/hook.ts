@@ -1,6 +1,7 @@
 // Puts the authenticated tenant on the request, before the body is even read: a request with a
 // bad key or tenant costs no parsing and no validation.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
+import { InvalidApiKey, TooManyRequests } from '../errors.js';
 import type { AuthService, Tenant } from './service.js';
 
 declare module 'fastify' {
@@ -29,16 +30,25 @@ export function authenticateHook(auth: AuthService, then?: (tenant: Tenant) => v
     request.tenant = tenant;
     then?.(tenant);
   }
+  function failed(request: FastifyRequest, err: unknown): Error {
+    if (err instanceof InvalidApiKey) auth.failures.recordFailure(request.ip);
+    return err as Error;
+  }
   return function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+    const wait = auth.failures.retryAfter(request.ip);
+    if (wait > 0) return done(new TooManyRequests(`Too many failed authentications from this address; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } }));
     try {
       const tenant = auth.authenticate(request.headers.authorization, tenantQuery(request));
       if (tenant instanceof Promise) {
-        tenant.then((t) => accept(request, t)).then(() => done(), done);
+        tenant.then((t) => accept(request, t)).then(
+          () => done(),
+          (err: unknown) => done(failed(request, err)),
+        );
         return;
       }
       accept(request, tenant);
     } catch (err) {
-      return done(err as Error);
+      return done(failed(request, err));
     }
     done();
   };

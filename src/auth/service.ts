@@ -1,6 +1,7 @@
 // The document's authentication: `Authorization: Bearer fiq_…`, a key that belongs to the
 // organization named by tenantId. Lookups are cached for well under a second, so a steady stream
 // of requests costs no query each, yet a revocation from anywhere takes effect within one second.
+import { FailedAuthLimit } from './failure-limit.js';
 import { parseDuration } from '../config.js';
 import { newId, nowIso } from '../db/ids.js';
 import { InvalidApiKey, InvalidRequest, MissingField, NotFound, OrganizationNotFound } from '../errors.js';
@@ -45,6 +46,9 @@ export class AuthService {
    * the hash, through the 0.5 s cache above.
    */
   readonly #hashes = new Map<string, string>();
+
+  /** Failed authentications per client address (failure-limit.ts), checked by the auth hook. */
+  readonly failures = new FailedAuthLimit();
 
   constructor(
     private readonly keys: ApiKeyStore,
