@@ -2,16 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
 import { openDatabase } from '../../src/db/database.js';
+import { runCli } from '../helpers/cli.js';
 import { TEST_SECRET } from '../helpers/constants.js';
-
-function captureIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), isTTY: false };
-}
 
 // `flowiq messages resolve`: an operator settles a row the gateway could not (Meta's answer lost).
 describe('flowiq messages resolve', () => {
@@ -28,11 +21,7 @@ describe('flowiq messages resolve', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(...argv: string[]) {
-    const io = captureIo();
-    const code = await main(argv, io);
-    return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-  }
+  const run = runCli;
 
   async function rows(): Promise<{ id: string; status: string; whatsapp_message_id: string | null; error_message: string | null }[]> {
     const db = openDatabase({ kind: 'sqlite', file });

@@ -3,22 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
 import { loadConfig } from '../../src/config.js';
 import { serve } from '../../src/main.js';
 import { MediaSigner } from '../../src/media/signing.js';
 import { startGateway } from '../helpers/app.js';
+import { runCli } from '../helpers/cli.js';
 import { TEST_SECRET } from '../helpers/constants.js';
 
 const NEW_SECRET = 'a-brand-new-flowiq-secret-of-more-than-32-chars';
 const TOKEN = 'EAAG-rotation-token-1234567890';
-
-function captureIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), isTTY: false };
-}
 
 describe('changing FLOWIQ_SECRET', () => {
   let dir: string;
@@ -33,11 +26,7 @@ describe('changing FLOWIQ_SECRET', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(...argv: string[]) {
-    const io = captureIo();
-    const code = await main(argv, io);
-    return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-  }
+  const run = runCli;
 
   it('refuses to start when the secret cannot decrypt the stored tokens, then rotates with the previous one', async () => {
     expect((await run('org', 'create', '--slug', 'acme', '--name', 'Acme', '--provider', 'meta', '--meta-phone-id', '1234', '--meta-token', TOKEN)).code).toBe(0);
