@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/context.js';
-import { freePort } from './processes.js';
+import { freePort, waitHealthy } from './processes.js';
 
 export interface MemoryRunOptions {
   graphUrl: string;
@@ -92,17 +92,7 @@ export async function measureGatewayMediaMemory(opts: MemoryRunOptions): Promise
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`gateway exited: ${out}`);
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`gateway did not start: ${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitHealthy(url, proc, () => out);
     const send = async (file: string): Promise<{ status: number; body: string }> => {
       const res = await fetch(`${url}/send-whatsapp?tenantId=${slug}`, {
         method: 'POST',

@@ -69,3 +69,18 @@ export function startFlags(): string[] {
   if (start[0] !== 'node' || script < 0) throw new Error(`npm start is not "node [flags] bin/flowiq.js serve": ${start.join(' ')}`);
   return start.slice(1, script);
 }
+
+/** Polls `${url}/healthz` until the spawned gateway answers; throws with its output if it exits or takes 20 s. */
+export async function waitHealthy(url: string, proc: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`gateway exited: ${output()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`gateway did not start: ${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

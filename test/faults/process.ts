@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../bench/processes.js';
+import { freePort, waitHealthy } from '../../bench/processes.js';
 import { loadConfig } from '../../src/config.js';
 import { createContext } from '../../src/context.js';
 import { TEST_SECRET } from '../helpers/constants.js';
@@ -46,17 +46,7 @@ export async function spawnGateway(seeded: SeededDatabase, env: Record<string, s
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`gateway exited: ${out}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`gateway did not start: ${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitHealthy(url, proc, () => out);
   return { url, proc, exited, output: () => out };
 }
 
