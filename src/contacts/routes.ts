@@ -16,6 +16,10 @@ export interface ContactRoutesOptions {
   contacts: ContactService;
 }
 
+const MAX_PAGE = 200;
+// next_cursor is a contact id, a UUID (src/db/ids.ts).
+const CURSOR = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema };
 
 export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOptions): Promise<void> {
@@ -70,8 +74,13 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
     async (request) => {
       const q = request.query as { limit?: string; cursor?: string };
       const limit = q.limit === undefined ? 50 : Number(q.limit);
-      if (limit < 1 || limit > 200) throw new InvalidField('limit must be between 1 and 200');
-      const rows = await opts.contacts.list(request.tenant.organization.id, { limit: limit + 1, ...(q.cursor ? { after: q.cursor } : {}) });
+      if (q.limit !== undefined && (!/^[0-9]{1,3}$/.test(q.limit) || limit < 1 || limit > MAX_PAGE)) {
+        throw new InvalidField(`limit must be an integer between 1 and ${MAX_PAGE}`);
+      }
+      // A cursor is only ever a contact id we handed out; anything else would silently restart
+      // (or empty) the listing, so the client would page through wrong data without knowing.
+      if (q.cursor !== undefined && !CURSOR.test(q.cursor)) throw new InvalidField('cursor is not valid');
+      const rows = await opts.contacts.list(request.tenant.organization.id, { limit: limit + 1, ...(q.cursor !== undefined ? { after: q.cursor.toLowerCase() } : {}) });
       const page = rows.slice(0, limit);
       const next = rows.length > limit ? page[page.length - 1]!.id : null;
       return { success: true, data: page.map(toContactView), next_cursor: next };

@@ -97,4 +97,18 @@ describe.each(ENGINES)('contacts API on %s', (engine) => {
     const res = await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}&limit=0`, headers: bearer(t.key) });
     expect(res.statusCode).toBe(400);
   });
+
+  // The message says what a limit is, never the pattern the schema happens to check it with.
+  it.each(['-1', '0', '201', '1.5', 'ten', '', '9999'])('refuses limit=%s in words', async (limit) => {
+    const res = await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}&limit=${limit}`, headers: bearer(t.key) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'Invalid field', message: 'limit must be an integer between 1 and 200' });
+  });
+
+  // A malformed cursor once answered the first page (or none): a client paging on would get wrong data.
+  it.each(['garbage', '', "1' OR '1'='1", '00000000-0000-0000-0000-00000000000g'])('refuses cursor=%j', async (cursor) => {
+    const res = await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}&cursor=${encodeURIComponent(cursor)}`, headers: bearer(t.key) });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'Invalid field', message: 'cursor is not valid' });
+  });
 });
