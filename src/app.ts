@@ -9,7 +9,7 @@ import { contactRoutes } from './contacts/routes.js';
 import type { Tenant } from './auth/service.js';
 import type { AppContext } from './context.js';
 import { ServiceUnavailable } from './errors.js';
-import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerErrorHandling } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { redactUrl } from './http/redact-url.js';
@@ -74,6 +74,9 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   app.decorateRequest('tenant', null as unknown as Tenant); // set by the auth hook before any handler reads it
   app.decorateRequest('idempotency', null);
   registerErrorHandling(app);
+  // Our JSON parser: it says which key it refuses where Fastify's says only "not valid JSON".
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   // While shutting down, answers close their connection: a keep-alive socket that was busy when
   // SIGTERM came would otherwise hold the server open after its last response.
   let closing = false;

@@ -1,6 +1,14 @@
 // One class per failure the API document names, each knowing its status, `error` string and message.
 // The HTTP error handler (src/http/error-handler.ts) is the only place that turns them into responses.
 
+/**
+ * A client's value as an error message may quote it: at most `max` characters, with an ellipsis
+ * when cut. Auth runs before the schema, so a tenantId here may be any length.
+ */
+export function echo(value: string, max = 64): string {
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
 export type ErrorExtra = Record<string, unknown>;
 
 export abstract class AppError extends Error {
@@ -27,7 +35,7 @@ export class OrganizationNotFound extends AppError {
   readonly status = 404;
   readonly error = 'Organization not found';
   constructor(slug: string) {
-    super(`No organization exists with tenantId ${JSON.stringify(slug)}`);
+    super(`No organization exists with tenantId ${JSON.stringify(echo(slug))}`);
   }
 }
 
@@ -60,6 +68,12 @@ export class InvalidField extends AppError {
 export class InvalidMessageType extends AppError {
   readonly status = 400;
   readonly error = 'Invalid message type';
+}
+
+/** A body sent as something other than JSON to a JSON route. */
+export class UnsupportedContentType extends AppError {
+  readonly status = 415;
+  readonly error = 'Unsupported content type';
 }
 
 export class InvalidRequest extends AppError {

@@ -1,7 +1,7 @@
 // Puts the authenticated tenant on the request, before the body is even read: a request with a
 // bad key or tenant costs no parsing and no validation.
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
-import { InvalidApiKey, TooManyRequests } from '../errors.js';
+import { InvalidApiKey, InvalidField, TooManyRequests } from '../errors.js';
 import type { AuthService, Tenant } from './service.js';
 
 declare module 'fastify' {
@@ -13,6 +13,8 @@ declare module 'fastify' {
 export function tenantQuery(request: FastifyRequest): string | undefined {
   const q = request.query as Record<string, unknown> | undefined;
   const v = q?.tenantId;
+  // ?tenantId=a&tenantId=b parses to an array: say so rather than that tenantId is missing.
+  if (Array.isArray(v)) throw new InvalidField('tenantId must be given once');
   return typeof v === 'string' ? v : undefined;
 }
 

@@ -5,7 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { AppError, HeaderTooLarge, InternalError, InvalidRequest, NotFound, PayloadTooLarge, RequestTimeout, ServiceUnavailable } from '../errors.js';
+import { AppError, HeaderTooLarge, InternalError, InvalidRequest, NotFound, PayloadTooLarge, RequestTimeout, ServiceUnavailable, UnsupportedContentType } from '../errors.js';
 import { validationErrorToAppError } from './validation.js';
 
 export interface ErrorBody {
@@ -23,6 +23,11 @@ export function errorBody(err: AppError, requestId: string): ErrorBody {
 function translate(err: FastifyError | Error, request: FastifyRequest): AppError | undefined {
   if (err instanceof AppError) return err;
   const fe = err as FastifyError & { validation?: unknown[]; validationContext?: string };
+  // A body Fastify parsed as text (text/plain, its default parser) fails the schema as "must be an
+  // object": the real mistake is the Content-Type.
+  if (Array.isArray(fe.validation) && (fe.validationContext ?? 'body') === 'body' && typeof request.body === 'string') {
+    return new UnsupportedContentType('Request body must be JSON: send it with Content-Type: application/json');
+  }
   if (Array.isArray(fe.validation)) return validationErrorToAppError(fe.validation, fe.validationContext ?? 'body', request.body);
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -36,7 +41,7 @@ function translate(err: FastifyError | Error, request: FastifyRequest): AppError
       return new InvalidRequest('Content-Length does not match the body');
   }
   if (fe.statusCode === 400 && err instanceof SyntaxError) return new InvalidRequest('Request body is not valid JSON');
-  // secure-json-parse refuses __proto__ and constructor.prototype keys.
+  // secure-json-parse refuses __proto__ and constructor.prototype keys (parseJsonBody says which).
   if (/Object contains forbidden prototype property/.test(err.message)) {
     return new InvalidRequest('Request body contains a forbidden key (__proto__ or constructor.prototype)');
   }
@@ -95,4 +100,40 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): 
     );
   }
   socket.destroy(err);
+}
+
+// ---- JSON bodies ------------------------------------------------------------------------------------
+
+/** The first own key on the way down that would poison a prototype, if any (explicit stack: no recursion on deep bodies). */
+function poisonedKey(value: unknown): string | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (Object.hasOwn(v, '__proto__')) return '__proto__';
+    const ctor = Object.hasOwn(v, 'constructor') ? (v as Record<string, unknown>)['constructor'] : undefined;
+    if (typeof ctor === 'object' && ctor !== null && Object.hasOwn(ctor, 'prototype')) return 'constructor.prototype';
+    for (const child of Object.values(v)) stack.push(child);
+  }
+  return undefined;
+}
+
+// A key may be written with \u escapes ("\u005f_proto__"); only bodies that might hold one are scanned.
+const MAYBE_POISONED = /proto|constructor|\\u/;
+
+/**
+ * Fastify's JSON parser, which drops secure-json-parse's reason and says only "not valid JSON"
+ * when it refuses a __proto__ or constructor.prototype key. Same refusals, each said as it is.
+ */
+export function parseJsonBody(_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
+  const text = typeof body === 'string' ? body : body.toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return done(new InvalidRequest('Request body is not valid JSON'));
+  }
+  const key = MAYBE_POISONED.test(text) ? poisonedKey(parsed) : undefined;
+  if (key !== undefined) return done(new InvalidRequest(`Request body contains the key ${key}, which is not allowed`));
+  done(null, parsed);
 }
