@@ -65,7 +65,6 @@ export async function createContext(config: Readonly<Config>, secret: string, op
     outcomes,
     meta,
     media,
-    graph: { url: config.meta.graphUrl, apiVersion: config.meta.apiVersion, timeoutMs: config.meta.timeoutMs },
     decryptToken: (org) => organizations.decryptToken(org),
   });
   // Fail fast while Redis is down (one retry, 2 s connect timeout): callers answer 503 soon; the

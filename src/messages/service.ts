@@ -12,12 +12,12 @@ import {
   MetaNotConfigured,
   MetaRateLimited,
   MetaUnavailable,
+  MetaUploadFailed,
 } from '../errors.js';
 import type { MediaKind, MediaService, IngestedMedia } from '../media/service.js';
 import { MetaCallError, type MetaClient, type MetaFailure, type SentMessage } from '../meta/client.js';
 import { publicMetaError } from '../meta/graph-errors.js';
-import { buildGraphPayload, type PayloadOptions } from '../meta/payloads/index.js';
-import { uploadMediaToMeta } from '../meta/upload.js';
+import { buildGraphPayload, type PayloadOptions } from './to-graph/index.js';
 import type { OrganizationRow } from '../organizations/store.js';
 import { checkMessageRules } from './rules.js';
 import type { SendRequest } from './schema.js';
@@ -41,7 +41,6 @@ export interface SendDeps {
   outcomes: OutcomeWriter;
   meta: MetaClient;
   media: MediaService | undefined;
-  graph: { url: string; apiVersion: string; timeoutMs: number };
   decryptToken(org: OrganizationRow): string | undefined;
 }
 
@@ -84,6 +83,16 @@ export function failureOutcome(f: MetaFailure): { error: AppError; rowStatus: 'f
     details: { code: 'no_answer', message: f.cause, details: null },
     error: new MetaUnavailable('Meta did not answer in time; the message may have been sent. It will not be resent automatically.'),
   };
+}
+
+/** The client's answer for a failed upload: Meta's error when it gave one. */
+function uploadFailure(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (!(err instanceof MetaCallError)) return new MetaApiError('Media upload to Meta failed');
+  const f = err.failure;
+  if (f.kind === 'graph') return new MetaUploadFailed({ extra: { meta_error: publicMetaError(f.error) } });
+  if (f.kind === 'http') return new MetaUploadFailed({ extra: { meta_error: { http_status: f.httpStatus } } });
+  return new MetaUploadFailed({ cause: err });
 }
 
 interface MediaSource {
@@ -154,13 +163,12 @@ export class SendService {
   /** Step 4: upload to Meta. On failure nothing stays stored and the row is failed without its URL. */
   private async upload(sender: Sender, media: IngestedMedia, rowId: string): Promise<string> {
     try {
-      const { url, apiVersion, timeoutMs } = this.deps.graph;
-      const id = await uploadMediaToMeta({ dispatcher: this.deps.meta.dispatcher, graphUrl: url, apiVersion, ...sender, filePath: media.filePath, mimeType: media.mimeType, filename: media.filename, timeoutMs });
+      const id = await this.deps.meta.uploadMedia(sender.phoneId, sender.token, { path: media.filePath, mimeType: media.mimeType, filename: media.filename });
       await media.release();
       return id;
     } catch (err) {
       await media.discard();
-      const e = err instanceof AppError ? err : new MetaApiError('Media upload to Meta failed');
+      const e = uploadFailure(err);
       await this.deps.outcomes.settle(() => this.deps.messages.markFailed(rowId, 'failed', { code: 'meta_upload_failed', message: e.message, details: e.extra }, true), { messageId: rowId, status: 'failed' });
       throw e;
     }

@@ -4,6 +4,7 @@
 import { backOff } from 'exponential-backoff';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { classifyGraphError, parseGraphError, type GraphError, type GraphErrorClass } from './graph-errors.js';
+import { multipartFileBody, type UploadFile } from './multipart.js';
 
 export interface MetaClientOptions {
   graphUrl: string;
@@ -67,13 +68,35 @@ function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): number 
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
-/** REFERENCE §3–4 and the reliability issue: what may be retried. */
+/** What may be retried (docs/META.md, errors and limits). */
 export function isRetryable(f: MetaFailure): boolean {
   if (f.kind === 'not_sent') return true;
   if (f.kind === 'unknown') return false;
   if (f.kind === 'http') return f.httpStatus >= 500;
   if (f.class === 'throttled') return f.error.code !== 131056; // pair limit: minutes, not seconds
   return f.class === 'transient' || f.httpStatus >= 500;
+}
+
+/**
+ * Reads an answer's body; a Graph error envelope becomes a MetaCallError. A body that cannot be read
+ * is an HTTP failure on an error status, and on a 2xx leaves the outcome unknown.
+ */
+async function readAnswer(res: Dispatcher.ResponseData): Promise<{ body: unknown; text: string }> {
+  let body: unknown;
+  let text: string;
+  try {
+    text = await res.body.text();
+    body = text === '' && res.statusCode >= 400 ? undefined : JSON.parse(text);
+  } catch (err) {
+    if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+    throw new MetaCallError({ kind: 'unknown', cause: `unreadable Graph response (HTTP ${res.statusCode}): ${(err as Error).message}` }, 1);
+  }
+  const graphError = parseGraphError(body);
+  if (graphError) {
+    const ra = retryAfterSeconds(res.headers);
+    throw new MetaCallError({ kind: 'graph', error: graphError, class: classifyGraphError(graphError), httpStatus: res.statusCode, ...(ra !== undefined ? { retryAfterSeconds: ra } : {}) }, 1);
+  }
+  return { body, text };
 }
 
 const MAX_ATTEMPTS = 20;
@@ -97,10 +120,6 @@ export class MetaClient {
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
     });
-  }
-
-  get dispatcher(): Dispatcher {
-    return this.#agent;
   }
 
   /** POST /{version}/{phone-id}/messages, retried within the budget when it is safe to. */
@@ -171,32 +190,38 @@ export class MetaClient {
     } catch (err) {
       throw new MetaCallError(classifyTransport(err), 1);
     }
-    let body: unknown;
-    let text: string;
-    try {
-      text = await res.body.text();
-      body = text === '' && res.statusCode >= 400 ? undefined : JSON.parse(text);
-    } catch (err) {
-      if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
-      // A 2xx whose body was cut or is not JSON: whether Meta accepted the message is unknown.
-      throw new MetaCallError({ kind: 'unknown', cause: `unreadable Graph response (HTTP ${res.statusCode}): ${(err as Error).message}` }, 1);
-    }
-    return this.interpret(res, body, text);
-  }
-
-  private interpret(res: Dispatcher.ResponseData, body: unknown, text: string): Omit<SentMessage, 'attempts'> {
-    const graphError = parseGraphError(body);
-    if (graphError) {
-      const ra = retryAfterSeconds(res.headers);
-      throw new MetaCallError({ kind: 'graph', error: graphError, class: classifyGraphError(graphError), httpStatus: res.statusCode, ...(ra !== undefined ? { retryAfterSeconds: ra } : {}) }, 1);
-    }
+    const { body, text } = await readAnswer(res);
     const messages = (body as { messages?: { id?: unknown }[] } | null)?.messages;
     const wamid = Array.isArray(messages) ? messages[0]?.id : undefined;
-    if (res.statusCode >= 200 && res.statusCode < 300 && typeof wamid === 'string') {
-      return { text, wamid };
-    }
+    if (res.statusCode >= 200 && res.statusCode < 300 && typeof wamid === 'string') return { text, wamid };
     if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
     throw new MetaCallError({ kind: 'unknown', cause: `unexpected Graph response (HTTP ${res.statusCode}) without a message id` }, 1);
+  }
+
+  /**
+   * POST /{version}/{phone-id}/media: the file streamed from disk; Meta's media id. Tried once: the
+   * body is a one-shot stream, and an upload that failed is answered as such (the row is failed).
+   */
+  async uploadMedia(phoneId: string, token: string, file: UploadFile): Promise<string> {
+    let res: Dispatcher.ResponseData;
+    try {
+      const multipart = await multipartFileBody(file);
+      res = await this.#agent.request({
+        origin: this.#origin,
+        path: `${this.#pathPrefix}${encodeURIComponent(phoneId)}/media`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': multipart.contentType, 'content-length': String(multipart.contentLength) },
+        body: multipart.body,
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      throw new MetaCallError(classifyTransport(err), 1);
+    }
+    const { body } = await readAnswer(res);
+    const id = (body as { id?: unknown } | null | undefined)?.id;
+    if (res.statusCode >= 200 && res.statusCode < 300 && typeof id === 'string') return id;
+    // Without an id the upload is of no use, whatever the status: answered as an HTTP failure.
+    throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
   }
 
   async close(): Promise<void> {

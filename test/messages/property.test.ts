@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { validateSendRequest } from '../../src/messages/validate.js';
-import { buildGraphPayload } from '../../src/meta/payloads/index.js';
+import { buildGraphPayload } from '../../src/messages/to-graph/index.js';
 import { DOCUMENT_EXAMPLES } from './document-examples.js';
 
 /** The property: a body is accepted (and can be turned into a Graph payload) or refused with a 400 AppError. */

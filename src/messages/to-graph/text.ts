@@ -1,5 +1,5 @@
-import type { TextMessage } from '../../messages/schema.js';
-import type { GraphMessageContent } from './types.js';
+import type { TextMessage } from '../schema.js';
+import type { GraphMessageContent } from '../../meta/graph-types.js';
 
 /** Meta: `text: {body}` (REFERENCE §1). Link previews stay off, Meta's default. */
 export function buildTextMessage(req: TextMessage): Extract<GraphMessageContent, { type: 'text' }> {

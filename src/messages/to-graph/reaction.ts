@@ -1,5 +1,5 @@
-import { DEFAULT_REACTION_EMOJI, type ReactionMessage } from '../../messages/schema.js';
-import type { GraphMessageContent } from './types.js';
+import { DEFAULT_REACTION_EMOJI, type ReactionMessage } from '../schema.js';
+import type { GraphMessageContent } from '../../meta/graph-types.js';
 
 /** Meta: `reaction: {message_id, emoji}`; a reaction is never a reply (REFERENCE §1). */
 export function buildReactionMessage(req: ReactionMessage): Extract<GraphMessageContent, { type: 'reaction' }> {

@@ -1,6 +1,6 @@
-import type { ContactsMessage } from '../../messages/schema.js';
+import type { ContactsMessage } from '../schema.js';
 import { optional, withoutBlanks } from './fields.js';
-import type { GraphContactCard, GraphMessageContent } from './types.js';
+import type { GraphContactCard, GraphMessageContent } from '../../meta/graph-types.js';
 
 type Card = ContactsMessage['contacts'][number];
 

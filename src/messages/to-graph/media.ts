@@ -1,6 +1,6 @@
-import type { MediaMessage } from '../../messages/schema.js';
+import type { MediaMessage } from '../schema.js';
 import { optional } from './fields.js';
-import type { GraphMessageContent } from './types.js';
+import type { GraphMessageContent } from '../../meta/graph-types.js';
 
 export interface UploadedMedia {
   /** Meta's media id, from POST /{phone-number-id}/media. */

@@ -1,6 +1,6 @@
-import type { LocationMessage } from '../../messages/schema.js';
+import type { LocationMessage } from '../schema.js';
 import { optional } from './fields.js';
-import type { GraphMessageContent } from './types.js';
+import type { GraphMessageContent } from '../../meta/graph-types.js';
 
 /** Meta: latitude and longitude required, name and address optional; sent as JSON numbers (REFERENCE §1). */
 export function buildLocationMessage(req: LocationMessage): Extract<GraphMessageContent, { type: 'location' }> {

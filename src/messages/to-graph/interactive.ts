@@ -1,6 +1,6 @@
-import type { InteractiveButton, InteractiveList, InteractiveMessage } from '../../messages/schema.js';
+import type { InteractiveButton, InteractiveList, InteractiveMessage } from '../schema.js';
 import { isGiven, optional } from './fields.js';
-import type { GraphButtonInteractive, GraphHeader, GraphListInteractive, GraphMessageContent } from './types.js';
+import type { GraphButtonInteractive, GraphHeader, GraphListInteractive, GraphMessageContent } from '../../meta/graph-types.js';
 
 export interface HeaderMediaUpload {
   /** Meta's media id of the header_media file. */

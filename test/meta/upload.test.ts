@@ -5,9 +5,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentDisposition, multipartParts, uploadMediaToMeta } from '../../src/meta/upload.js';
+import { MetaClient } from '../../src/meta/client.js';
+import { contentDisposition, multipartParts } from '../../src/meta/multipart.js';
 
 describe('contentDisposition', () => {
   it('keeps a plain ASCII name as is', () => {
@@ -51,11 +51,11 @@ interface Received {
   fileSha: string;
 }
 
-describe('uploadMediaToMeta over a real socket', () => {
+describe('MetaClient.uploadMedia over a real socket', () => {
   let server: http.Server;
   let url: string;
   let tmp: string;
-  const dispatcher = new Agent();
+  let client: MetaClient;
   const received: Received[] = [];
 
   beforeAll(async () => {
@@ -83,9 +83,10 @@ describe('uploadMediaToMeta over a real socket', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    client = new MetaClient({ graphUrl: url, apiVersion: 'v23.0', connectTimeoutMs: 5_000, timeoutMs: 10_000, retryBudgetMs: 0 });
   });
   afterAll(async () => {
-    await dispatcher.close();
+    await client.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -100,7 +101,7 @@ describe('uploadMediaToMeta over a real socket', () => {
     const data = Buffer.alloc(size);
     for (let i = 0; i < size; i++) data[i] = (i * 31) & 0xff;
     fs.writeFileSync(file, data);
-    const id = await uploadMediaToMeta({ dispatcher, graphUrl: url, apiVersion: 'v23.0', phoneId: '123', token: 't', filePath: file, mimeType: 'application/pdf', filename, timeoutMs: 10_000 });
+    const id = await client.uploadMedia('123', 't', { path: file, mimeType: 'application/pdf', filename });
     expect(id).toBe(`media-${received.length}`);
     const r = received.at(-1)!;
     expect(r.bytes).toBe(r.contentLength);

@@ -1,6 +1,6 @@
 // Our request → Meta's Graph message (REFERENCE §1): the envelope here, one builder per message type.
 // Pure functions: media is uploaded before (the media pipeline), and only its id comes in.
-import type { SendRequest } from '../../messages/schema.js';
+import type { SendRequest } from '../schema.js';
 import { buildContactsMessage } from './contacts.js';
 import { isGiven } from './fields.js';
 import { buildInteractiveMessage } from './interactive.js';
@@ -8,9 +8,8 @@ import { buildLocationMessage } from './location.js';
 import { buildMediaMessage } from './media.js';
 import { buildReactionMessage } from './reaction.js';
 import { buildTextMessage } from './text.js';
-import type { GraphMessageContent, GraphMessagePayload } from './types.js';
+import type { GraphMessageContent, GraphMessagePayload } from '../../meta/graph-types.js';
 
-export type * from './types.js';
 
 export interface PayloadOptions {
   /** The recipient as "+digits". */

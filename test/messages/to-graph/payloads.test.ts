@@ -1,8 +1,8 @@
 // Each builder against the shape of Meta's documented payload (REFERENCE §1), written out literally.
 import { describe, expect, it } from 'vitest';
 import { validateSendRequest } from '../../../src/messages/validate.js';
-import { buildGraphPayload } from '../../../src/meta/payloads/index.js';
-import { example } from '../../messages/document-examples.js';
+import { buildGraphPayload } from '../../../src/messages/to-graph/index.js';
+import { example } from '../document-examples.js';
 
 const TO = '+27123456789';
 const WAMID = 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...';
