@@ -15,7 +15,7 @@ import type { IdempotencyStore } from './idempotency/store.js';
 import { createMediaService, type MediaService } from './media/service.js';
 import { SendService } from './messages/service.js';
 import { OutcomeWriter } from './messages/settle.js';
-import { MessageStore } from './messages/store.js';
+import { MessageStore } from './conversations/store.js';
 import { MetaClient } from './meta/client.js';
 import { OrganizationService } from './organizations/service.js';
 import { OrganizationStore } from './organizations/store.js';

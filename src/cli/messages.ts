@@ -1,4 +1,4 @@
-import type { MessageRow } from '../messages/store.js';
+import type { MessageRow } from '../conversations/store.js';
 import { emit, parse, withContext, type Io, UsageError } from './io.js';
 
 function describe(m: MessageRow): string {

@@ -8,6 +8,7 @@ import { startCheckpointer } from './checkpointer.js';
 import { openSqliteConnection } from './sqlite-connection.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-lean-message-indexes.js';
+import * as m003 from './migrations/003-message-by-meta-id.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -17,14 +18,14 @@ export interface Db {
   engine: Engine;
   /**
    * SQLite only: the connection itself, for the send path's batched writes, which run as one
-   * synchronous transaction (messages/send-writes.ts). Everything else goes through Kysely.
+   * synchronous transaction (conversations/writes.ts). Everything else goes through Kysely.
    */
   sqlite?: SQLite.Database;
   /** SQLite only: the database file, or ':memory:'. */
   sqliteFile?: string;
   /**
    * PostgreSQL only: the pool Kysely runs on, for the send path's batched writes, which run as
-   * one named prepared statement (messages/send-writes.ts). Everything else goes through Kysely.
+   * one named prepared statement (conversations/writes.ts). Everything else goes through Kysely.
    */
   pgPool?: pg.Pool;
   /** Cheap liveness query for /readyz. */
@@ -35,6 +36,7 @@ export interface Db {
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-lean-message-indexes': m002,
+  '003-message-by-meta-id': m003,
 };
 
 export interface OpenOptions {

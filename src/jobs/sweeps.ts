@@ -6,7 +6,7 @@
 // - Expired Idempotency-Key records serve no one: dropped at start and then hourly.
 import type { Logger } from 'pino';
 import type { IdempotencyStore } from '../idempotency/store.js';
-import type { MessageStore } from '../messages/store.js';
+import type { MessageStore } from '../conversations/store.js';
 
 export interface Job {
   /** Runs once now (awaited at start), then on its timer until stop(). */

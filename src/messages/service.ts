@@ -22,7 +22,7 @@ import type { OrganizationRow } from '../organizations/store.js';
 import { checkMessageRules } from './rules.js';
 import type { SendRequest } from './schema.js';
 import type { OutcomeWriter } from './settle.js';
-import type { FailureDetails, MessageStore } from './store.js';
+import type { FailureDetails, MessageStore } from '../conversations/store.js';
 
 /** A sent message: the fields of the document's success `data`, Meta's answer as it arrived. */
 export interface SendOutcome {

@@ -37,8 +37,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
   it('migrates a new schema while another schema of the same database is already migrated', async () => {
     const first = await schemaDb();
     const second = await schemaDb();
-    expect(await migrate(first.db)).toEqual(['001-initial', '002-lean-message-indexes']);
-    expect(await migrate(second.db)).toEqual(['001-initial', '002-lean-message-indexes']);
+    expect(await migrate(first.db)).toEqual(['001-initial', '002-lean-message-indexes', '003-message-by-meta-id']);
+    expect(await migrate(second.db)).toEqual(['001-initial', '002-lean-message-indexes', '003-message-by-meta-id']);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(
         expect.arrayContaining(['flowiq_migrations', 'flowiq_migrations_lock', 'organizations', 'helpdesk_messages', 'customer_sessions']),

@@ -1,5 +1,7 @@
-// The send path's writes, one batch at a time (db/group-commit.ts): each message's `pending` row
-// with its thread, and later its `sent` update. Both engines get their own SQL here because the
+// Every write to helpdesk_messages and customer_sessions that happens per message, as one union of
+// operations committed one batch at a time (db/group-commit.ts): an outbound message's `pending` row
+// with its thread, then its `sent` or `failed` outcome. A later change and what it causes (an
+// inbound message, a status, the event row for either) joins this union to commit in the same batch. Both engines get their own SQL here because the
 // generic Kysely path cost too much per message (measured, docs/PERFORMANCE.md):
 // - SQLite runs the batch as one synchronous better-sqlite3 transaction, no promise per statement,
 //   and upserts each thread once per batch;
@@ -30,8 +32,21 @@ export interface SentWrite {
   now: string;
 }
 
-export type SendWrite = PendingWrite | SentWrite;
-/** The thread of a pending write; nothing for a sent one. */
+export interface FailedWrite {
+  kind: 'failed';
+  id: string;
+  status: 'failed' | 'unknown';
+  code: string;
+  message: string;
+  /** JSON text of Meta's error details, or null. */
+  details: string | null;
+  /** A failed upload's media URL is cleared: the row must not point at a file Meta never had. */
+  clearMedia: boolean;
+  now: string;
+}
+
+export type SendWrite = PendingWrite | SentWrite | FailedWrite;
+/** The thread of a pending write; nothing for the others. */
 export type SendWriteResult = { sessionId: string } | undefined;
 
 interface Thread {
@@ -79,6 +94,9 @@ function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) =>
      values (?, ?, ?, ?, 'outbound', ?, ?, ?, null, 'pending', null, null, null, ?, ?, ?)`,
   );
   const markSent = sqlite.prepare<[string, string, string]>(`update helpdesk_messages set status = 'sent', whatsapp_message_id = ?, updated_at = ? where id = ?`);
+  const markFailed = sqlite.prepare<[string, string, string, string | null, string, number, string]>(
+    `update helpdesk_messages set status = ?, error_code = ?, error_message = ?, error_details = ?, updated_at = ?, media_url = case when ? then null else media_url end where id = ?`,
+  );
   return sqlite.transaction((batch: SendWrite[]): SendWriteResult[] => {
     const pending = batch.filter((w): w is PendingWrite => w.kind === 'pending');
     const sessionOf = new Map<string, string>();
@@ -86,6 +104,10 @@ function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) =>
     return batch.map((w) => {
       if (w.kind === 'sent') {
         markSent.run(w.wamid, w.now, w.id);
+        return undefined;
+      }
+      if (w.kind === 'failed') {
+        markFailed.run(w.status, w.code, w.message, w.details, w.now, w.clearMedia ? 1 : 0, w.id);
         return undefined;
       }
       const sessionId = sessionOf.get(threadKey(w))!;
@@ -107,7 +129,7 @@ export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite,
  * `with ordinality` keeps the threads in the sorted order threadsOf gives them.
  */
 const PG_BATCH = {
-  name: 'flowiq-send-batch-v1',
+  name: 'flowiq-send-batch-v2',
   text: `with s as (
       insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
       select t.id, t.org, t.contact, 'open', t.count, t.now, t.now, t.now
@@ -125,14 +147,21 @@ const PG_BATCH = {
       update helpdesk_messages as h set status = 'sent', whatsapp_message_id = x.wamid, updated_at = x.now
       from unnest($14::text[], $15::text[], $16::text[]) as x (id, wamid, now)
       where h.id = x.id
+      returning h.id),
+    f as (
+      update helpdesk_messages as h set status = y.status, error_code = y.code, error_message = y.message, error_details = y.details, updated_at = y.now,
+        media_url = case when y.clear then null else h.media_url end
+      from unnest($17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::boolean[], $23::text[]) as y (id, status, code, message, details, clear, now)
+      where h.id = y.id
       returning h.id)
-    select id, session_id from m union all select id, null from u`,
+    select id, session_id from m union all select id, null from u union all select id, null from f`,
 };
 
 export function postgresSendWrites(pool: pg.Pool): BatchFlush<SendWrite, SendWriteResult> {
   return async (batch) => {
     const pending = batch.filter((w): w is PendingWrite => w.kind === 'pending');
     const sent = batch.filter((w): w is SentWrite => w.kind === 'sent');
+    const failed = batch.filter((w): w is FailedWrite => w.kind === 'failed');
     const threads = threadsOf(pending);
     const values = [
       threads.map(() => newId()),
@@ -151,12 +180,19 @@ export function postgresSendWrites(pool: pg.Pool): BatchFlush<SendWrite, SendWri
       sent.map((w) => w.id),
       sent.map((w) => w.wamid),
       sent.map((w) => w.now),
+      failed.map((w) => w.id),
+      failed.map((w) => w.status),
+      failed.map((w) => w.code),
+      failed.map((w) => w.message),
+      failed.map((w) => w.details),
+      failed.map((w) => w.clearMedia),
+      failed.map((w) => w.now),
     ];
     const res = await pool.query<{ id: string; session_id: string | null }>({ ...PG_BATCH, values });
     const sessionOf = new Map<string, string>();
     for (const r of res.rows) if (r.session_id !== null) sessionOf.set(r.id, r.session_id);
     return batch.map((w) => {
-      if (w.kind === 'sent') return undefined;
+      if (w.kind !== 'pending') return undefined;
       const sessionId = sessionOf.get(w.id);
       if (!sessionId) throw new Error(`batched insert returned no thread for message ${w.id}`);
       return { sessionId };

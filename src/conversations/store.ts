@@ -1,11 +1,12 @@
-// helpdesk_messages and customer_sessions. The pending row and its thread are written in one
+// helpdesk_messages and customer_sessions, owned here: the send path writes them, and the listening
+// half (statuses, inbound messages, inbox reads) reads and writes the same rows. The pending row and its thread are written in one
 // transaction before Meta is called, so a crash at any later point leaves a row, never nothing.
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId, nowIso } from '../db/ids.js';
 import { GroupCommitter } from '../db/group-commit.js';
 import type { HelpdeskMessagesTable } from '../db/types.js';
-import { postgresSendWrites, sqliteSendWrites, type SendWrite, type SendWriteResult } from './send-writes.js';
+import { postgresSendWrites, sqliteSendWrites, type SendWrite, type SendWriteResult } from './writes.js';
 
 export type MessageRow = Selectable<HelpdeskMessagesTable>;
 
@@ -61,18 +62,7 @@ export class MessageStore {
   }
 
   async markFailed(id: string, status: 'failed' | 'unknown', failure: FailureDetails, clearMedia = false): Promise<void> {
-    await this.db.kysely
-      .updateTable('helpdesk_messages')
-      .set({
-        status,
-        error_code: failure.code,
-        error_message: failure.message,
-        error_details: JSON.stringify(failure.details),
-        updated_at: nowIso(),
-        ...(clearMedia ? { media_url: null } : {}),
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.#writes.run({ kind: 'failed', id, status, code: failure.code, message: failure.message, details: failure.details === undefined ? null : JSON.stringify(failure.details), clearMedia, now: nowIso() });
   }
 
   findById(id: string): Promise<MessageRow | undefined> {

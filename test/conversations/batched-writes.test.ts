@@ -1,4 +1,4 @@
-// The send path's batched writes (messages/send-writes.ts): many concurrent messages, several to the
+// The send path's batched writes (conversations/writes.ts): many concurrent messages, several to the
 // same thread, land in few transactions and leave exactly the rows one-at-a-time writes would.
 import { sql } from 'kysely';
 import { isDatabaseUnavailable } from '../../src/db/errors.js';
