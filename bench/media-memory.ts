@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
-import { createContext } from '../src/context.js';
+import { createContext } from '../src/server/context.js';
 import { freePort, waitHealthy } from './processes.js';
 
 export interface MemoryRunOptions {

@@ -10,9 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Agent, fetch, FormData, request } from 'undici';
-import { buildApp } from '../src/app.js';
+import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/config.js';
-import { createContext } from '../src/context.js';
+import { createContext } from '../src/server/context.js';
 import { measureGatewayMediaMemory } from './media-memory.js';
 import { freePort, startChild } from './processes.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { createContext } from '../src/context.js';
+import { createContext } from '../src/server/context.js';
 import { freePort, startChild, startFlags, type Child } from './processes.js';
 
 export const PHONE_ID = '106540352242922';

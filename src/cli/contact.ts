@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parse as parseCsv } from 'csv-parse';
 import cliProgress from 'cli-progress';
-import type { AppContext } from '../context.js';
+import type { AppContext } from '../server/context.js';
 import { toContactView } from '../contacts/service.js';
 import { ContactExists, NotFound } from '../errors.js';
 import { describeError, emit, optionalString, parse, required, UsageError, withContext, type Io } from './io.js';

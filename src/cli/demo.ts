@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startMetaSim } from '../../meta-sim/index.js';
 import { loadConfig } from '../config.js';
-import { serve } from '../main.js';
-import { createContext } from '../context.js';
+import { serve } from '../server/serve.js';
+import { createContext } from '../server/context.js';
 import { startSampleMediaServer } from './demo-media.js';
 import { emit, parse, UsageError, type Io } from './io.js';
 

@@ -1,7 +1,7 @@
 // Shared plumbing for CLI commands: strict flag parsing, one output format switch, exit codes.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, type Config } from '../config.js';
-import { createContext, type AppContext } from '../context.js';
+import { createContext, type AppContext } from '../server/context.js';
 import { AppError } from '../errors.js';
 import { resolveSecret } from '../secret.js';
 

@@ -3,7 +3,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { migrate, openDatabase } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { serve } from '../main.js';
+import { serve } from '../server/serve.js';
 import { contactCommand } from './contact.js';
 import { describeError, parse, processIo, UsageError, type Io } from './io.js';
 import { keyCommand } from './key.js';

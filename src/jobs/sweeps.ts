@@ -1,4 +1,4 @@
-// Periodic housekeeping of a running gateway, one start/stop shape for each job.
+// Periodic housekeeping of a running gateway (jobs/scheduler.ts runs them).
 // - Stale pending rows: a request that died (a crash, a lost database) leaves its row `pending`;
 //   Meta may or may not have the message, so the row becomes `unknown` for an operator
 //   (`flowiq messages pending`, `flowiq messages resolve`). Never resent: that is how duplicates
@@ -7,35 +7,10 @@
 import type { Logger } from 'pino';
 import type { IdempotencyStore } from '../idempotency/store.js';
 import type { MessageStore } from '../conversations/store.js';
-
-export interface Job {
-  /** Runs once now (awaited at start), then on its timer until stop(). */
-  start(): Promise<void>;
-  stop(): void;
-}
-
-function every(intervalMs: number, run: () => Promise<void>): Job {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  const tick = () => {
-    // One run at a time: a slow database must not pile up sweeps.
-    running ??= run().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-  return {
-    start: async () => {
-      await tick();
-      timer = setInterval(() => void tick(), intervalMs);
-      timer.unref();
-    },
-    stop: () => clearInterval(timer),
-  };
-}
+import { every, type Job } from './scheduler.js';
 
 export function stalePendingSweep(opts: { messages: MessageStore; olderThanSeconds: number; intervalMs: number; log: Pick<Logger, 'warn'> }): Job {
-  return every(opts.intervalMs, async () => {
+  return every('stale-pending-sweep', opts.intervalMs, async () => {
     try {
       const cutoff = new Date(Date.now() - opts.olderThanSeconds * 1000).toISOString();
       const stale = await opts.messages.markStalePendingUnknown(cutoff);
@@ -47,7 +22,7 @@ export function stalePendingSweep(opts: { messages: MessageStore; olderThanSecon
 }
 
 export function idempotencyPurge(opts: { store: IdempotencyStore; intervalMs: number; log: Pick<Logger, 'warn'> }): Job {
-  return every(opts.intervalMs, async () => {
+  return every('idempotency-purge', opts.intervalMs, async () => {
     try {
       await opts.store.purgeExpired?.();
     } catch (err) {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort, waitHealthy } from '../../bench/processes.js';
 import { loadConfig } from '../../src/config.js';
-import { createContext } from '../../src/context.js';
+import { createContext } from '../../src/server/context.js';
 import { TEST_SECRET } from '../helpers/constants.js';
 import { META_TOKEN, PHONE_ID } from '../helpers/sim.js';
 

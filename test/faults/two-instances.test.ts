@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { createContext, type AppContext } from '../../src/context.js';
+import { buildApp } from '../../src/server/app.js';
+import { createContext, type AppContext } from '../../src/server/context.js';
 import { migrate, openDatabase } from '../../src/db/database.js';
 import { startMetaSim, type MetaSim } from '../../meta-sim/index.js';
 import { bearer, seedTenant, testConfig, TEST_SECRET, type Tenant } from '../helpers/app.js';

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import type { FastifyBaseLogger } from 'fastify';
-import { LOG_REDACT_PATHS } from '../../src/app.js';
+import { LOG_REDACT_PATHS } from '../../src/server/app.js';
 import { lazyChildLogger } from '../../src/http/request-logger.js';
 
 function capture(level: string) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { serve } from '../../src/main.js';
+import { serve } from '../../src/server/serve.js';
 import { MediaSigner } from '../../src/media/signing.js';
 import { startGateway } from '../helpers/app.js';
 import { runCli } from '../helpers/cli.js';

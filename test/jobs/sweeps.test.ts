@@ -26,7 +26,7 @@ describe.each(ENGINES)('the stale-pending sweep on %s', (engine) => {
       while ((await status()) === 'pending' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await status()).toBe('unknown');
     } finally {
-      job.stop();
+      await job.stop();
     }
   });
 });

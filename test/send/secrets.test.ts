@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggerOptions } from '../../src/app.js';
+import { loggerOptions } from '../../src/server/app.js';
 import { startMetaSim, type MetaSim } from '../../meta-sim/index.js';
 import { seedTenant, startGateway, TEST_SECRET, type TestGateway } from '../helpers/app.js';
 import { META_TOKEN, PHONE_ID } from '../helpers/sim.js';

@@ -1,25 +1,25 @@
-// buildApp(ctx) → a Fastify instance with plugins and routes. It never listens: main.ts does,
+// buildApp(ctx) → a Fastify instance with plugins and routes. It never listens: serve.ts does,
 // and tests use inject() or listen on an ephemeral loopback port.
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { contactRoutes } from './contacts/routes.js';
-import type { Tenant } from './auth/service.js';
+import { contactRoutes } from '../contacts/routes.js';
+import type { Tenant } from '../auth/service.js';
 import type { AppContext } from './context.js';
-import { ServiceUnavailable } from './errors.js';
-import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerErrorHandling } from './http/error-handler.js';
-import { healthRoutes } from './http/health.js';
-import { registerRateLimit } from './http/rate-limit.js';
-import { redactUrl } from './http/redact-url.js';
-import { useLazyRequestLoggers } from './http/request-logger.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
-import { idempotencyHooks } from './idempotency/hook.js';
-import { ajvOptions } from './http/validation.js';
-import { mediaRoutes } from './media/routes.js';
-import { messageRoutes } from './messages/routes.js';
-import { openApiTransform } from './messages/schema.js';
+import { ServiceUnavailable } from '../errors.js';
+import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerErrorHandling } from '../http/error-handler.js';
+import { healthRoutes } from '../http/health.js';
+import { registerRateLimit } from '../http/rate-limit.js';
+import { redactUrl } from '../http/redact-url.js';
+import { useLazyRequestLoggers } from '../http/request-logger.js';
+import { registerSecurityHeaders } from '../http/security-headers.js';
+import { idempotencyHooks } from '../idempotency/hook.js';
+import { ajvOptions } from '../http/validation.js';
+import { mediaRoutes } from '../media/routes.js';
+import { messageRoutes } from '../messages/routes.js';
+import { openApiTransform } from '../messages/schema.js';
 
 export interface BuildAppOptions {
   /** A pino logger config, `false` for silence, or a stream for tests that read the logs. */

@@ -2,24 +2,24 @@
 // singletons), so a test can hand in a fresh SQLite, a simulator URL or a temp directory.
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
-import type { Config } from './config.js';
-import { AuthService } from './auth/service.js';
-import { ApiKeyStore } from './auth/store.js';
-import { ContactService } from './contacts/service.js';
-import { ContactStore } from './contacts/store.js';
-import { migrate, openDatabase, type Db, type OpenOptions } from './db/database.js';
+import type { Config } from '../config.js';
+import { AuthService } from '../auth/service.js';
+import { ApiKeyStore } from '../auth/store.js';
+import { ContactService } from '../contacts/service.js';
+import { ContactStore } from '../contacts/store.js';
+import { migrate, openDatabase, type Db, type OpenOptions } from '../db/database.js';
 import { Redis } from 'ioredis';
-import { RedisIdempotencyStore } from './idempotency/redis-store.js';
-import { SqlIdempotencyStore } from './idempotency/sql-store.js';
-import type { IdempotencyStore } from './idempotency/store.js';
-import { createMediaService, type MediaService } from './media/service.js';
-import { SendService } from './messages/service.js';
-import { OutcomeWriter } from './messages/settle.js';
-import { MessageStore } from './conversations/store.js';
-import { MetaClient } from './meta/client.js';
-import { OrganizationService } from './organizations/service.js';
-import { OrganizationStore } from './organizations/store.js';
-import { TokenCipher } from './organizations/token-cipher.js';
+import { RedisIdempotencyStore } from '../idempotency/redis-store.js';
+import { SqlIdempotencyStore } from '../idempotency/sql-store.js';
+import type { IdempotencyStore } from '../idempotency/store.js';
+import { createMediaService, type MediaService } from '../media/service.js';
+import { SendService } from '../messages/service.js';
+import { OutcomeWriter } from '../messages/settle.js';
+import { MessageStore } from '../conversations/store.js';
+import { MetaClient } from '../meta/client.js';
+import { OrganizationService } from '../organizations/service.js';
+import { OrganizationStore } from '../organizations/store.js';
+import { TokenCipher } from '../organizations/token-cipher.js';
 
 export interface AppContext {
   config: Readonly<Config>;

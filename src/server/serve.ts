@@ -1,10 +1,11 @@
-// Process entry for `flowiq serve`: load config, build the app, listen, shut down gracefully.
+// Process entry for `flowiq serve`: load config, build the app, start background jobs, listen, shut down in order.
 import { buildApp, loggerOptions } from './app.js';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, type Config } from '../config.js';
 import { createContext } from './context.js';
-import { idempotencyPurge, stalePendingSweep } from './jobs/sweeps.js';
-import { resolveSecret } from './secret.js';
-import { keepTickShapes } from './tick-shapes.js';
+import { startJobs } from '../jobs/scheduler.js';
+import { idempotencyPurge, stalePendingSweep } from '../jobs/sweeps.js';
+import { resolveSecret } from '../secret.js';
+import { keepTickShapes } from '../tick-shapes.js';
 
 export async function serve(config: Readonly<Config>): Promise<() => Promise<void>> {
   keepTickShapes();
@@ -25,16 +26,15 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
     app.log.warn({ file: resolved.generatedAt }, 'FLOWIQ_SECRET not set: generated one into the data directory (mode 0600). Set FLOWIQ_SECRET in production.');
   }
   app.log.info({ database: ctx.db.engine }, 'database ready');
-  const jobs = [
+  const jobs = await startJobs([
     stalePendingSweep({ messages: ctx.messages, olderThanSeconds: config.pendingUnknownAfterSeconds, intervalMs: 60_000, log: app.log }),
     idempotencyPurge({ store: ctx.idempotency, intervalMs: 3_600_000, log: app.log }),
-  ];
-  for (const job of jobs) await job.start();
+  ]);
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     // A busy port: let go of everything, or the timers and connections keep the process alive.
-    for (const job of jobs) job.stop();
+    await jobs.stop();
     await app.close();
     await ctx.close();
     throw err;
@@ -48,7 +48,8 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
         app.log.error('shutdown grace period over; exiting with requests still in flight');
         process.exit(1);
       }, config.shutdownGraceMs + 1000);
-      for (const job of jobs) job.stop();
+      // Order: background work, then requests (in flight ones finish), then what both use.
+      await jobs.stop();
       await app.close();
       await ctx.close();
       clearTimeout(timer);
