@@ -24,7 +24,8 @@ async function measure(label: string, extra: (db: Db) => Promise<void>): Promise
     const now = nowIso();
     await sql`insert into organizations values ('o', 'o', 'o', 'meta', null, null, ${now}, ${now})`.execute(db.kysely);
     await sql`insert into contacts (id, organization_id, whatsapp_number, created_at, updated_at) values ('c', 'o', '27123456789', ${now}, ${now})`.execute(db.kysely);
-    const flush = sqliteSendWrites(db.sqlite!);
+    if (db.engine !== 'sqlite') throw new Error('bench:writes measures SQLite');
+    const flush = sqliteSendWrites(db.sqlite);
     const content = JSON.stringify({ phone_number: '+27123456789', message_type: 'text', text: 'Benchmark message from FlowIQ' });
     let n = 0;
     const round = async (): Promise<void> => {

@@ -1,7 +1,7 @@
 // API keys: `fiq_` + 256 random bits. Only their SHA-256 is stored (a fast hash is right for
 // high-entropy secrets: nothing to brute-force), with a short non-secret prefix for humans.
 import { randomBytes } from 'node:crypto';
-import { sha256Hex } from '../crypto.js';
+import { sha256Hex } from '../lib/crypto.js';
 
 export const KEY_PREFIX = 'fiq_';
 const KEY_BODY = /^fiq_[A-Za-z0-9_-]{43}$/;

@@ -8,7 +8,7 @@ import { InvalidApiKey, InvalidRequest, MissingField, NotFound, OrganizationNotF
 import type { OrganizationRow, OrganizationStore } from '../organizations/store.js';
 import { KEY_PREFIX, generateApiKey, hashApiKey, looksLikeApiKey } from './keys.js';
 import type { ApiKeyRow, ApiKeyStore } from './store.js';
-import { TtlCache } from './ttl-cache.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 
 export const AUTH_CACHE_TTL_MS = 500;
 const TOUCH_EVERY_MS = 60_000;

@@ -2,7 +2,7 @@
 import { isUniqueViolation } from '../db/errors.js';
 import { newId, nowIso } from '../db/ids.js';
 import { ContactExists, ContactNotFound, InvalidField } from '../errors.js';
-import { TtlCache } from '../auth/ttl-cache.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 import { normalizePhone } from './phone.js';
 import type { ContactRow, ContactStore } from './store.js';
 

@@ -38,7 +38,7 @@ export class MessageStore {
     // PostgreSQL: two batches in flight, so one slow commit does not hold every write. Each batch
     // is one statement; fewer, larger batches cost less than more in flight (measured against the
     // forwarder in one run: 1 in flight 31.8-32.7%, 2 30.8%, 4 26.3%).
-    this.#writes = db.sqlite ? new GroupCommitter(sqliteSendWrites(db.sqlite), 1) : new GroupCommitter(postgresSendWrites(db.pgPool!), 2);
+    this.#writes = db.engine === 'sqlite' ? new GroupCommitter(sqliteSendWrites(db.sqlite), 1) : new GroupCommitter(postgresSendWrites(db.pgPool), 2);
   }
 
   async createPending(m: PendingMessage): Promise<{ id: string; sessionId: string }> {

@@ -13,25 +13,33 @@ import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
-export interface Db {
+interface DbCommon {
   kysely: Kysely<Database>;
-  engine: Engine;
-  /**
-   * SQLite only: the connection itself, for the send path's batched writes, which run as one
-   * synchronous transaction (conversations/writes.ts). Everything else goes through Kysely.
-   */
-  sqlite?: SQLite.Database;
-  /** SQLite only: the database file, or ':memory:'. */
-  sqliteFile?: string;
-  /**
-   * PostgreSQL only: the pool Kysely runs on, for the send path's batched writes, which run as
-   * one named prepared statement (conversations/writes.ts). Everything else goes through Kysely.
-   */
-  pgPool?: pg.Pool;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The engine's own handle beside Kysely: one or the other, never neither (no `!` at call sites). */
+export type Db =
+  | (DbCommon & {
+      engine: 'sqlite';
+      /**
+       * The connection itself, for the batched writes, which run as one synchronous transaction
+       * (conversations/writes.ts). Everything else goes through Kysely.
+       */
+      sqlite: SQLite.Database;
+      /** The database file, or ':memory:'. */
+      sqliteFile: string;
+    })
+  | (DbCommon & {
+      engine: 'postgres';
+      /**
+       * The pool Kysely runs on, for the batched writes, which run as one named prepared statement
+       * (conversations/writes.ts). Everything else goes through Kysely.
+       */
+      pgPool: pg.Pool;
+    });
 
 const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,

@@ -2,7 +2,7 @@
 // (status and body) without acting again, also when duplicates arrive concurrently: the later ones
 // wait for the first, then replay it, or get 409 Request in progress if it is still running.
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preHandlerHookHandler } from 'fastify';
-import { sha256Hex } from '../crypto.js';
+import { sha256Hex } from '../lib/crypto.js';
 import { IdempotencyKeyReuse, InvalidField, InvalidRequest, RequestInProgress } from '../errors.js';
 import type { IdempotencyScope, IdempotencyStore } from './store.js';
 

@@ -2,7 +2,7 @@
 // year). The signature is an HMAC-SHA256 over the object key and the expiry, under a key derived
 // from FLOWIQ_SECRET, compared in constant time.
 import { createHmac } from 'node:crypto';
-import { constantTimeEqual, deriveKey } from '../crypto.js';
+import { constantTimeEqual, deriveKey } from '../lib/crypto.js';
 
 export class MediaSigner {
   readonly #key: Buffer;

@@ -3,7 +3,7 @@
 // During a rotation the previous secret's key still decrypts; `flowiq secret reencrypt` then moves
 // every token to the current key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { deriveKey } from '../crypto.js';
+import { deriveKey } from '../lib/crypto.js';
 
 const VERSION = 'v1';
 

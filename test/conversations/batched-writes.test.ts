@@ -107,7 +107,9 @@ describe('message indexes (migration 002)', () => {
     const gw = await startGateway('sqlite');
     try {
       // The SQL the store itself runs, caught as it is prepared, then explained.
-      const raw = gw.ctx.db.sqlite!;
+      const db = gw.ctx.db;
+      if (db.engine !== 'sqlite') throw new Error('a SQLite gateway was started');
+      const raw = db.sqlite;
       const seen: string[] = [];
       const prepare = raw.prepare.bind(raw);
       raw.prepare = ((source: string) => {

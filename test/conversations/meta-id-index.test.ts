@@ -16,8 +16,8 @@ describe.each(ENGINES)('finding a message by its Meta id (%s)', (engine) => {
   it('uses helpdesk_messages_org_wamid', async () => {
     const { db } = fresh;
     let plan: string;
-    if (engine === 'sqlite') {
-      const rows = db.sqlite!.prepare(`explain query plan select id from helpdesk_messages where organization_id = ? and whatsapp_message_id = ?`).all('o', 'wamid.x') as { detail: string }[];
+    if (db.engine === 'sqlite') {
+      const rows = db.sqlite.prepare(`explain query plan select id from helpdesk_messages where organization_id = ? and whatsapp_message_id = ?`).all('o', 'wamid.x') as { detail: string }[];
       plan = rows.map((r) => r.detail).join('\n');
     } else {
       // An empty table makes a scan cheapest; forbid it so the plan shows whether the index applies.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../src/crypto.js';
+import { sha256Hex } from '../../src/lib/crypto.js';
 import { startSimGateway, type SimGateway } from '../helpers/sim.js';
 
 // A key whose first request died (the process was killed after claiming it): the retry must not
