@@ -6,7 +6,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError, HeaderTooLarge, InternalError, InvalidRequest, NotFound, PayloadTooLarge, RequestTimeout, ServiceUnavailable, UnsupportedContentType } from '../errors.js';
-import { validationErrorToAppError } from './validation.js';
+import { loneSurrogateError, validationErrorToAppError } from './validation.js';
 
 export interface ErrorBody {
   error: string;
@@ -53,6 +53,11 @@ function translate(err: FastifyError | Error, request: FastifyRequest): AppError
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
+  // Before the schema, on every route: a lone surrogate in any string of the body or query is
+  // refused, never forwarded (JSON allows "\ud800"; Unicode text does not).
+  app.addHook('preValidation', (request, _reply, done) => {
+    done(loneSurrogateError(request.query, 'querystring') ?? (typeof request.body === 'object' ? loneSurrogateError(request.body, 'body') : undefined));
+  });
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let appErr = translate(err, request);
     if (!appErr) {

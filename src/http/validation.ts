@@ -25,11 +25,57 @@ export function exceedsGraphemes(s: string, limit: number): boolean {
   return false;
 }
 
+/**
+ * UTF-16 units a grapheme may take before a text counts as too long. One grapheme may carry any
+ * number of combining marks ("Zalgo" text), so a grapheme limit alone bounds nothing; 16 covers
+ * flags, tag flags (14) and ZWJ families (11); only a text of skin-toned families at its limit loses.
+ */
+export const UNITS_PER_GRAPHEME = 16;
+
+/** More than `limit` graphemes, or more than UNITS_PER_GRAPHEME × `limit` UTF-16 units. */
+export function exceedsTextLimit(s: string, limit: number): boolean {
+  return s.length > limit * UNITS_PER_GRAPHEME || exceedsGraphemes(s, limit);
+}
+
 const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+// The longest emoji in use, a subdivision flag's tag sequence, is 14 units.
+const MAX_EMOJI_UNITS = 32;
 
 /** Meta's reaction takes one emoji, the character itself (REFERENCE §1). */
 export function isOneEmoji(s: string): boolean {
-  return s.length > 0 && !exceedsGraphemes(s, 1) && EMOJI.test(s);
+  return s.length > 0 && s.length <= MAX_EMOJI_UNITS && !exceedsGraphemes(s, 1) && EMOJI.test(s);
+}
+
+// Spaces and characters that show nothing: zero-width space and joiners, word joiner, BOM, soft
+// hyphen, variation selectors, Hangul fillers (Unicode's Default_Ignorable_Code_Point).
+const BLANK = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
+
+/** True when `s` would show nothing: only whitespace and invisible characters. */
+export function isBlank(s: string): boolean {
+  return BLANK.test(s);
+}
+
+// A surrogate not part of a pair: not Unicode text, and Meta (or a database) would mangle or refuse it.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * The first string in `value` (a parsed body or query) holding a lone surrogate, as a message
+ * naming its field; undefined when there is none. Explicit stack: a body may nest deep.
+ */
+export function loneSurrogateError(value: unknown, context: string): InvalidField | undefined {
+  const stack: Array<[unknown, string[]]> = [[value, []]];
+  while (stack.length > 0) {
+    const [v, at] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (LONE_SURROGATE.test(v)) return new InvalidField(`${formatPath(at, value) || rootName(context)} is not valid text: it contains a lone surrogate (half of a UTF-16 pair)`);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, child] of Object.entries(v)) {
+        if (LONE_SURROGATE.test(key)) return new InvalidField(`${rootName(context)} has a field name that is not valid text: it contains a lone surrogate`);
+        stack.push([child, [...at, key]]);
+      }
+    }
+  }
+  return undefined;
 }
 
 // ---- Keywords and formats ----------------------------------------------------------------------
@@ -47,13 +93,13 @@ const maxGraphemes: CodeKeywordDefinition = {
     params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
   },
   code(cxt) {
-    const exceeds = cxt.gen.scopeValue('func', { ref: exceedsGraphemes });
+    const exceeds = cxt.gen.scopeValue('func', { ref: exceedsTextLimit });
     cxt.fail(_`${exceeds}(${cxt.data}, ${cxt.schemaCode})`);
   },
 };
 
 /**
- * `notBlank: true` — a required text must have something besides spaces: Meta refuses empty text,
+ * `notBlank: true` — a required text must have something besides spaces and invisible characters: Meta refuses empty text,
  * and the document treats an empty value as a missing one. Checked before any other string rule.
  */
 const notBlank: CodeKeywordDefinition = {
@@ -63,7 +109,8 @@ const notBlank: CodeKeywordDefinition = {
   before: 'maxLength',
   error: { message: 'must not be blank' },
   code(cxt) {
-    if (cxt.schema === true) cxt.fail(_`${cxt.data}.trim() === ""`);
+    const blank = cxt.gen.scopeValue('func', { ref: isBlank });
+    if (cxt.schema === true) cxt.fail(_`${blank}(${cxt.data})`);
   },
 };
 
@@ -133,6 +180,13 @@ const maxJsonBytes: CodeKeywordDefinition = {
 };
 
 const HTTP_URL_START = /^https?:\/\/\S+$/i;
+const URL_PORT = /^https?:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i;
+
+/** The port of an http(s) URL when it is past 65535 (why URL refuses it), else undefined. */
+function portOutOfRange(s: string): string | undefined {
+  const port = URL_PORT.exec(s)?.[1];
+  return port !== undefined && Number(port) > 65535 ? port : undefined;
+}
 
 /** An absolute http(s) URL with a host: the only kind the media pipeline may download. */
 export function isHttpUrl(s: string): boolean {
@@ -253,14 +307,18 @@ function describe(err: AjvError, at: string[], data: unknown, context: string): 
     case 'maxGraphemes':
       // A field a type takes only empty (context_message_id on reactions) is not supported there.
       if (Number(p['limit']) === 0) return new InvalidField(foreignField(at, data));
+      if (err.keyword === 'maxGraphemes' && String(valueAt(data, at) ?? '').length > Number(p['limit']) * UNITS_PER_GRAPHEME) {
+        return new InvalidField(`${field} must be at most ${String(p['limit'])} characters and ${Number(p['limit']) * UNITS_PER_GRAPHEME} UTF-16 code units`);
+      }
       return new InvalidField(`${field} must be at most ${String(p['limit'])} characters`);
     default:
-      return new InvalidField(otherMessage(err, field));
+      return new InvalidField(otherMessage(err, field, valueAt(data, at)));
   }
 }
 
-function otherMessage(err: AjvError, field: string): string {
+function otherMessage(err: AjvError, field: string, value?: unknown): string {
   const p = err.params;
+  const badPort = typeof value === 'string' ? portOutOfRange(value) : undefined;
   switch (err.keyword) {
     case 'minItems':
       return `${field} must have at least ${String(p['limit'])} item${p['limit'] === 1 ? '' : 's'}`;
@@ -276,6 +334,7 @@ function otherMessage(err: AjvError, field: string): string {
     case 'const':
       return `${field} must be ${JSON.stringify(p['allowedValue'])}`;
     case 'format':
+      if (p['format'] === 'http-url' && badPort !== undefined) return `${field} is not a valid URL: port ${badPort} is out of range (0 to 65535)`;
       return `${field} must be ${FORMAT_WORDS[String(p['format'])] ?? `a valid ${String(p['format'])}`}`;
     case 'pattern':
       return `${field} is not in the expected format (${String(p['pattern'])})`;
