@@ -132,7 +132,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await registerRateLimit(app, { perSecond: ctx.config.rateLimitPerKey, redis: ctx.redis });
-  await app.register(healthRoutes, { db: ctx.db, redis: ctx.redis });
+  await app.register(healthRoutes, { db: ctx.db, redis: ctx.redis, storage: ctx.media.storage });
   const idempotency = idempotencyHooks({ store: ctx.idempotency, waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs });
   await app.register(contactRoutes, { auth: ctx.auth, contacts: ctx.contacts, idempotency });
   await app.register(messageRoutes, { auth: ctx.auth, send: ctx.send, idempotency });

@@ -51,5 +51,16 @@ export class FsStorage implements MediaStorage {
     await fs.promises.rm(`${p}.json`, { force: true });
   }
 
+  /**
+   * The root must still be a directory we can list, read and create files in: it is created at
+   * start, but a volume can be unmounted, remounted read-only or have its permissions changed later.
+   * access() reports EROFS for a read-only mount, so no probe file is written on every poll.
+   */
+  async check(): Promise<void> {
+    const st = await fs.promises.stat(this.root);
+    if (!st.isDirectory()) throw new Error(`media storage root ${this.root} is not a directory`);
+    await fs.promises.access(this.root, fs.constants.R_OK | fs.constants.W_OK | fs.constants.X_OK);
+  }
+
   async close(): Promise<void> {}
 }

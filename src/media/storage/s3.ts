@@ -1,12 +1,16 @@
 // S3-compatible backend through the AWS SDK v3; uploads stream from the temporary file in parts.
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { MediaStorageConfig } from '../../config.js';
 import type { MediaStorage, StoredObject } from './types.js';
 
 type S3Config = Extract<MediaStorageConfig, { kind: 's3' }>;
+
+// A readiness probe that waits on an unreachable endpoint through the SDK's retries would hold
+// /readyz past the orchestrator's own probe timeout; a bounded answer of "failed" is more useful.
+const CHECK_TIMEOUT_MS = 2000;
 
 export class S3Storage implements MediaStorage {
   readonly #client: S3Client;
@@ -50,6 +54,11 @@ export class S3Storage implements MediaStorage {
 
   async delete(key: string): Promise<void> {
     await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
+  }
+
+  /** HeadBucket: the endpoint answers, the credentials are accepted and the bucket exists. */
+  async check(): Promise<void> {
+    await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }), { abortSignal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
   }
 
   async close(): Promise<void> {

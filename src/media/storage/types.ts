@@ -14,6 +14,8 @@ export interface MediaStorage {
   /** `range` is inclusive, already checked against the size. */
   read(key: string, range?: { start: number; end: number }): Promise<Readable>;
   delete(key: string): Promise<void>;
+  /** Resolves when the backend can be used now (for /readyz); rejects with the reason otherwise. */
+  check(): Promise<void>;
   close(): Promise<void>;
 }
 
