@@ -129,7 +129,7 @@ describe('message indexes (migration 002)', () => {
         expect(JSON.stringify(raw.prepare(`explain query plan ${q}`).all(...params))).toContain('USING INDEX helpdesk_messages_unsettled');
       }
       const names = (await sql<{ name: string }>`select name from sqlite_master where type = 'index' and tbl_name = 'helpdesk_messages'`.execute(gw.ctx.db.kysely)).rows.map((r) => r.name);
-      expect(names.filter((n) => !n.startsWith('sqlite_autoindex')).sort()).toEqual(['helpdesk_messages_session_time', 'helpdesk_messages_unsettled']);
+      expect(names.filter((n) => !n.startsWith('sqlite_autoindex')).sort()).toEqual(['helpdesk_messages_org_wamid', 'helpdesk_messages_session_time', 'helpdesk_messages_unsettled']);
     } finally {
       await gw.close();
     }
