@@ -6,7 +6,14 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError, HeaderTooLarge, InternalError, InvalidRequest, NotFound, PayloadTooLarge, RequestTimeout, ServiceUnavailable, UnsupportedContentType } from '../errors.js';
-import { loneSurrogateError, validationErrorToAppError } from './validation.js';
+import { loneSurrogateError, validationErrorToAppError, type BodyWording } from './validation.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How the route's 400s word its tagged objects (http/validation.ts BodyWording). */
+    bodyWording?: BodyWording;
+  }
+}
 
 export interface ErrorBody {
   error: string;
@@ -28,7 +35,7 @@ function translate(err: FastifyError | Error, request: FastifyRequest): AppError
   if (Array.isArray(fe.validation) && (fe.validationContext ?? 'body') === 'body' && typeof request.body === 'string') {
     return new UnsupportedContentType('Request body must be JSON: send it with Content-Type: application/json');
   }
-  if (Array.isArray(fe.validation)) return validationErrorToAppError(fe.validation, fe.validationContext ?? 'body', request.body);
+  if (Array.isArray(fe.validation)) return validationErrorToAppError(fe.validation, fe.validationContext ?? 'body', request.body, request.routeOptions.config.bodyWording);
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new PayloadTooLarge(`Request body is larger than the ${request.routeOptions.bodyLimit ?? 1048576} bytes allowed`);

@@ -4,7 +4,6 @@
 import { Ajv, _, str, type CodeKeywordDefinition, type Options as AjvOptions, type Plugin } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { AppError, InvalidField, InvalidMessageType, MissingField } from '../errors.js';
-import { SEND_BODY_KINDS, UNSUPPORTED_FIELDS } from '../messages/schema.js';
 
 // ---- Counting characters as people see them ----------------------------------------------------
 
@@ -277,36 +276,50 @@ const SUMMARY_KEYWORDS = new Set(['oneOf', 'anyOf', 'allOf', 'if', 'not']);
  * InvalidField or InvalidMessageType, naming the field by its full path: interactive.buttons[1].title.
  * `data` is the validated value (the request body), used to say which message type a field is for.
  */
-export function validationErrorToAppError(errors: unknown[], context: string, data?: unknown): AppError {
+export function validationErrorToAppError(errors: unknown[], context: string, data?: unknown, wording: BodyWording = NO_WORDING): AppError {
   const valid = errors.filter(isAjvError);
   const err = valid.find((e) => !SUMMARY_KEYWORDS.has(e.keyword)) ?? valid[0];
   if (err === undefined) return new InvalidField(`${rootName(context)} is invalid`);
-  return describe(err, pointerSegments(err.instancePath), data, context);
+  return describe(err, pointerSegments(err.instancePath), data, context, wording);
 }
 
+/**
+ * What a route's schema says about its tagged objects, so that a 400 can say "caption is not
+ * allowed for text messages" instead of "unknown field caption". The route declares it beside its
+ * schema (route config `bodyWording`); this module knows no feature.
+ */
+export interface BodyWording {
+  /** Objects whose fields depend on a tag: `path` is the object's path in the body. */
+  kinds: readonly { path: string; tag: string; fields: Readonly<Record<string, readonly string[]>> }[];
+  /** Per kind, fields that the kind does not support (worded "not supported", not "not allowed"). */
+  unsupported: Readonly<Record<string, readonly string[]>>;
+}
+
+const NO_WORDING: BodyWording = { kinds: [], unsupported: {} };
+
 /** `at`: the failing value's path as keys; `data`: the whole validated value. */
-function describe(err: AjvError, at: string[], data: unknown, context: string): AppError {
+function describe(err: AjvError, at: string[], data: unknown, context: string, wording: BodyWording): AppError {
   const p = err.params;
   const field = formatPath(at, data) || rootName(context);
   switch (err.keyword) {
     case 'required':
-      return missing([...at, String(p['missingProperty'])], data);
+      return missing([...at, String(p['missingProperty'])], data, wording);
     case 'notBlank':
-      return missing(at, data);
+      return missing(at, data, wording);
     case 'minLength':
       // "" where a value is required is the same mistake as no value (the document's clients send "").
-      if (Number(p['limit']) <= 1) return missing(at, data);
+      if (Number(p['limit']) <= 1) return missing(at, data, wording);
       return new InvalidField(`${field} must be at least ${String(p['limit'])} characters`);
     case 'additionalProperties':
-      return new InvalidField(foreignField([...at, String(p['additionalProperty'])], data));
+      return new InvalidField(foreignField([...at, String(p['additionalProperty'])], data, wording));
     case 'discriminator':
-      return discriminatorError([...at, String(p['tag'])], p['tagValue'], data);
+      return discriminatorError([...at, String(p['tag'])], p['tagValue'], data, wording);
     case 'type':
       return new InvalidField(`${field} must be ${typeWords(String(p['type']))}`);
     case 'maxLength':
     case 'maxGraphemes':
       // A field a type takes only empty (context_message_id on reactions) is not supported there.
-      if (Number(p['limit']) === 0) return new InvalidField(foreignField(at, data));
+      if (Number(p['limit']) === 0) return new InvalidField(foreignField(at, data, wording));
       if (err.keyword === 'maxGraphemes' && String(valueAt(data, at) ?? '').length > Number(p['limit']) * UNITS_PER_GRAPHEME) {
         return new InvalidField(`${field} must be at most ${String(p['limit'])} characters and ${Number(p['limit']) * UNITS_PER_GRAPHEME} UTF-16 code units`);
       }
@@ -366,8 +379,8 @@ function rootName(context: string): string {
 // ---- Message-type wording ------------------------------------------------------------------------
 
 /** The kind (message_type, interactive.type) the object at `at` declares, when it is a known one. */
-function kindAt(at: string[], data: unknown): { kind: string; fields: Readonly<Record<string, readonly string[]>> } | undefined {
-  const entry = SEND_BODY_KINDS.find((k) => k.path === at.join('.'));
+function kindAt(at: string[], data: unknown, wording: BodyWording): { kind: string; fields: Readonly<Record<string, readonly string[]>> } | undefined {
+  const entry = wording.kinds.find((k) => k.path === at.join('.'));
   if (entry === undefined) return undefined;
   const value = valueAt(data, [...at, entry.tag]);
   if (typeof value !== 'string' || !Object.hasOwn(entry.fields, value)) return undefined;
@@ -375,30 +388,30 @@ function kindAt(at: string[], data: unknown): { kind: string; fields: Readonly<R
 }
 
 /** `text is required for text messages` at the top level; `location.latitude is required` below it. */
-function missing(at: string[], data: unknown): MissingField {
+function missing(at: string[], data: unknown, wording: BodyWording): MissingField {
   const path = formatPath(at, data);
   const name = at[at.length - 1] ?? '';
-  const kind = at.length === 1 ? kindAt([], data) : undefined;
+  const kind = at.length === 1 ? kindAt([], data, wording) : undefined;
   // Fields every type has (phone_number) are required, full stop; the others for their type.
   const forItsType = kind !== undefined && !Object.values(kind.fields).every((f) => f.includes(name));
   return new MissingField(forItsType ? `${path} is required for ${kind.kind} messages` : `${path} is required`);
 }
 
 /** A field of another message type (`caption is not allowed for text messages`) or an unknown one. */
-function foreignField(at: string[], data: unknown): string {
+function foreignField(at: string[], data: unknown, wording: BodyWording): string {
   const path = formatPath(at, data);
   const name = at[at.length - 1] ?? '';
-  const kind = kindAt(at.slice(0, -1), data);
+  const kind = kindAt(at.slice(0, -1), data, wording);
   if (kind === undefined || !Object.values(kind.fields).some((f) => f.includes(name))) return `unknown field ${path}`;
-  const verb = UNSUPPORTED_FIELDS[kind.kind]?.includes(name) ? 'not supported' : 'not allowed';
+  const verb = wording.unsupported[kind.kind]?.includes(name) ? 'not supported' : 'not allowed';
   return `${path} is ${verb} for ${kind.kind} messages`;
 }
 
 /** message_type missing or not a type we send; likewise interactive.type. */
-function discriminatorError(at: string[], value: unknown, data: unknown): AppError {
+function discriminatorError(at: string[], value: unknown, data: unknown, wording: BodyWording): AppError {
   const path = formatPath(at, data);
   if (value === undefined) return new MissingField(`${path} is required`);
-  const entry = SEND_BODY_KINDS.find((k) => k.path === at.slice(0, -1).join('.') && k.tag === at[at.length - 1]);
+  const entry = wording.kinds.find((k) => k.path === at.slice(0, -1).join('.') && k.tag === at[at.length - 1]);
   const allowed = entry === undefined ? '' : `: ${Object.keys(entry.fields).join(', ')}`;
   const message = `${path} must be one of${allowed} (got ${shorten(JSON.stringify(value) ?? String(value))})`;
   return path === 'message_type' ? new InvalidMessageType(message) : new InvalidField(message);

@@ -6,7 +6,7 @@ import type { IdempotencyHooks } from '../idempotency/hook.js';
 import { IdempotencyHeader } from '../idempotency/schema.js';
 import type { AuthService } from '../auth/service.js';
 import { ErrorSchema, TenantQuery } from '../http/schemas.js';
-import { SendWhatsAppBody, SendWhatsAppSuccess, type SendRequest } from './schema.js';
+import { SEND_BODY_WORDING, SendWhatsAppBody, SendWhatsAppSuccess, type SendRequest } from './schema.js';
 import { assertMetaConfigured, type SendOutcome, type SendService } from './service.js';
 
 export interface MessageRoutesOptions {
@@ -29,6 +29,7 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
   // Checks 3–4 (provider, Meta credentials) right after 1–2, before the body is read.
   const authenticate = authenticateHook(opts.auth, (tenant) => assertMetaConfigured(tenant.organization));
   const routeOptions = {
+    config: { bodyWording: SEND_BODY_WORDING },
     schema: {
       tags: ['messages'],
       summary: 'Send a WhatsApp message to an existing contact',

@@ -293,6 +293,9 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   reaction: ['context_message_id'], // Meta: reactions cannot be sent as replies.
 };
 
+/** The route's wording for its 400s (route config `bodyWording`). */
+export const SEND_BODY_WORDING = { kinds: SEND_BODY_KINDS, unsupported: UNSUPPORTED_FIELDS };
+
 // ---- Responses -----------------------------------------------------------------------------------
 
 export const SendWhatsAppSuccess = Type.Object(

@@ -3,7 +3,7 @@
 import type { ValidateFunction } from 'ajv';
 import { createAjv, validationErrorToAppError } from '../http/validation.js';
 import { checkMessageRules } from './rules.js';
-import { SendWhatsAppBody, type SendRequest } from './schema.js';
+import { SEND_BODY_WORDING, SendWhatsAppBody, type SendRequest } from './schema.js';
 
 let compiled: ValidateFunction | undefined;
 
@@ -18,7 +18,7 @@ function validator(): ValidateFunction {
  */
 export function validateSendRequest(body: unknown): SendRequest {
   const validate = validator();
-  if (!validate(body)) throw validationErrorToAppError(validate.errors ?? [], 'body', body);
+  if (!validate(body)) throw validationErrorToAppError(validate.errors ?? [], 'body', body, SEND_BODY_WORDING);
   const req = body as SendRequest;
   checkMessageRules(req);
   return req;

@@ -13,7 +13,7 @@ describe('HTTP edge', () => {
 
   it('answers /healthz and /readyz', async () => {
     expect((await gw.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
-    expect((await gw.app.inject('/readyz')).json()).toEqual({ status: 'ready', database: 'sqlite', checks: { database: 'ok' } });
+    expect((await gw.app.inject('/readyz')).json()).toEqual({ status: 'ready', database: 'sqlite', checks: { database: 'ok', storage: 'ok' } });
   });
 
   it('answers unknown routes in the document\'s error shape', async () => {

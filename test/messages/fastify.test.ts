@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerErrorHandling } from '../../src/http/error-handler.js';
 import { ajvOptions } from '../../src/http/validation.js';
 import { checkMessageRules } from '../../src/messages/rules.js';
-import { openApiTransform, SendWhatsAppBody, SendWhatsAppSuccess, type SendRequest } from '../../src/messages/schema.js';
+import { openApiTransform, SEND_BODY_WORDING, SendWhatsAppBody, SendWhatsAppSuccess, type SendRequest } from '../../src/messages/schema.js';
 import { Type } from '@sinclair/typebox';
 import { buttonBody, mediaBody, textBody } from './bodies.js';
 import { example } from './document-examples.js';
@@ -16,7 +16,7 @@ beforeAll(async () => {
   app = Fastify({ logger: false, ajv: ajvOptions });
   registerErrorHandling(app);
   await app.register(swagger, { openapi: { openapi: '3.1.0', info: { title: 't', version: '1' } }, transform: openApiTransform });
-  app.post('/send', { schema: { body: SendWhatsAppBody, response: { 200: SendWhatsAppSuccess } } }, async (request) => {
+  app.post('/send', { config: { bodyWording: SEND_BODY_WORDING }, schema: { body: SendWhatsAppBody, response: { 200: SendWhatsAppSuccess } } }, async (request) => {
     const req = request.body as SendRequest;
     checkMessageRules(req);
     return { success: true, message: 'Message sent successfully', data: { message_id: 'wamid.x', recipient: '27123456789', message_type: req.message_type, organization: 'Org', meta_response: { echo: req } } };
