@@ -20,4 +20,23 @@ export default tseslint.config(
     files: ['src/config.ts', 'test/**', 'bench/**', 'meta-sim/**', 'bin/**', 'vitest.config.ts', 'src/cli/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
+  // The house's two invariants, enforced: meta/ (the Graph adapter) and http/ (the edge's
+  // plumbing) know no feature folder, and the simulator stands apart from the gateway it tests.
+  {
+    files: ['src/meta/**', 'src/http/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['../auth/*', '../contacts/*', '../conversations/*', '../idempotency/*', '../media/*', '../media/**', '../messages/*', '../messages/**', '../organizations/*', '../jobs/*', '../cli/*', '../server/*'],
+          message: 'meta/ and http/ import no feature folder: pass what they need in from the feature.',
+        }],
+      }],
+    },
+  },
+  {
+    files: ['meta-sim/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/src/*', '**/src/**'], message: 'meta-sim/ imports nothing from src/: it must not share the code it checks.' }] }],
+    },
+  },
 );
