@@ -5,20 +5,33 @@ import { Forbidden, NotFound } from '../errors.js';
 import type { MediaSigner } from './signing.js';
 import { isMediaKey, type MediaStorage } from './storage/types.js';
 
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'invalid' | undefined {
+// RFC 9110 §14.2: a Range header that does not parse (another unit, bad syntax, last < first) is
+// ignored and the whole file served; only a well-formed single range that misses the file is 416.
+// Several ranges would need a multipart/byteranges answer, which is not implemented, so they are
+// ignored too (the RFC allows ignoring Range at any time). Empty list elements are allowed (§5.6.1).
+const RANGE_SPEC = /^(\d*)-(\d*)$/;
+
+function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (!header) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
-  let start: number;
-  let end: number;
+  const eq = header.indexOf('=');
+  if (eq < 0 || header.slice(0, eq).trim().toLowerCase() !== 'bytes') return undefined;
+  const specs = header
+    .slice(eq + 1)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (specs.length !== 1) return undefined;
+  const m = RANGE_SPEC.exec(specs[0]!);
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    // Suffix range: the last N bytes; N = 0 selects nothing.
+    const n = Number(m[2]);
+    return n === 0 || size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - n), end: size - 1 };
   }
-  return start > end || start >= size ? 'invalid' : { start, end };
+  const start = Number(m[1]);
+  if (m[2] !== '' && Number(m[2]) < start) return undefined;
+  if (start >= size) return 'unsatisfiable';
+  return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
 }
 
 export async function mediaRoutes(app: FastifyInstance, opts: { storage: MediaStorage; signer: MediaSigner }): Promise<void> {
@@ -35,7 +48,7 @@ export async function mediaRoutes(app: FastifyInstance, opts: { storage: MediaSt
     reply.header('content-type', obj.contentType).header('etag', obj.etag).header('accept-ranges', 'bytes').header('cache-control', `private, max-age=${maxAge}, immutable`);
     if (request.headers['if-none-match'] === obj.etag) return reply.code(304).send();
     const range = parseRange(request.headers.range, obj.size);
-    if (range === 'invalid') return reply.code(416).header('content-range', `bytes */${obj.size}`).send();
+    if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${obj.size}`).send();
     if (range) {
       reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${obj.size}`).header('content-length', range.end - range.start + 1);
       return reply.send(await opts.storage.read(key, range));
