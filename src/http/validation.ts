@@ -4,6 +4,7 @@
 import { Ajv, _, str, type CodeKeywordDefinition, type Options as AjvOptions, type Plugin } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { AppError, InvalidField, InvalidMessageType, MissingField } from '../errors.js';
+import { isBlank } from '../lib/text.js';
 
 // ---- Counting characters as people see them ----------------------------------------------------
 
@@ -43,15 +44,6 @@ const MAX_EMOJI_UNITS = 32;
 /** Meta's reaction takes one emoji, the character itself (REFERENCE §1). */
 export function isOneEmoji(s: string): boolean {
   return s.length > 0 && s.length <= MAX_EMOJI_UNITS && !exceedsGraphemes(s, 1) && EMOJI.test(s);
-}
-
-// Spaces and characters that show nothing: zero-width space and joiners, word joiner, BOM, soft
-// hyphen, variation selectors, Hangul fillers (Unicode's Default_Ignorable_Code_Point).
-const BLANK = /^[\s\p{Default_Ignorable_Code_Point}]*$/u;
-
-/** True when `s` would show nothing: only whitespace and invisible characters. */
-export function isBlank(s: string): boolean {
-  return BLANK.test(s);
 }
 
 // A surrogate not part of a pair: not Unicode text, and Meta (or a database) would mangle or refuse it.

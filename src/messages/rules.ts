@@ -2,7 +2,7 @@
 // each other. Runs after the schema has checked the body, so every field has its declared type.
 import { normalizePhone } from '../contacts/phone.js';
 import { InvalidField, MissingField } from '../errors.js';
-import { isBlank } from '../http/validation.js';
+import { isGiven } from '../lib/text.js';
 import type { InteractiveButton, InteractiveList, SendRequest } from './schema.js';
 
 // Meta: at most 10 rows across all sections (REFERENCE §1; ⚠ the spec says 10 per section).
@@ -29,7 +29,6 @@ function recipientDigits(phone: string): string {
 }
 
 // Blank as the schema's notBlank counts it: invisible characters show nothing either.
-const isGiven = (s: string | undefined): s is string => s !== undefined && !isBlank(s);
 
 function checkButtons(inter: InteractiveButton): void {
   const media = inter.header_media;

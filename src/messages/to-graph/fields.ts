@@ -1,10 +1,8 @@
+import { isGiven } from '../../lib/text.js';
+
 // Optional texts: an empty or blank one is treated as absent, never sent to Meta as "" (Meta refuses
 // empty text, and the document's clients send "" for "none").
 
-/** True when `s` has something besides spaces. */
-export function isGiven(s: string | undefined): s is string {
-  return s !== undefined && s.trim() !== '';
-}
 
 /** `{ [key]: value }` when the value is given, else `{}`: for spreading into a payload. */
 export function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

@@ -2,7 +2,7 @@
 // Pure functions: media is uploaded before (the media pipeline), and only its id comes in.
 import type { SendRequest } from '../schema.js';
 import { buildContactsMessage } from './contacts.js';
-import { isGiven } from './fields.js';
+import { isGiven } from '../../lib/text.js';
 import { buildInteractiveMessage } from './interactive.js';
 import { buildLocationMessage } from './location.js';
 import { buildMediaMessage } from './media.js';

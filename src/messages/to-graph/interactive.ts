@@ -1,5 +1,6 @@
 import type { InteractiveButton, InteractiveList, InteractiveMessage } from '../schema.js';
-import { isGiven, optional } from './fields.js';
+import { isGiven } from '../../lib/text.js';
+import { optional } from './fields.js';
 import type { GraphButtonInteractive, GraphHeader, GraphListInteractive, GraphMessageContent } from '../../meta/graph-types.js';
 
 export interface HeaderMediaUpload {
