@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Gateways the tests spawn (bin/flowiq.js) run these sources, not a possibly stale dist/.
+    env: { FLOWIQ_FROM_SOURCE: '1' },
   },
 });

@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Gateways the tests spawn (bin/flowiq.js) run these sources, not a possibly stale dist/.
+    env: { FLOWIQ_FROM_SOURCE: '1' },
     fileParallelism: false,
     passWithNoTests: false,
   },
