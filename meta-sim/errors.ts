@@ -1,6 +1,6 @@
 // Graph's error envelope and the errors the simulator answers with.
 //
-// Which code for which mistake (REFERENCE §3 lists 100 "invalid parameter", 131008 "missing
+// Which code for which mistake (docs/META.md §3 lists 100 "invalid parameter", 131008 "missing
 // parameter", 131009 "invalid value"; Meta documents no finer rule), the simulator's choice:
 //   - 131008: a required parameter is absent.
 //   - 100:    a parameter Meta does not know here (unknown field, caption on audio, context on a
@@ -105,7 +105,7 @@ export function unknownObject(id: string): GraphError {
 /**
  * Graph names the path components it cannot route. Graph itself answers these with HTTP 400 and
  * code 2500; the simulator answers 404 and code 100 so that a wrong URL is obvious in a test and
- * the code stays inside REFERENCE §3's table (a permanent error).
+ * the code stays inside docs/META.md §3's table (a permanent error).
  */
 export function unknownPath(path: string): GraphError {
   return new GraphError({ code: 100, httpStatus: 404, message: `Unknown path components: ${path}` });

@@ -1,5 +1,5 @@
 // Defaults for injected graph_error faults: the title Meta uses for a code and the HTTP status Graph
-// has been seen to answer with. Meta says to handle errors by code, not status (REFERENCE §3); the
+// has been seen to answer with. Meta says to handle errors by code, not status (docs/META.md §3); the
 // statuses follow the older error table quoted there, which is the closest thing to a source.
 import { GraphError } from './errors.js';
 
@@ -34,7 +34,7 @@ const TITLES: ReadonlyMap<number, string> = new Map([
 /** Graph-level codes whose message carries no "(#code)" prefix. */
 const UNPREFIXED = new Set([0, 1, 2, 190]);
 
-/** REFERENCE §3, older table: 0/190 → 401; 10, 200–299, 368, 131031 → 403; 131000, 131016, 131057 → 500; 2, 133004 → 503; else 400. */
+/** docs/META.md §3, older table: 0/190 → 401; 10, 200–299, 368, 131031 → 403; 131000, 131016, 131057 → 500; 2, 133004 → 503; else 400. */
 export function defaultHttpStatus(code: number): number {
   if (code === 0 || code === 190) return 401;
   if (code === 10 || (code >= 200 && code <= 299) || code === 368 || code === 131031) return 403;

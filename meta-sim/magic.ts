@@ -1,5 +1,5 @@
 // The simulator's own check that a file's first bytes agree with the MIME type it was uploaded as.
-// A MIME type that does not match the file is the usual cause of Meta's 131053 (REFERENCE §2).
+// A MIME type that does not match the file is the usual cause of Meta's 131053 (docs/META.md §2).
 
 /** How many leading bytes the checks need (text/plain looks at the most). */
 export const HEAD_BYTES = 4096;

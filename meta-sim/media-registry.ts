@@ -1,6 +1,6 @@
 // Media ids uploaded to each phone, so a message can only name media its own phone uploaded.
 // Bounded (oldest forgotten first) so a long benchmark cannot grow it without end; Meta keeps an
-// upload for 30 days (REFERENCE §2), so a bound that is generous rather than exact is faithful enough.
+// upload for 30 days (docs/META.md §2), so a bound that is generous rather than exact is faithful enough.
 export class MediaRegistry {
   private byKey = new Map<string, string>();
 

@@ -1,4 +1,4 @@
-// POST /{version}/{phone_number_id}/media (REFERENCE §2): multipart with messaging_product (also
+// POST /{version}/{phone_number_id}/media (docs/META.md §2): multipart with messaging_product (also
 // accepted as a query parameter, as libraries send it), type (the MIME type; the file part's
 // Content-Type stands in when absent, as in Meta's own curl example) and file.
 import multipart from '@fastify/multipart';

@@ -1,4 +1,4 @@
-// The files Meta accepts on POST /media, and how large (REFERENCE §2).
+// The files Meta accepts on POST /media, and how large (docs/META.md §2).
 // "MB" is undefined in Meta's docs; the simulator reads it as 1,000,000 bytes, as whatsapp-api-js
 // does: the stricter reading, so a gateway that passes here passes at Meta.
 

@@ -1,4 +1,4 @@
-// Meta's two send limits (REFERENCE §4), both off unless the simulator is asked for them.
+// Meta's two send limits (docs/META.md §4), both off unless the simulator is asked for them.
 
 /** Throughput: accepted messages per phone id per second; over it Meta answers 130429. Fixed one-second windows. */
 export class ThroughputLimiter {

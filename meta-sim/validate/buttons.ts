@@ -1,4 +1,4 @@
-// Reply buttons' action (REFERENCE §1): 1–3 buttons {type:"reply", reply:{id ≤256, title ≤20}},
+// Reply buttons' action (docs/META.md §1): 1–3 buttons {type:"reply", reply:{id ≤256, title ≤20}},
 // ids and titles unique.
 import { invalidValue } from '../errors.js';
 import { expectObject, onlyKeys, requiredArray, requiredLiteral, requiredObject, requiredString, sub, type Obj } from './check.js';

@@ -1,4 +1,4 @@
-// Contact cards (REFERENCE §1). Follows Meta's docs where the spec disagrees: up to 257 cards,
+// Contact cards (docs/META.md §1). Follows Meta's docs where the spec disagrees: up to 257 cards,
 // name.formatted_name required, phones[].phone optional, every `type` free text.
 import { invalidValue } from '../errors.js';
 import {

@@ -29,7 +29,7 @@ export function validateInteractive(v: unknown, ctx: ValidationContext): void {
     throw wrongType(sub('interactive', 'type'), 'one of {button, list}');
   }
   validateHeader(inter, kind, ctx);
-  // Meta: body text at most 1024 (⚠ the list page says 4096; REFERENCE says enforce 1024).
+  // Meta: body text at most 1024 (⚠ the list page says 4096; docs/META.md: enforce 1024).
   validateTextPart(inter, 'body', true, 1024);
   // Meta: footer text at most 60.
   validateTextPart(inter, 'footer', false, 60);

@@ -1,4 +1,4 @@
-// List messages' action (REFERENCE §1).
+// List messages' action (docs/META.md §1).
 import { invalidValue, missingParam } from '../errors.js';
 import { expectObject, onlyKeys, optionalString, requiredArray, requiredString, sub, type Obj } from './check.js';
 
@@ -7,7 +7,7 @@ const SECTION_KEYS = new Set(['title', 'rows']);
 const ROW_KEYS = new Set(['id', 'title', 'description']);
 
 // ⚠ Meta's docs: "up to 10 rows for all sections combined"; the spec says 10 per section.
-// REFERENCE §1 says enforce 10 in total.
+// docs/META.md §1 says enforce 10 in total.
 const MAX_ROWS_TOTAL = 10;
 
 export function validateListAction(action: Obj, path: string): void {

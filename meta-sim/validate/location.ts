@@ -5,7 +5,7 @@ const LOCATION_KEYS = new Set(['latitude', 'longitude', 'name', 'address']);
 const NUMERIC = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)\s*$/;
 
 /**
- * Meta: latitude and longitude required, name and address optional (REFERENCE §1).
+ * Meta: latitude and longitude required, name and address optional (docs/META.md §1).
  * ⚠ The docs type the coordinates as strings, the spec's examples as numbers: both are accepted.
  */
 export function validateLocation(v: unknown): void {

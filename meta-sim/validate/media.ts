@@ -6,7 +6,7 @@ import { expectObject, onlyKeys, optionalBoolean, optionalString, sub, type Obj,
 export type MediaMessageType = MediaKind;
 
 // Meta: only image, video and document take a caption; filename is for documents; audio may carry
-// voice; stickers take only id or link (REFERENCE §1). Anything else is an unknown parameter.
+// voice; stickers take only id or link (docs/META.md §1). Anything else is an unknown parameter.
 const MESSAGE_KEYS: Record<MediaMessageType, ReadonlySet<string>> = {
   image: new Set(['id', 'link', 'caption']),
   video: new Set(['id', 'link', 'caption']),
@@ -26,7 +26,7 @@ export function validateMediaMessage(kind: MediaMessageType, v: unknown, ctx: Va
   optionalString(media, 'caption', kind, 1024);
   optionalString(media, 'filename', kind);
   const voice = optionalBoolean(media, 'voice', kind);
-  // Meta: a voice message needs an OGG/OPUS file (REFERENCE §1). Only an uploaded id can be checked.
+  // Meta: a voice message needs an OGG/OPUS file (docs/META.md §1). Only an uploaded id can be checked.
   const id = media['id'];
   if (voice === true && typeof id === 'string' && ctx.mediaMimeOf(id) !== 'audio/ogg') {
     throw mediaError(`Param ${sub(kind, 'voice')} needs an audio/ogg (OPUS) file; media ${id} is not one.`);
@@ -40,7 +40,7 @@ export function validateHeaderMedia(kind: 'image' | 'video' | 'document', v: unk
   validateMediaSource(media, kind, path, ctx);
 }
 
-/** Meta: exactly one of id or link (REFERENCE §1). */
+/** Meta: exactly one of id or link (docs/META.md §1). */
 function validateMediaSource(media: Obj, kind: MediaKind, path: string, ctx: ValidationContext): void {
   const id = media['id'];
   const link = media['link'];
@@ -59,7 +59,7 @@ function validateMediaSource(media: Obj, kind: MediaKind, path: string, ctx: Val
 
 /**
  * A media id must name a file this phone uploaded, of the message's kind. Meta answers both
- * mistakes with 131053 "Media upload error" (REFERENCE §2–3: the usual cause is a file whose type
+ * mistakes with 131053 "Media upload error" (docs/META.md §2–3: the usual cause is a file whose type
  * does not fit), so the simulator does too; the details say which.
  */
 function checkUploadedId(id: string, kind: MediaKind, path: string, ctx: ValidationContext): void {

@@ -1,4 +1,4 @@
-// The envelope of POST /{version}/{phone_number_id}/messages (REFERENCE §1), then the object its
+// The envelope of POST /{version}/{phone_number_id}/messages (docs/META.md §1), then the object its
 // `type` names. Returns what the answer needs: the recipient as sent and as digits.
 import { invalidParam, invalidValue, missingParam, unexpectedKey, unsupportedType, wrongType } from '../errors.js';
 import {
@@ -78,7 +78,7 @@ function checkEnvelopeKeys(body: Obj, type: string): void {
   if (body[type] === undefined) throw missingParam(type);
 }
 
-/** Meta: context.message_id makes a reply; reactions cannot be replies (REFERENCE §1). */
+/** Meta: context.message_id makes a reply; reactions cannot be replies (docs/META.md §1). */
 function validateContext(body: Obj, type: string): void {
   const v = body['context'];
   if (v === undefined) return;

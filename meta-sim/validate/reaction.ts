@@ -5,7 +5,7 @@ import { expectObject, onlyKeys, requiredString, sub } from './check.js';
 const REACTION_KEYS = new Set(['message_id', 'emoji']);
 
 /**
- * Meta: message_id and emoji, the emoji as the character itself (REFERENCE §1). An empty emoji
+ * Meta: message_id and emoji, the emoji as the character itself (docs/META.md §1). An empty emoji
  * removes a reaction: not on Meta's current page but what libraries send, so accepted.
  * Whether the target exists is checked by Meta asynchronously (131009 by webhook), not here.
  */

@@ -2,7 +2,7 @@ import { expectObject, onlyKeys, optionalBoolean, requiredString } from './check
 
 const TEXT_KEYS = new Set(['body', 'preview_url']);
 
-/** Meta: body required, at most 4096 characters; preview_url a boolean (REFERENCE §1). */
+/** Meta: body required, at most 4096 characters; preview_url a boolean (docs/META.md §1). */
 export function validateText(v: unknown): void {
   const text = expectObject(v, 'text');
   onlyKeys(text, TEXT_KEYS, 'text');

@@ -1,4 +1,4 @@
-// The document's authentication: `Authorization: Bearer fiq_…`, a key that belongs to the
+// The API contract's authentication: `Authorization: Bearer fiq_…`, a key that belongs to the
 // organization named by tenantId. Lookups are cached for well under a second, so a steady stream
 // of requests costs no query each, yet a revocation from anywhere takes effect within one second.
 import { FailedAuthLimit } from './failure-limit.js';
@@ -98,7 +98,7 @@ export class AuthService {
   }
 
   /**
-   * The document's checks 1 and 2: the key, then the organization it must belong to. When both
+   * The API contract's checks 1 and 2: the key, then the organization it must belong to. When both
    * are cached (every request but one per key and TTL) the answer is synchronous: no promise and
    * no microtask turn on the send path.
    */
@@ -116,7 +116,7 @@ export class AuthService {
     return this.tenant(key, tenantId, tenantId ? await this.organization(tenantId) : undefined);
   }
 
-  /** The checks after the lookups, in the document's order. */
+  /** The checks after the lookups, in the API contract's order. */
   private tenant(key: ApiKeyRow, tenantId: string | undefined, organization: OrganizationRow | undefined): Tenant {
     this.assertUsable(key);
     if (tenantId === undefined || tenantId === '' || !organization) throw new MissingField('tenantId query parameter is required');

@@ -1,4 +1,4 @@
-// Tiny but real sample files for the demo, served from loopback by extension: the document's
+// Tiny but real sample files for the demo, served from loopback by extension: the API contract's
 // examples name example.com URLs, which cannot be fetched here.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

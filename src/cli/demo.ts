@@ -1,6 +1,6 @@
 // `flowiq demo`: the Meta simulator plus the gateway on the embedded default in a fresh data
 // directory, with a demo organization, key and contact, and curl commands for every message type.
-// The document's examples point media at example.com (reserved for documentation, RFC 2606), which
+// The API contract's examples point media at example.com (reserved for documentation, RFC 2606), which
 // this machine cannot reach: the demo serves sample files for those URLs from loopback instead.
 import fs from 'node:fs';
 import os from 'node:os';

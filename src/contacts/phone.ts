@@ -1,4 +1,4 @@
-// The document: "The API removes special characters automatically." Contacts and the send endpoint
+// The API contract: "The API removes special characters automatically." Contacts and the send endpoint
 // share this one rule, so "+27 (12) 345-6789" finds the contact stored as 27123456789.
 
 export const PHONE_MIN_DIGITS = 8;

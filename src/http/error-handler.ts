@@ -1,4 +1,4 @@
-// The one place errors become responses. A client only ever sees the document's shape
+// The one place errors become responses. A client only ever sees the API contract's shape
 // {error, message, ...}: never a framework's default body, a stack trace or an internal message.
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';

@@ -1,4 +1,4 @@
-// Schemas every tenant route shares: the tenantId query and the document's error shape.
+// Schemas every tenant route shares: the tenantId query and the API contract's error shape.
 import { Type } from '@sinclair/typebox';
 
 export const TenantQuery = Type.Object(

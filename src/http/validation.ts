@@ -1,5 +1,5 @@
 // Request validation for every route: the Ajv setup Fastify uses (ajvOptions), the keywords and
-// formats our schemas add, and the one translation of Ajv's errors into the document's 400 bodies
+// formats our schemas add, and the one translation of Ajv's errors into the API contract's 400 bodies
 // ({error: "Missing required field" | "Invalid field" | "Invalid message type", message}).
 import { Ajv, _, str, type CodeKeywordDefinition, type Options as AjvOptions, type Plugin } from 'ajv';
 import ajvFormats from 'ajv-formats';
@@ -41,7 +41,7 @@ const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
 // The longest emoji in use, a subdivision flag's tag sequence, is 14 units.
 const MAX_EMOJI_UNITS = 32;
 
-/** Meta's reaction takes one emoji, the character itself (REFERENCE §1). */
+/** Meta's reaction takes one emoji, the character itself (docs/META.md §1). */
 export function isOneEmoji(s: string): boolean {
   return s.length > 0 && s.length <= MAX_EMOJI_UNITS && !exceedsGraphemes(s, 1) && EMOJI.test(s);
 }
@@ -91,7 +91,7 @@ const maxGraphemes: CodeKeywordDefinition = {
 
 /**
  * `notBlank: true` — a required text must have something besides spaces and invisible characters: Meta refuses empty text,
- * and the document treats an empty value as a missing one. Checked before any other string rule.
+ * and the API contract treats an empty value as a missing one. Checked before any other string rule.
  */
 const notBlank: CodeKeywordDefinition = {
   keyword: 'notBlank',
@@ -221,7 +221,7 @@ const formatsPlugin = ajvFormats.default as Plugin<unknown>;
 const customOptions = {
   // Errors from the branch message_type names only (oneOf + discriminator).
   discriminator: true,
-  // "5" is not a number and 5 is not a string: the document's types are JSON types.
+  // "5" is not a number and 5 is not a string: the API contract's types are JSON types.
   coerceTypes: false,
   // One error is enough to answer, and allErrors lets a crafted body make Ajv work much harder.
   allErrors: false,
@@ -245,7 +245,7 @@ export function createAjv(): Ajv {
   return ajv;
 }
 
-// ---- Ajv errors → the document's errors ------------------------------------------------------------
+// ---- Ajv errors → the API contract's errors ------------------------------------------------------------
 
 interface AjvError {
   keyword: string;
@@ -299,7 +299,7 @@ function describe(err: AjvError, at: string[], data: unknown, context: string, w
     case 'notBlank':
       return missing(at, data, wording);
     case 'minLength':
-      // "" where a value is required is the same mistake as no value (the document's clients send "").
+      // "" where a value is required is the same mistake as no value (the API contract's clients send "").
       if (Number(p['limit']) <= 1) return missing(at, data, wording);
       return new InvalidField(`${field} must be at least ${String(p['limit'])} characters`);
     case 'additionalProperties':

@@ -33,7 +33,7 @@ export interface MediaService {
   close(): Promise<void>;
 }
 
-/** `flowiq demo` only: the document's example.com URLs are served from loopback samples. */
+/** `flowiq demo` only: the API contract's example.com URLs are served from loopback samples. */
 function demoRewrite(url: string, demoOrigin: string | undefined): string {
   if (!demoOrigin) return url;
   try {

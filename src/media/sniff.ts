@@ -1,11 +1,11 @@
 // The type of a file is read from its bytes (file-type), never trusted from the URL or headers, and
-// must be one the document lists for the message type. The MIME type sent to Meta is the detected one.
+// must be one the API contract lists for the message type. The MIME type sent to Meta is the detected one.
 import { fileTypeFromFile } from 'file-type';
 import { UnsupportedMediaType } from '../errors.js';
 
 export type MediaKind = 'image' | 'video' | 'audio' | 'document';
 
-// The document: images JPEG, PNG; video MP4; audio MP3, AAC, OGG; documents PDF, DOC, DOCX, XLS, XLSX, PPT, PPTX.
+// The API contract: images JPEG, PNG; video MP4; audio MP3, AAC, OGG; documents PDF, DOC, DOCX, XLS, XLSX, PPT, PPTX.
 const ALLOWED: Record<MediaKind, Record<string, string>> = {
   image: { 'image/jpeg': 'jpg', 'image/png': 'png' },
   video: { 'video/mp4': 'mp4' },
@@ -21,7 +21,7 @@ const ALLOWED: Record<MediaKind, Record<string, string>> = {
   },
 };
 
-// Meta's limits (REFERENCE §2). "MB" is taken as 1,000,000 bytes, the stricter reading (as wajs does).
+// Meta's limits (docs/META.md §2). "MB" is taken as 1,000,000 bytes, the stricter reading (as wajs does).
 export const MAX_BYTES: Record<MediaKind, number> = { image: 5_000_000, video: 16_000_000, audio: 16_000_000, document: 100_000_000 };
 
 // Old Office files are all Compound File Binary containers: the bytes say "CFB", not which program.
@@ -41,14 +41,14 @@ export async function sniffMedia(filePath: string, kind: MediaKind, nameHint: st
     mime = CFB_BY_EXTENSION[ext];
     if (!mime) throw new UnsupportedMediaType(`media_url is an old-style Office file (CFB); name it .doc, .xls or .ppt (filename or URL) so its type is known. ${kind} messages accept ${accepted(kind)}`);
   }
-  // Meta takes OGG audio with the Opus codec only (REFERENCE §2), uploaded as audio/ogg. file-type
+  // Meta takes OGG audio with the Opus codec only (docs/META.md §2), uploaded as audio/ogg. file-type
   // names an Ogg file by its first stream: 'audio/ogg; codecs=opus' for Opus; plain audio/ogg for
   // Vorbis, Speex or FLAC, refused here rather than by Meta after the upload (which is a 500).
   if (mime === 'audio/ogg') {
     throw new UnsupportedMediaType(`media_url is OGG audio without the Opus codec, but ${kind} messages accept ${accepted(kind)}`);
   }
   if (mime === 'audio/ogg; codecs=opus') mime = 'audio/ogg';
-  if (mime === 'audio/x-m4a' || mime === 'audio/mp4') mime = undefined; // not in the document's list
+  if (mime === 'audio/x-m4a' || mime === 'audio/mp4') mime = undefined; // not in the API contract's list
   const ext = mime === undefined ? undefined : ALLOWED[kind][mime];
   if (!ext) {
     throw new UnsupportedMediaType(`media_url is ${found?.mime ?? 'of an unrecognised type'}, but ${kind} messages accept ${accepted(kind)}`);

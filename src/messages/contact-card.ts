@@ -1,11 +1,11 @@
-// A contact card as Meta's contacts message takes it (REFERENCE §1, Docs:messages/contacts-messages).
-// The document shows only name and phones; the rest is Meta's card format, passed on as given.
+// A contact card as Meta's contacts message takes it (docs/META.md §1, Docs:messages/contacts-messages).
+// The API contract shows only name and phones; the rest is Meta's card format, passed on as given.
 import { Type, type Static } from '@sinclair/typebox';
 
 const text = (description: string) => Type.Optional(Type.String({ description }));
 
 // Meta's docs: `type` is free text ("cell, mobile, main, iPhone, home, work, etc."). ⚠ The spec's
-// HOME/WORK enum would refuse the document's own "CELL", so it is a plain string.
+// HOME/WORK enum would refuse the API contract's own "CELL", so it is a plain string.
 const entryType = (of: string) => text(`Kind of ${of}, free text such as HOME or WORK`);
 
 const Name = Type.Object(

@@ -18,7 +18,7 @@ export interface MessageRoutesOptions {
 /**
  * The success body as JSON text, with Meta's answer spliced in as it arrived rather than parsed
  * and serialised again: that second serialisation was ~2% of the send path's instructions
- * (callgrind), and the client gets Meta's bytes unchanged. The document's shape is the 200 schema
+ * (callgrind), and the client gets Meta's bytes unchanged. The API contract's shape is the 200 schema
  * below, which still documents the route; Fastify sends a JSON string as it is.
  */
 export function successJson(o: SendOutcome): string {

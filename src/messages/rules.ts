@@ -5,7 +5,7 @@ import { InvalidField, MissingField } from '../errors.js';
 import { isGiven } from '../lib/text.js';
 import type { InteractiveButton, InteractiveList, SendRequest } from './schema.js';
 
-// Meta: at most 10 rows across all sections (REFERENCE §1; ⚠ the spec says 10 per section).
+// Meta: at most 10 rows across all sections (docs/META.md §1; ⚠ the spec says 10 per section).
 export const MAX_LIST_ROWS = 10;
 
 /**
@@ -21,7 +21,7 @@ export function checkMessageRules(req: SendRequest): string {
   return recipient;
 }
 
-/** The document: "The API removes special characters automatically" — but it must come to a phone number. */
+/** The API contract: "The API removes special characters automatically" — but it must come to a phone number. */
 function recipientDigits(phone: string): string {
   const digits = normalizePhone(phone);
   if (digits === undefined) throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
@@ -32,19 +32,19 @@ function recipientDigits(phone: string): string {
 
 function checkButtons(inter: InteractiveButton): void {
   const media = inter.header_media;
-  // Meta: a message has one header, text or media (REFERENCE §1).
+  // Meta: a message has one header, text or media (docs/META.md §1).
   if (media !== undefined && isGiven(inter.header)) {
     throw new InvalidField('interactive.header_media cannot be combined with interactive.header: a message has one header');
   }
-  // header_media.filename is in the document for every header type. No header object carries it
-  // to Meta (REFERENCE §1); a document's travels with the upload, an image's or video's is unused.
+  // header_media.filename is in the API contract for every header type. No header object carries it
+  // to Meta (docs/META.md §1); a document's travels with the upload, an image's or video's is unused.
   const ids = new Set<string>();
   const titles = new Set<string>();
   inter.buttons.forEach((button, i) => {
     const path = `interactive.buttons[${i}]`;
     // Meta: a button id has no leading or trailing spaces.
     if (button.id.trim() !== button.id) throw new InvalidField(`${path}.id must not start or end with spaces`);
-    // Meta: button ids and titles must be unique (REFERENCE §1).
+    // Meta: button ids and titles must be unique (docs/META.md §1).
     if (ids.has(button.id)) throw new InvalidField(`${path}.id must be unique: ${JSON.stringify(button.id)} is used twice`);
     if (titles.has(button.title)) throw new InvalidField(`${path}.title must be unique: ${JSON.stringify(button.title)} is used twice`);
     ids.add(button.id);
@@ -60,7 +60,7 @@ function checkList(inter: InteractiveList): void {
   const ids = new Set<string>();
   inter.sections.forEach((section, s) => {
     // ⚠ Meta's docs: section title required; the spec: required when there is more than one section.
-    // We follow the spec, and a single section may go untitled (REFERENCE §1).
+    // We follow the spec, and a single section may go untitled (docs/META.md §1).
     if (inter.sections.length > 1 && !isGiven(section.title)) {
       throw new MissingField(`interactive.sections[${s}].title is required when a list has more than one section`);
     }

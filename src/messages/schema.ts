@@ -1,7 +1,7 @@
 // The body of POST /send-whatsapp: one TypeBox schema per message type, joined by message_type.
 // The same schemas validate the route (Ajv, with the keywords of src/http/validation.ts) and document
-// it in OpenAPI (messages/openapi.ts). Limits are Meta's where they are stricter than the document
-// (REFERENCE §1); lengths count characters as people see them (maxGraphemes).
+// it in OpenAPI (messages/openapi.ts). Limits are Meta's where they are stricter than the API contract
+// (docs/META.md §1); lengths count characters as people see them (maxGraphemes).
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { ContactCard } from './contact-card.js';
 import * as ex from './examples.js';
@@ -18,7 +18,7 @@ const PhoneNumber = Type.String({
   examples: ['+27123456789'],
 });
 
-// Meta: a reaction cannot be a reply (REFERENCE §1), so ReactionMessage does not take this field.
+// Meta: a reaction cannot be a reply (docs/META.md §1), so ReactionMessage does not take this field.
 const ContextMessageId = Type.Optional(
   Type.String({ maxLength: 512, description: 'WhatsApp message ID (wamid) to reply to', examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'] }),
 );
@@ -41,12 +41,12 @@ const MediaUrl = Type.String({
   examples: ['https://example.com/image.jpg'],
 });
 
-// Meta: only image, video and document take a caption, at most 1024 characters (REFERENCE §1).
+// Meta: only image, video and document take a caption, at most 1024 characters (docs/META.md §1).
 const Caption = Type.Optional(Text(1024, 'Caption shown under the media (max 1024 characters)'));
 
 // A display name only: it must never be usable as a path where the file is stored.
 const Filename = Type.Optional(
-  Type.String({ format: 'file-name', maxGraphemes: 240, description: 'Display filename for the document (max 240 characters, no path separators)', examples: ['Invoice_2025.pdf'] }),
+  Type.String({ format: 'file-name', maxGraphemes: 240, description: 'Display filename for the API contract (max 240 characters, no path separators)', examples: ['Invoice_2025.pdf'] }),
 );
 
 // ---- One schema per message type ---------------------------------------------------------------
@@ -58,7 +58,7 @@ export const TextMessage = Type.Object(
     phone_number: PhoneNumber,
     message_type: messageType('text'),
     context_message_id: ContextMessageId,
-    // Meta: text body at most 4096 characters (REFERENCE §1).
+    // Meta: text body at most 4096 characters (docs/META.md §1).
     text: Text(4096, 'The text content of the message (max 4096 characters)', true),
   },
   closed('Text message', [ex.TEXT_EXAMPLE, ex.REPLY_EXAMPLE]),
@@ -73,7 +73,7 @@ const visualMedia = <T extends 'image' | 'video'>(type: T, title: string, exampl
 export const ImageMessage = visualMedia('image', 'Image message', [ex.IMAGE_EXAMPLE]);
 export const VideoMessage = visualMedia('video', 'Video message', [ex.VIDEO_EXAMPLE]);
 
-// Meta: audio takes no caption (REFERENCE §1); the document says so too.
+// Meta: audio takes no caption (docs/META.md §1); the API contract says so too.
 export const AudioMessage = Type.Object(
   { phone_number: PhoneNumber, message_type: messageType('audio'), context_message_id: ContextMessageId, media_url: MediaUrl },
   closed('Audio message', [ex.AUDIO_EXAMPLE]),
@@ -91,7 +91,7 @@ export const LocationMessage = Type.Object(
     context_message_id: ContextMessageId,
     location: Type.Object(
       {
-        // JSON numbers, as the document types them (⚠ Meta's docs say strings; REFERENCE §1).
+        // JSON numbers, as the API contract types them (⚠ Meta's docs say strings; docs/META.md §1).
         latitude: Type.Number({ minimum: -90, maximum: 90, description: 'Latitude coordinate', examples: [-33.9249] }),
         longitude: Type.Number({ minimum: -180, maximum: 180, description: 'Longitude coordinate', examples: [18.4241] }),
         name: Type.Optional(Type.String({ description: 'Location name', examples: ['Cape Town Office'] })),
@@ -103,7 +103,7 @@ export const LocationMessage = Type.Object(
   closed('Location message', [ex.LOCATION_EXAMPLE]),
 );
 
-// Meta's docs: up to 257 cards (⚠ the spec says 5; REFERENCE §1). The document sets no limit.
+// Meta's docs: up to 257 cards (⚠ the spec says 5; docs/META.md §1). The API contract sets no limit.
 export const MAX_CONTACT_CARDS = 257;
 
 export const ContactsMessage = Type.Object(
@@ -129,7 +129,7 @@ const HeaderMedia = Type.Object(
   { additionalProperties: false, description: 'Media header (image, video or document); not together with header' },
 );
 
-// Meta: reply button id at most 256, title at most 20; titles unique (rules.ts) (REFERENCE §1).
+// Meta: reply button id at most 256, title at most 20; titles unique (rules.ts) (docs/META.md §1).
 const ReplyButton = Type.Object(
   {
     id: Text(256, 'Identifier returned when the button is tapped (max 256 characters, unique)', true),
@@ -213,7 +213,7 @@ export const InteractiveMessage = interactiveMessage(
 
 // ---- Reaction --------------------------------------------------------------------------------------
 
-/** The document: reaction.emoji defaults to 👍. */
+/** The API contract: reaction.emoji defaults to 👍. */
 export const DEFAULT_REACTION_EMOJI = '👍';
 
 export const ReactionMessage = Type.Object(
@@ -287,7 +287,7 @@ export const SEND_BODY_KINDS: readonly { path: string; tag: string; fields: Read
   { path: 'interactive', tag: 'type', fields: fieldsByKind(INTERACTIVE_KINDS, 'type') },
 ];
 
-/** Fields Meta does not support on a type that might be expected to take them (REFERENCE §1). */
+/** Fields Meta does not support on a type that might be expected to take them (docs/META.md §1). */
 export const UNSUPPORTED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   audio: ['caption'], // Meta: audio takes no caption.
   reaction: ['context_message_id'], // Meta: reactions cannot be sent as replies.

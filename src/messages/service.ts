@@ -1,4 +1,4 @@
-// The send path: the document's checks in order, then record → (media) → Meta → record.
+// The send path: the API contract's checks in order, then record → (media) → Meta → record.
 // Checks 1–2 (key, organization) are the auth hook's; 3–4 are assertMetaConfigured, run before the
 // body is validated (5); this service does 5's cross-field rules, 6 (the contact) and 7 (the send).
 import type { ContactService } from '../contacts/service.js';
@@ -24,7 +24,7 @@ import type { SendRequest } from './schema.js';
 import type { OutcomeWriter } from './settle.js';
 import type { FailureDetails, MessageStore } from '../conversations/store.js';
 
-/** A sent message: the fields of the document's success `data`, Meta's answer as it arrived. */
+/** A sent message: the fields of the API contract's success `data`, Meta's answer as it arrived. */
 export interface SendOutcome {
   message_id: string;
   recipient: string;
@@ -44,7 +44,7 @@ export interface SendDeps {
   decryptToken(org: OrganizationRow): string | undefined;
 }
 
-/** Checks 3 and 4 of the document: the provider, then the Meta credentials. */
+/** Checks 3 and 4 of the API contract: the provider, then the Meta credentials. */
 export function assertMetaConfigured(org: OrganizationRow): void {
   if (org.whatsapp_provider_choice !== 'meta') throw new InvalidProvider(org.whatsapp_provider_choice);
   const missing: string[] = [];
@@ -56,7 +56,7 @@ export function assertMetaConfigured(org: OrganizationRow): void {
 /** Throttling answers 429 with a Retry-After: Meta's own, else one suited to the limit hit. */
 function retryAfterFor(code: number, given: number | undefined): number {
   if (given !== undefined) return Math.max(1, Math.ceil(given));
-  if (code === 131056) return 6; // pair limit: one message every 6 s to the same user (REFERENCE §4)
+  if (code === 131056) return 6; // pair limit: one message every 6 s to the same user (docs/META.md §4)
   if (code === 130429) return 1;
   return 60; // app / WABA call-rate limits (4, 80007)
 }
@@ -154,7 +154,7 @@ export class SendService {
     return { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, metaResponseText: sent.text };
   }
 
-  /** Steps 1–3 of the document's Media Upload Flow: download, store, sign. */
+  /** Steps 1–3 of the API contract's Media Upload Flow: download, store, sign. */
   private async ingest(org: OrganizationRow, source: MediaSource, signal: AbortSignal | undefined): Promise<IngestedMedia> {
     if (!this.deps.media) throw new InvalidField('media messages are not available: no media storage is configured');
     return this.deps.media.ingest({ organizationId: org.id, ...source, ...(signal ? { signal } : {}) });

@@ -68,7 +68,7 @@ function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): number 
   return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000);
 }
 
-/** What may be retried (docs/META.md, errors and limits). */
+/** What may be retried (docs/META.md §3, §4). */
 export function isRetryable(f: MetaFailure): boolean {
   if (f.kind === 'not_sent') return true;
   if (f.kind === 'unknown') return false;

@@ -1,5 +1,5 @@
 // Graph errors are classified by their `code`, never by HTTP status: Meta sends rate limits as 400
-// too (REFERENCE §3). The classes decide what the gateway answers and whether it may retry.
+// too (docs/META.md §3). The classes decide what the gateway answers and whether it may retry.
 
 export type GraphErrorClass = 'throttled' | 'transient' | 'permanent';
 
@@ -13,7 +13,7 @@ export interface GraphError {
   is_transient?: boolean;
 }
 
-/** REFERENCE §3/§4: app, WABA, phone throughput and pair limits. */
+/** docs/META.md §3/§4: app, WABA, phone throughput and pair limits. */
 export const THROTTLE_CODES = new Set([4, 80007, 130429, 131056]);
 /** Temporary conditions on Meta's side; the same request may succeed later. */
 export const TRANSIENT_CODES = new Set([1, 2, 131000, 131016, 131057]);

@@ -1,4 +1,4 @@
-// The bodies of POST /{version}/{phone-number-id}/messages as Meta documents them (REFERENCE §1).
+// The bodies of POST /{version}/{phone-number-id}/messages as Meta documents them (docs/META.md §1).
 // Only the fields the gateway sends; Meta refuses fields it does not know.
 
 export interface GraphText {

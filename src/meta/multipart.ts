@@ -1,5 +1,5 @@
 // The body of POST /{version}/{phone-id}/media: the stored file streamed from disk as multipart,
-// with the detected MIME type both as the `type` field and on the file part (docs/META.md, media).
+// with the detected MIME type both as the `type` field and on the file part (docs/META.md §2).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';

@@ -23,7 +23,7 @@ function buildCard(card: Card): GraphContactCard {
   };
 }
 
-/** Meta's card format is ours (REFERENCE §1): cards pass through, minus blank fields. */
+/** Meta's card format is ours (docs/META.md §1): cards pass through, minus blank fields. */
 export function buildContactsMessage(req: ContactsMessage): Extract<GraphMessageContent, { type: 'contacts' }> {
   return { type: 'contacts', contacts: req.contacts.map(buildCard) };
 }

@@ -1,7 +1,7 @@
 import { isGiven } from '../../lib/text.js';
 
 // Optional texts: an empty or blank one is treated as absent, never sent to Meta as "" (Meta refuses
-// empty text, and the document's clients send "" for "none").
+// empty text, and the API contract's clients send "" for "none").
 
 
 /** `{ [key]: value }` when the value is given, else `{}`: for spreading into a payload. */

@@ -1,4 +1,4 @@
-// Our request → Meta's Graph message (REFERENCE §1): the envelope here, one builder per message type.
+// Our request → Meta's Graph message (docs/META.md §1): the envelope here, one builder per message type.
 // Pure functions: media is uploaded before (the media pipeline), and only its id comes in.
 import type { SendRequest } from '../schema.js';
 import { buildContactsMessage } from './contacts.js';
@@ -48,7 +48,7 @@ function buildContent(req: SendRequest, opts: PayloadOptions): GraphMessageConte
 /** The body of POST /{version}/{phone-number-id}/messages for a validated request. */
 export function buildGraphPayload(req: SendRequest, opts: PayloadOptions): GraphMessagePayload {
   const envelope = { messaging_product: 'whatsapp' as const, recipient_type: 'individual' as const, to: opts.to };
-  // Meta: context.message_id makes a reply. Reactions cannot be replies (REFERENCE §1): their
+  // Meta: context.message_id makes a reply. Reactions cannot be replies (docs/META.md §1): their
   // schema admits only an empty context_message_id, which is not sent.
   const replyTo = req.context_message_id;
   // Object.assign rather than spreads: on the send path, spreading into a literal took V8's slow

@@ -8,7 +8,7 @@ export interface HeaderMediaUpload {
   id: string;
 }
 
-/** header_media → Meta's media header; header text → a text header (REFERENCE §1). */
+/** header_media → Meta's media header; header text → a text header (docs/META.md §1). */
 function buttonHeader(inter: InteractiveButton, media: HeaderMediaUpload | undefined): GraphHeader | undefined {
   const hm = inter.header_media;
   if (hm === undefined) return isGiven(inter.header) ? { type: 'text', text: inter.header } : undefined;
@@ -19,8 +19,8 @@ function buttonHeader(inter: InteractiveButton, media: HeaderMediaUpload | undef
     case 'video':
       return { type: 'video', video: { id: media.id } };
     case 'document':
-      // Header media objects take only id or link (REFERENCE §1 lists no filename for headers, and
-      // the simulator refuses it as Meta's schema does); the document's name reaches Meta with the
+      // Header media objects take only id or link (docs/META.md §1 lists no filename for headers, and
+      // the simulator refuses it as Meta's schema does); the API contract's name reaches Meta with the
       // upload's file part instead.
       return { type: 'document', document: { id: media.id } };
   }

@@ -5,14 +5,14 @@ import type { GraphMessageContent } from '../../meta/graph-types.js';
 export interface UploadedMedia {
   /** Meta's media id, from POST /{phone-number-id}/media. */
   id: string;
-  /** The document's display filename as the media pipeline resolved it. */
+  /** The API contract's display filename as the media pipeline resolved it. */
   filename?: string;
 }
 
 type MediaContent = Extract<GraphMessageContent, { type: 'image' | 'video' | 'audio' | 'document' }>;
 
 /**
- * Meta: send by id (REFERENCE §1). Only image, video and document take a caption, only document a
+ * Meta: send by id (docs/META.md §1). Only image, video and document take a caption, only document a
  * filename, and audio neither.
  */
 export function buildMediaMessage(req: MediaMessage, media: UploadedMedia): MediaContent {
