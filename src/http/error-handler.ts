@@ -60,11 +60,6 @@ function translate(err: FastifyError | Error, request: FastifyRequest): AppError
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
-  // Before the schema, on every route: a lone surrogate in any string of the body or query is
-  // refused, never forwarded (JSON allows "\ud800"; Unicode text does not).
-  app.addHook('preValidation', (request, _reply, done) => {
-    done(loneSurrogateError(request.query, 'querystring') ?? (typeof request.body === 'object' ? loneSurrogateError(request.body, 'body') : undefined));
-  });
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     let appErr = translate(err, request);
     if (!appErr) {
@@ -130,12 +125,15 @@ function poisonedKey(value: unknown): string | undefined {
   return undefined;
 }
 
-// A key may be written with \u escapes ("\u005f_proto__"); only bodies that might hold one are scanned.
-const MAYBE_POISONED = /proto|constructor|\\u/;
+// A key may be written with \u escapes ("\u005f_proto__"), and a lone surrogate can only be written
+// as one ("\ud800": undecodable bytes already became U+FFFD): only bodies that might hold either
+// are walked, so an ordinary body is not traversed again after JSON.parse.
+const MAYBE_REFUSED = /proto|constructor|\\u/;
 
 /**
  * Fastify's JSON parser, which drops secure-json-parse's reason and says only "not valid JSON"
- * when it refuses a __proto__ or constructor.prototype key. Same refusals, each said as it is.
+ * when it refuses a __proto__ or constructor.prototype key. Same refusals, each said as it is, and
+ * lone surrogates refused here too.
  */
 export function parseJsonBody(_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -145,7 +143,14 @@ export function parseJsonBody(_request: FastifyRequest, body: string | Buffer, d
   } catch {
     return done(new InvalidRequest('Request body is not valid JSON'));
   }
-  const key = MAYBE_POISONED.test(text) ? poisonedKey(parsed) : undefined;
-  if (key !== undefined) return done(new InvalidRequest(`Request body contains the key ${key}, which is not allowed`));
+  if (MAYBE_REFUSED.test(text)) {
+    const key = poisonedKey(parsed);
+    if (key !== undefined) return done(new InvalidRequest(`Request body contains the key ${key}, which is not allowed`));
+    // Refused before the schema, on every JSON route, never forwarded: JSON allows "\ud800",
+    // Unicode text does not. (Query strings cannot carry one: their decoder keeps an invalid
+    // percent-encoding as written.)
+    const surrogate = loneSurrogateError(parsed, 'body');
+    if (surrogate !== undefined) return done(surrogate);
+  }
   done(null, parsed);
 }

@@ -3,7 +3,7 @@
 // ({error: "Missing required field" | "Invalid field" | "Invalid message type", message}).
 import { Ajv, _, str, type CodeKeywordDefinition, type Options as AjvOptions, type Plugin } from 'ajv';
 import ajvFormats from 'ajv-formats';
-import { AppError, InvalidField, InvalidMessageType, MissingField } from '../errors.js';
+import { AppError, echo, InvalidField, InvalidMessageType, MissingField } from '../errors.js';
 import { isBlank } from '../lib/text.js';
 
 // ---- Counting characters as people see them ----------------------------------------------------
@@ -405,7 +405,7 @@ function discriminatorError(at: string[], value: unknown, data: unknown, wording
   if (value === undefined) return new MissingField(`${path} is required`);
   const entry = wording.kinds.find((k) => k.path === at.slice(0, -1).join('.') && k.tag === at[at.length - 1]);
   const allowed = entry === undefined ? '' : `: ${Object.keys(entry.fields).join(', ')}`;
-  const message = `${path} must be one of${allowed} (got ${shorten(JSON.stringify(value) ?? String(value))})`;
+  const message = `${path} must be one of${allowed} (got ${echo(JSON.stringify(value) ?? String(value))})`;
   return path === 'message_type' ? new InvalidMessageType(message) : new InvalidField(message);
 }
 
@@ -440,11 +440,7 @@ function formatPath(at: string[], data: unknown): string {
 const IDENTIFIER = /^[A-Za-z_$][\w$]{0,63}$/;
 
 function joinPath(path: string, key: string): string {
-  if (!IDENTIFIER.test(key)) return `${path}[${shorten(JSON.stringify(key))}]`;
+  if (!IDENTIFIER.test(key)) return `${path}[${echo(JSON.stringify(key))}]`;
   return path === '' ? key : `${path}.${key}`;
 }
 
-/** Field names and values come from the client: never echo an unbounded amount of them. */
-function shorten(s: string, max = 64): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
-}
