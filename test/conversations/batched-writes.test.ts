@@ -100,6 +100,26 @@ describe.each(SEND_VARIANTS)('batched send-path writes on %s', (_name, engine, o
     const left = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select('id').where('request_id', 'in', ['good', 'bad']).execute();
     expect(left).toHaveLength(0);
   });
+
+  it('writes sent and failed outcomes of one batch together, each to its own row', async () => {
+    const make = (i: number) =>
+      gw.ctx.messages.createPending({ organizationId: t.organizationId, contactId: t.contactId, messageType: 'image', content: { i }, mediaUrl: `https://media.test/${i}`, requestId: `mixed-${i}` });
+    const [a, b, c, d] = await Promise.all([make(0), make(1), make(2), make(3)]);
+    // Issued together, so they share a batch: a sent, a failed keeping its media, a failed upload
+    // clearing it, and an unknown outcome without details.
+    await Promise.all([
+      gw.ctx.messages.markSent(a!.id, 'wamid.mixed-a'),
+      gw.ctx.messages.markFailed(b!.id, 'failed', { code: '131026', message: 'Message undeliverable', details: { code: 131026 } }),
+      gw.ctx.messages.markFailed(c!.id, 'failed', { code: 'meta_upload_failed', message: 'Failed to upload media to Meta', details: null }, true),
+      gw.ctx.messages.markFailed(d!.id, 'unknown', { code: 'no_answer', message: 'timeout', details: undefined }),
+    ]);
+    const row = async (id: string) => (await gw.ctx.messages.findById(id))!;
+    expect(await row(a!.id)).toMatchObject({ status: 'sent', whatsapp_message_id: 'wamid.mixed-a', error_code: null, media_url: 'https://media.test/0' });
+    expect(await row(b!.id)).toMatchObject({ status: 'failed', error_code: '131026', error_message: 'Message undeliverable', media_url: 'https://media.test/1' });
+    expect(JSON.parse((await row(b!.id)).error_details!)).toEqual({ code: 131026 });
+    expect(await row(c!.id)).toMatchObject({ status: 'failed', error_code: 'meta_upload_failed', error_details: 'null', media_url: null });
+    expect(await row(d!.id)).toMatchObject({ status: 'unknown', error_code: 'no_answer', error_details: null, media_url: 'https://media.test/3' });
+  });
 });
 
 describe('message indexes (migration 002)', () => {
