@@ -22,6 +22,13 @@ export function newId(): string {
   return `${hexPrefix}${r.slice(15, 18)}-${r.slice(19, 23)}-${r.slice(24)}`;
 }
 
+const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether `s` has the shape newId() writes (lower-case UUID text): e.g. a cursor we handed out. */
+export function isId(s: string): boolean {
+  return ID.test(s);
+}
+
 let isoMs = -1;
 let isoSecond = -1;
 let isoPrefix = ''; // "2026-11-25T04:01:07."

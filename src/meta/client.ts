@@ -217,7 +217,14 @@ export class MetaClient {
     } catch (err) {
       throw new MetaCallError(classifyTransport(err), 1);
     }
-    const { body } = await readAnswer(res);
+    let body: unknown;
+    try {
+      ({ body } = await readAnswer(res));
+    } catch (err) {
+      // An unreadable 2xx leaves a message's fate unknown; an upload's is plain: no usable id.
+      if (err instanceof MetaCallError && err.failure.kind === 'unknown') throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+      throw err;
+    }
     const id = (body as { id?: unknown } | null | undefined)?.id;
     if (res.statusCode >= 200 && res.statusCode < 300 && typeof id === 'string') return id;
     // Without an id the upload is of no use, whatever the status: answered as an HTTP failure.

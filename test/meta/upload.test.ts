@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MetaClient } from '../../src/meta/client.js';
+import { MetaCallError, MetaClient } from '../../src/meta/client.js';
 import { contentDisposition, multipartParts } from '../../src/meta/multipart.js';
 
 describe('contentDisposition', () => {
@@ -110,5 +110,42 @@ describe('MetaClient.uploadMedia over a real socket', () => {
     expect(r.fileSize).toBe(size);
     expect(r.fileSha).toBe(createHash('sha256').update(data).digest('hex'));
     expect(r.filename).toBe(seen);
+  });
+});
+
+describe('MetaClient.uploadMedia when Graph gives no usable id', () => {
+  let server: http.Server;
+  let client: MetaClient;
+  let tmp: string;
+  let answer: { status: number; body: string } = { status: 200, body: '' };
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-upload-bad-'));
+    fs.writeFileSync(path.join(tmp, 'f'), 'data');
+    server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    client = new MetaClient({ graphUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiVersion: 'v23.0', connectTimeoutMs: 5_000, timeoutMs: 10_000, retryBudgetMs: 0 });
+  });
+  afterAll(async () => {
+    await client.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const upload = () => client.uploadMedia('123', 't', { path: path.join(tmp, 'f'), mimeType: 'application/pdf', filename: 'f.pdf' });
+
+  it.each([
+    ['a 2xx that is not JSON', { status: 200, body: '<html>' }, { kind: 'http', httpStatus: 200 }],
+    ['a 2xx without an id', { status: 200, body: '{}' }, { kind: 'http', httpStatus: 200 }],
+    ['an error status without an envelope', { status: 502, body: 'bad gateway' }, { kind: 'http', httpStatus: 502 }],
+    ['Graph\'s error envelope', { status: 400, body: JSON.stringify({ error: { code: 131053, message: 'Media upload error' } }) }, { kind: 'graph', httpStatus: 400 }],
+  ])('fails with %s as a MetaCallError', async (_name, given, failure) => {
+    answer = given;
+    const err = await upload().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MetaCallError);
+    expect((err as MetaCallError).failure).toMatchObject(failure);
   });
 });
