@@ -19,7 +19,9 @@ async function start(variant: string, simUrl: string): Promise<Target> {
   if (variant === 'fwd') return startForwarder(simUrl);
   const words = variant.split(' ').filter(Boolean);
   const flags = words.filter((w) => w.startsWith('--'));
-  const env = words.filter((w) => !w.startsWith('--') && w.includes('=')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] as const);
+  const env = words
+    .filter((w) => !w.startsWith('--') && w.includes('='))
+    .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] as const);
   // startChild passes this process's environment on: set the variant's only while it starts.
   for (const [k, v] of env) process.env[k] = v;
   try {
@@ -40,7 +42,9 @@ try {
       const before = cpuSeconds(t.child.proc.pid) ?? NaN; // NaN off Linux: no /proc
       const r = await load(t, { duration: SECONDS });
       const us = (((cpuSeconds(t.child.proc.pid) ?? NaN) - before) * 1e6) / Math.max(1, r.requests.total);
-      process.stdout.write(`round ${round}  ${name.padEnd(40)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p99 ${String(r.latency.p99).padStart(3)} ms  server ${us.toFixed(1).padStart(6)} µs/req  non2xx ${r.non2xx}  errors ${r.errors}\n`);
+      process.stdout.write(
+        `round ${round}  ${name.padEnd(40)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p99 ${String(r.latency.p99).padStart(3)} ms  server ${us.toFixed(1).padStart(6)} µs/req  non2xx ${r.non2xx}  errors ${r.errors}\n`,
+      );
     }
   }
 } finally {

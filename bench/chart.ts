@@ -28,18 +28,32 @@ export function drawHistoryChart(csvPath: string, svgPath: string): void {
     `<text x="${PAD.left}" y="18" font-size="14">Gateway throughput as a share of the bare forwarder, per bench run</text>`,
   ];
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
-    parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(tick)}" y2="${y(tick)}" stroke="#e5e7eb"/>`, `<text x="${PAD.left - 8}" y="${y(tick) + 4}" text-anchor="end">${tick * 100}%</text>`);
+    parts.push(
+      `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(tick)}" y2="${y(tick)}" stroke="#e5e7eb"/>`,
+      `<text x="${PAD.left - 8}" y="${y(tick) + 4}" text-anchor="end">${tick * 100}%</text>`,
+    );
   }
   for (const [name, pts] of series) {
     const color = COLORS[name] ?? '#6b7280';
     const target = TARGETS[name];
-    if (target !== undefined) parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(target)}" y2="${y(target)}" stroke="${color}" stroke-dasharray="4 4"/>`);
-    parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.run)},${y(p.ratio)}`).join(' ')}"/>`);
+    if (target !== undefined)
+      parts.push(
+        `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(target)}" y2="${y(target)}" stroke="${color}" stroke-dasharray="4 4"/>`,
+      );
+    parts.push(
+      `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${x(p.run)},${y(p.ratio)}`).join(' ')}"/>`,
+    );
     for (const p of pts) parts.push(`<circle cx="${x(p.run)}" cy="${y(p.ratio)}" r="3" fill="${color}"/>`);
     const last = pts[pts.length - 1];
-    if (last) parts.push(`<text x="${W - PAD.right + 8}" y="${y(last.ratio) + 4}" fill="${color}">${name} ${(last.ratio * 100).toFixed(0)}%</text>`);
+    if (last)
+      parts.push(
+        `<text x="${W - PAD.right + 8}" y="${y(last.ratio) + 4}" fill="${color}">${name} ${(last.ratio * 100).toFixed(0)}%</text>`,
+      );
   }
-  parts.push(`<text x="${PAD.left}" y="${H - 12}" fill="#6b7280">${runs.length} run(s); dashed: targets (SQLite 75%, PostgreSQL 30%)</text>`, '</svg>');
+  parts.push(
+    `<text x="${PAD.left}" y="${H - 12}" fill="#6b7280">${runs.length} run(s); dashed: targets (SQLite 75%, PostgreSQL 30%)</text>`,
+    '</svg>',
+  );
   fs.mkdirSync(svgPath.slice(0, svgPath.lastIndexOf('/')), { recursive: true });
   fs.writeFileSync(svgPath, parts.join('\n') + '\n');
 }

@@ -19,7 +19,13 @@ app.post('/send-whatsapp', async (request, reply) => {
     path,
     method: 'POST',
     headers: { authorization: `Bearer ${process.env.BENCH_META_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to: `+${body.phone_number.replace(/\D/g, '')}`, type: 'text', text: { body: body.text } }),
+    body: JSON.stringify({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to: `+${body.phone_number.replace(/\D/g, '')}`,
+      type: 'text',
+      text: { body: body.text },
+    }),
   });
   return reply.code(res.statusCode).send(await res.body.json());
 });

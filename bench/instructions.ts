@@ -25,9 +25,18 @@ interface Server {
 }
 
 function underCallgrind(out: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const vg = ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${out}`];
+  const vg = [
+    '--tool=callgrind',
+    '--smc-check=all-non-file',
+    '--instr-atstart=no',
+    '--separate-threads=yes',
+    `--callgrind-out-file=${out}`,
+  ];
   // --perf-basic-prof writes /tmp/perf-<pid>.map, which names the JIT's code for later analysis.
-  return spawn('valgrind', [...vg, process.execPath, '--perf-basic-prof', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawn('valgrind', [...vg, process.execPath, '--perf-basic-prof', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
 }
 
 async function waitUp(url: string): Promise<void> {
@@ -46,16 +55,33 @@ async function startServer(target: string, out: string, simUrl: string, dir: str
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   if (target === 'forwarder') {
-    const proc = underCallgrind(out, [...startFlags(), '--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(port), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN });
+    const proc = underCallgrind(out, [...startFlags(), '--import', 'tsx', 'bench/forwarder.ts'], {
+      PORT: String(port),
+      META_GRAPH_URL: simUrl,
+      BENCH_PHONE_ID: PHONE_ID,
+      BENCH_META_TOKEN: META_TOKEN,
+    });
     await waitUp(base);
     return { proc, url: `${base}/send-whatsapp`, headers: { 'content-type': 'application/json' } };
   }
   const databaseUrl = `sqlite:${path.join(dir, 'bench.db')}`;
   const key = await seed(databaseUrl, dir);
-  const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'warn' };
+  const env = {
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dir,
+    FLOWIQ_SECRET: SECRET,
+    META_GRAPH_URL: simUrl,
+    RATE_LIMIT_PER_KEY: '0',
+    LOG_LEVEL: 'warn',
+  };
   const proc = underCallgrind(out, [...startFlags(), 'bin/flowiq.js', 'serve'], env);
   await waitUp(`${base}/healthz`);
-  return { proc, url: `${base}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } };
+  return {
+    proc,
+    url: `${base}/send-whatsapp?tenantId=bench`,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+  };
 }
 
 /** Instructions per thread, from the dump files callgrind wrote for each thread (`out.1-01`, ...). */
@@ -69,20 +95,31 @@ function countsByThread(out: string): number[] {
     .map((f) => Number(/^summary: (\d+)/m.exec(fs.readFileSync(path.join(dir, f), 'utf8'))?.[1] ?? 0));
 }
 
-async function measure(target: string, simUrl: string, outDir: string): Promise<{ target: string; mainThread: number; allThreads: number; threads: number[] }> {
+async function measure(
+  target: string,
+  simUrl: string,
+  outDir: string,
+): Promise<{ target: string; mainThread: number; allThreads: number; threads: number[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `flowiq-instr-${target}-`));
   const out = path.join(outDir, `callgrind.${target}`);
   const server = await startServer(target, out, simUrl, dir);
   try {
     const run = (amount: number) => load(server, { amount, timeout: 120 });
     const warm = await run(WARMUP);
-    if (warm.non2xx > 0 || warm.errors > 0) throw new Error(`${target}: ${warm.non2xx} non-2xx and ${warm.errors} errors during warm-up`);
+    if (warm.non2xx > 0 || warm.errors > 0)
+      throw new Error(`${target}: ${warm.non2xx} non-2xx and ${warm.errors} errors during warm-up`);
     execFileSync('callgrind_control', ['--instr=on', String(server.proc.pid)], { stdio: 'ignore' });
     const measured = await run(REQUESTS);
     execFileSync('callgrind_control', ['--dump', String(server.proc.pid)], { stdio: 'ignore' });
-    if (measured.non2xx > 0 || measured.errors > 0) throw new Error(`${target}: ${measured.non2xx} non-2xx and ${measured.errors} errors`);
+    if (measured.non2xx > 0 || measured.errors > 0)
+      throw new Error(`${target}: ${measured.non2xx} non-2xx and ${measured.errors} errors`);
     const perRequest = countsByThread(out).map((n) => Math.round(n / measured.requests.total));
-    return { target, mainThread: perRequest[0] ?? 0, allThreads: perRequest.reduce((a, b) => a + b, 0), threads: perRequest };
+    return {
+      target,
+      mainThread: perRequest[0] ?? 0,
+      allThreads: perRequest.reduce((a, b) => a + b, 0),
+      threads: perRequest,
+    };
   } finally {
     server.proc.kill('SIGKILL');
     fs.rmSync(dir, { recursive: true, force: true });
@@ -100,13 +137,22 @@ async function main(): Promise<void> {
   } finally {
     await sim.child.stop();
   }
-  process.stdout.write(`\ninstructions per request (${REQUESTS} requests after ${WARMUP} of warm-up, 50 connections)\n`);
+  process.stdout.write(
+    `\ninstructions per request (${REQUESTS} requests after ${WARMUP} of warm-up, 50 connections)\n`,
+  );
   process.stdout.write('target       main thread   all threads   per thread\n');
-  for (const r of rows) process.stdout.write(`${r.target.padEnd(10)} ${String(r.mainThread).padStart(13)} ${String(r.allThreads).padStart(13)}   ${r.threads.filter((n) => n > 0).join(' ')}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r.target.padEnd(10)} ${String(r.mainThread).padStart(13)} ${String(r.allThreads).padStart(13)}   ${r.threads.filter((n) => n > 0).join(' ')}\n`,
+    );
   const fwd = rows.find((r) => r.target === 'forwarder');
   const gw = rows.find((r) => r.target === 'gateway');
-  if (fwd && gw) process.stdout.write(`\nthe forwarder's main thread as a share of the gateway's: ${((100 * fwd.mainThread) / gw.mainThread).toFixed(1)}%\n`);
-  if (process.env.BENCH_INSTR_KEEP) process.stdout.write(`\ncallgrind files in ${outDir}; V8 perf maps in /tmp/perf-<pid>.map\n`);
+  if (fwd && gw)
+    process.stdout.write(
+      `\nthe forwarder's main thread as a share of the gateway's: ${((100 * fwd.mainThread) / gw.mainThread).toFixed(1)}%\n`,
+    );
+  if (process.env.BENCH_INSTR_KEEP)
+    process.stdout.write(`\ncallgrind files in ${outDir}; V8 perf maps in /tmp/perf-<pid>.map\n`);
   else fs.rmSync(outDir, { recursive: true, force: true });
 }
 

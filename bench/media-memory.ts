@@ -43,7 +43,7 @@ export function writePdf(file: string, size: number, variant: number): void {
   const header = Buffer.from(`%PDF-1.7\n%variant-${variant}\n`);
   fs.writeSync(fd, header);
   const chunk = Buffer.alloc(1 << 20, 0x20 + (variant % 90));
-  for (let written = header.length; written < size; ) {
+  for (let written = header.length; written < size;) {
     const n = Math.min(chunk.length, size - written);
     fs.writeSync(fd, chunk, 0, n);
     written += n;
@@ -75,9 +75,17 @@ export async function measureGatewayMediaMemory(opts: MemoryRunOptions): Promise
     const source = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const databaseUrl = `sqlite:${path.join(dataDir, 'flowiq.db')}`;
-    const ctx = await createContext(loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: opts.secret }), opts.secret);
+    const ctx = await createContext(
+      loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: opts.secret }),
+      opts.secret,
+    );
     const slug = `mem-${Date.now()}`;
-    const org = await ctx.organizations.create(slug, { name: 'Memory Org', provider: 'meta', metaPhoneId: opts.phoneId, metaToken: opts.token });
+    const org = await ctx.organizations.create(slug, {
+      name: 'Memory Org',
+      provider: 'meta',
+      metaPhoneId: opts.phoneId,
+      metaToken: opts.token,
+    });
     const key = (await ctx.auth.createKey({ orgSlug: slug })).key;
     await ctx.contacts.create(org.id, { phone_number: '+27123456789' });
     await ctx.close();
@@ -86,7 +94,17 @@ export async function measureGatewayMediaMemory(opts: MemoryRunOptions): Promise
     let out = '';
     // As `npm start` starts it.
     proc = spawn(process.execPath, ['--max-semi-space-size=64', 'bin/flowiq.js', 'serve'], {
-      env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: opts.secret, META_GRAPH_URL: opts.graphUrl, MEDIA_ALLOW_PRIVATE_NETWORKS: 'true', RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        DATA_DIR: dataDir,
+        FLOWIQ_SECRET: opts.secret,
+        META_GRAPH_URL: opts.graphUrl,
+        MEDIA_ALLOW_PRIVATE_NETWORKS: 'true',
+        RATE_LIMIT_PER_KEY: '0',
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -97,7 +115,12 @@ export async function measureGatewayMediaMemory(opts: MemoryRunOptions): Promise
       const res = await fetch(`${url}/send-whatsapp?tenantId=${slug}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ phone_number: '+27123456789', message_type: 'document', media_url: `${source}/${file}`, filename: 'report.pdf' }),
+        body: JSON.stringify({
+          phone_number: '+27123456789',
+          message_type: 'document',
+          media_url: `${source}/${file}`,
+          filename: 'report.pdf',
+        }),
       });
       return { status: res.status, body: await res.text() };
     };
@@ -107,7 +130,13 @@ export async function measureGatewayMediaMemory(opts: MemoryRunOptions): Promise
     const baselineKB = vmHwmKB(pid);
     const results = await Promise.all(Array.from({ length: concurrency }, (_, i) => send(`doc-${i}.pdf`)));
     const peakKB = vmHwmKB(pid);
-    return { baselineKB, peakKB, growthMB: Number(((peakKB - baselineKB) / 1024).toFixed(1)), statuses: results.map((r) => r.status), bodies: results.map((r) => r.body) };
+    return {
+      baselineKB,
+      peakKB,
+      growthMB: Number(((peakKB - baselineKB) / 1024).toFixed(1)),
+      statuses: results.map((r) => r.status),
+      bodies: results.map((r) => r.body),
+    };
   } finally {
     if (proc && proc.exitCode === null) {
       const p = proc;

@@ -30,12 +30,12 @@ export async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: 
       out += d.toString();
       if (ready.test(out)) resolve();
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
   });
-  proc.stdout!.resume();
-  proc.stderr!.resume();
+  proc.stdout.resume();
+  proc.stderr.resume();
   return {
     proc,
     stop: () =>
@@ -64,9 +64,12 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
  * the same V8 settings.
  */
 export function startFlags(): string[] {
-  const start = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+  const start = (
+    JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } }
+  ).scripts.start.split(/\s+/);
   const script = start.indexOf('bin/flowiq.js');
-  if (start[0] !== 'node' || script < 0) throw new Error(`npm start is not "node [flags] bin/flowiq.js serve": ${start.join(' ')}`);
+  if (start[0] !== 'node' || script < 0)
+    throw new Error(`npm start is not "node [flags] bin/flowiq.js serve": ${start.join(' ')}`);
   return start.slice(1, script);
 }
 

@@ -81,7 +81,9 @@ function summarize(file: string, requests: number): void {
     }
   });
   const busy = all - idle;
-  process.stdout.write(`\n${requests} requests; profile of ${(all / 1e6).toFixed(1)} s, idle ${((100 * idle) / all).toFixed(1)}%; busy main-thread time ${(busy / requests).toFixed(1)} µs per request (start-up and warm-up included; the profiler itself adds some)\n`);
+  process.stdout.write(
+    `\n${requests} requests; profile of ${(all / 1e6).toFixed(1)} s, idle ${((100 * idle) / all).toFixed(1)}%; busy main-thread time ${(busy / requests).toFixed(1)} µs per request (start-up and warm-up included; the profiler itself adds some)\n`,
+  );
   table('self time by where the code lives (µs per request)', byPlace, requests);
   table('self time by function (µs per request)', self, requests);
   table('total time by function, callees included (µs per request)', inclusive, requests);
@@ -93,14 +95,21 @@ async function main(): Promise<void> {
   const sim = await startSimulator();
   let target: Target | undefined;
   // PostgreSQL: a fresh schema, as npm run bench uses, so that seeding never meets an earlier run.
-  const pgSchema = process.env.BENCH_DATABASE_URL && TARGET !== 'forwarder' ? await freshPgSchema(process.env.BENCH_DATABASE_URL) : undefined;
+  const pgSchema =
+    process.env.BENCH_DATABASE_URL && TARGET !== 'forwarder'
+      ? await freshPgSchema(process.env.BENCH_DATABASE_URL)
+      : undefined;
   let requests = 0;
   try {
     const databaseUrl = pgSchema?.url ?? `sqlite:${path.join(dir, 'bench.db')}`;
-    target = TARGET === 'forwarder' ? await startForwarder(sim.url, prof) : await startGateway('gateway', databaseUrl, sim.url, prof);
+    target =
+      TARGET === 'forwarder'
+        ? await startForwarder(sim.url, prof)
+        : await startGateway('gateway', databaseUrl, sim.url, prof);
     const warm = await load(target, { duration: 3 });
     const measured = await load(target, { duration: SECONDS });
-    if (warm.non2xx + measured.non2xx + warm.errors + measured.errors > 0) throw new Error('non-2xx answers or errors under load: fix those before profiling');
+    if (warm.non2xx + measured.non2xx + warm.errors + measured.errors > 0)
+      throw new Error('non-2xx answers or errors under load: fix those before profiling');
     requests = warm.requests.total + measured.requests.total;
     process.stdout.write(`${TARGET}: ${measured.requests.average} req/s over ${SECONDS} s\n`);
   } finally {

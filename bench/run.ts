@@ -43,7 +43,12 @@ let simPid: number | undefined;
 async function measure(t: Target, seconds: number): Promise<Measurement> {
   // PostgreSQL's own processes do part of that target's work; the other targets do not use it.
   const pgCpu = t.name === 'postgres' ? postgresCpuSeconds : undefined;
-  const before = { server: cpuSeconds(t.child.proc.pid), sim: cpuSeconds(simPid), load: process.cpuUsage(), postgres: pgCpu?.() };
+  const before = {
+    server: cpuSeconds(t.child.proc.pid),
+    sim: cpuSeconds(simPid),
+    load: process.cpuUsage(),
+    postgres: pgCpu?.(),
+  };
   const result = await load(t, { duration: seconds, connections: CONNECTIONS });
   const server = cpuSeconds(t.child.proc.pid);
   const sim = cpuSeconds(simPid);
@@ -52,9 +57,22 @@ async function measure(t: Target, seconds: number): Promise<Measurement> {
   const perReq = (s: number) => Math.round((s * 1e6) / Math.max(1, result.requests.total));
   const cpuUs =
     server !== undefined && sim !== undefined && before.server !== undefined && before.sim !== undefined
-      ? { server: perReq(server - before.server), sim: perReq(sim - before.sim), load: perReq((used.user + used.system) / 1e6), ...(postgres !== undefined ? { postgres: perReq(postgres) } : {}) }
+      ? {
+          server: perReq(server - before.server),
+          sim: perReq(sim - before.sim),
+          load: perReq((used.user + used.system) / 1e6),
+          ...(postgres !== undefined ? { postgres: perReq(postgres) } : {}),
+        }
       : undefined;
-  return { ...(cpuUs ? { cpuUs } : {}), rps: result.requests.average, p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+  return {
+    ...(cpuUs ? { cpuUs } : {}),
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p97_5: result.latency.p97_5,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
 }
 
 function median(xs: number[]): number {
@@ -68,7 +86,13 @@ async function main(): Promise<void> {
   simPid = sim.child.proc.pid;
   const simUrl = sim.url;
   const targets: Target[] = [await startForwarder(simUrl)];
-  targets.push(await startGateway('sqlite', `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bench-db-')), 'bench.db')}`, simUrl));
+  targets.push(
+    await startGateway(
+      'sqlite',
+      `sqlite:${path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bench-db-')), 'bench.db')}`,
+      simUrl,
+    ),
+  );
   let pgSchema: { url: string; drop(): Promise<void> } | undefined;
   if (process.env.BENCH_DATABASE_URL) {
     pgSchema = await freshPgSchema(process.env.BENCH_DATABASE_URL);
@@ -81,7 +105,9 @@ async function main(): Promise<void> {
       for (const t of targets) {
         const m = await measure(t, DURATION);
         samples.get(t.name)!.push(m);
-        process.stdout.write(`round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}${m.cpuUs ? `  cpu µs/req: server ${m.cpuUs.server} sim ${m.cpuUs.sim} autocannon ${m.cpuUs.load}${m.cpuUs.postgres !== undefined ? ` postgres ${m.cpuUs.postgres}` : ''}` : ''}\n`);
+        process.stdout.write(
+          `round ${round} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50} ms  p97.5 ${m.p97_5} ms  p99 ${m.p99} ms  non2xx ${m.non2xx}  errors ${m.errors}${m.cpuUs ? `  cpu µs/req: server ${m.cpuUs.server} sim ${m.cpuUs.sim} autocannon ${m.cpuUs.load}${m.cpuUs.postgres !== undefined ? ` postgres ${m.cpuUs.postgres}` : ''}` : ''}\n`,
+        );
       }
     }
   } finally {
@@ -93,11 +119,22 @@ async function main(): Promise<void> {
 }
 
 function report(samples: Map<string, Measurement[]>): void {
-  const summary = [...samples].map(([name, ms]) => ({ name, rps: median(ms.map((m) => m.rps)), p50: median(ms.map((m) => m.p50)), p97_5: median(ms.map((m) => m.p97_5)), p99: median(ms.map((m) => m.p99)), non2xx: ms.reduce((a, m) => a + m.non2xx, 0), errors: ms.reduce((a, m) => a + m.errors, 0) }));
+  const summary = [...samples].map(([name, ms]) => ({
+    name,
+    rps: median(ms.map((m) => m.rps)),
+    p50: median(ms.map((m) => m.p50)),
+    p97_5: median(ms.map((m) => m.p97_5)),
+    p99: median(ms.map((m) => m.p99)),
+    non2xx: ms.reduce((a, m) => a + m.non2xx, 0),
+    errors: ms.reduce((a, m) => a + m.errors, 0),
+  }));
   const fwd = summary.find((s) => s.name === 'forwarder')!;
   const rows = summary.map((s) => ({ ...s, ratio: s.rps / fwd.rps, p99_over_forwarder_ms: s.p99 - fwd.p99 }));
   process.stdout.write('\ntarget      req/s   p50   p97.5   p99   ratio   p99-fwd\n');
-  for (const r of rows) process.stdout.write(`${r.name.padEnd(9)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(5)} ${String(r.p97_5).padStart(7)} ${String(r.p99).padStart(5)}   ${(r.ratio * 100).toFixed(1).padStart(5)}%  ${r.p99_over_forwarder_ms >= 0 ? '+' : ''}${r.p99_over_forwarder_ms} ms\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r.name.padEnd(9)} ${r.rps.toFixed(0).padStart(7)} ${String(r.p50).padStart(5)} ${String(r.p97_5).padStart(7)} ${String(r.p99).padStart(5)}   ${(r.ratio * 100).toFixed(1).padStart(5)}%  ${r.p99_over_forwarder_ms >= 0 ? '+' : ''}${r.p99_over_forwarder_ms} ms\n`,
+    );
   let commit = 'unknown';
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD']).toString().trim();
@@ -107,10 +144,30 @@ function report(samples: Map<string, Measurement[]>): void {
   const at = new Date().toISOString();
   const dir = path.join('bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at, commit, connections: CONNECTIONS, durationSeconds: DURATION, rounds: ROUNDS, cpus: os.cpus().length, node: process.version, results: rows }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(dir, 'latest.json'),
+    JSON.stringify(
+      {
+        at,
+        commit,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION,
+        rounds: ROUNDS,
+        cpus: os.cpus().length,
+        node: process.version,
+        results: rows,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   const csv = path.join(dir, 'history.csv');
   if (!fs.existsSync(csv)) fs.writeFileSync(csv, 'at,commit,target,rps,p50,p97_5,p99,ratio\n');
-  for (const r of rows) fs.appendFileSync(csv, `${at},${commit},${r.name},${r.rps.toFixed(0)},${r.p50},${r.p97_5},${r.p99},${r.ratio.toFixed(4)}\n`);
+  for (const r of rows)
+    fs.appendFileSync(
+      csv,
+      `${at},${commit},${r.name},${r.rps.toFixed(0)},${r.p50},${r.p97_5},${r.p99},${r.ratio.toFixed(4)}\n`,
+    );
   drawHistoryChart(csv, path.join('docs', 'perf-history.svg'));
   process.stdout.write(`\nwrote ${path.join(dir, 'latest.json')}, appended ${csv}, drew docs/perf-history.svg\n`);
 }

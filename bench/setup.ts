@@ -13,7 +13,11 @@ export const PHONE_ID = '106540352242922';
 export const META_TOKEN = 'EAAG-bench-token-0123456789';
 export const SECRET = 'bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 export const CONTACT = '+27123456789';
-export const TEXT_BODY = JSON.stringify({ phone_number: CONTACT, message_type: 'text', text: 'Benchmark message from FlowIQ' });
+export const TEXT_BODY = JSON.stringify({
+  phone_number: CONTACT,
+  message_type: 'text',
+  text: 'Benchmark message from FlowIQ',
+});
 
 export interface Target {
   name: string;
@@ -24,21 +28,39 @@ export interface Target {
 
 export async function startSimulator(): Promise<{ child: Child; url: string }> {
   const port = await freePort();
-  const child = await startChild(['bin/flowiq.js', 'meta-sim', '--port', String(port), '--phone', `${PHONE_ID}:${META_TOKEN}`], {}, /127\.0\.0\.1/);
+  const child = await startChild(
+    ['bin/flowiq.js', 'meta-sim', '--port', String(port), '--phone', `${PHONE_ID}:${META_TOKEN}`],
+    {},
+    /127\.0\.0\.1/,
+  );
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
 export async function startForwarder(simUrl: string, nodeArgs: string[] = []): Promise<Target> {
   const port = await freePort();
-  const child = await startChild([...startFlags(), ...nodeArgs, '--import', 'tsx', 'bench/forwarder.ts'], { PORT: String(port), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN }, /listening/);
-  return { name: 'forwarder', url: `http://127.0.0.1:${port}/send-whatsapp`, headers: { 'content-type': 'application/json' }, child };
+  const child = await startChild(
+    [...startFlags(), ...nodeArgs, '--import', 'tsx', 'bench/forwarder.ts'],
+    { PORT: String(port), META_GRAPH_URL: simUrl, BENCH_PHONE_ID: PHONE_ID, BENCH_META_TOKEN: META_TOKEN },
+    /listening/,
+  );
+  return {
+    name: 'forwarder',
+    url: `http://127.0.0.1:${port}/send-whatsapp`,
+    headers: { 'content-type': 'application/json' },
+    child,
+  };
 }
 
 /** Creates the bench organization, its key and the contact; returns the key. */
 export async function seed(databaseUrl: string, dataDir: string): Promise<string> {
   const config = loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET });
   const ctx = await createContext(config, SECRET);
-  const org = await ctx.organizations.create('bench', { name: 'Bench', provider: 'meta', metaPhoneId: PHONE_ID, metaToken: META_TOKEN });
+  const org = await ctx.organizations.create('bench', {
+    name: 'Bench',
+    provider: 'meta',
+    metaPhoneId: PHONE_ID,
+    metaToken: META_TOKEN,
+  });
   const key = await ctx.auth.createKey({ orgSlug: 'bench' });
   await ctx.contacts.create(org.id, { phone_number: CONTACT });
   await ctx.close();
@@ -58,20 +80,48 @@ async function waitHealthy(url: string): Promise<void> {
 }
 
 /** A seeded gateway in its own process; `nodeArgs` go to node before the script (profilers). */
-export async function startGateway(name: string, databaseUrl: string, simUrl: string, nodeArgs: string[] = []): Promise<Target> {
+export async function startGateway(
+  name: string,
+  databaseUrl: string,
+  simUrl: string,
+  nodeArgs: string[] = [],
+): Promise<Target> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `flowiq-bench-${name}-`));
   const key = await seed(databaseUrl, dataDir);
   const port = await freePort();
-  const env = { PORT: String(port), DATABASE_URL: databaseUrl, DATA_DIR: dataDir, FLOWIQ_SECRET: SECRET, META_GRAPH_URL: simUrl, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' };
+  const env = {
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    FLOWIQ_SECRET: SECRET,
+    META_GRAPH_URL: simUrl,
+    RATE_LIMIT_PER_KEY: '0',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+  };
   const child = await startChild([...startFlags(), ...nodeArgs, 'bin/flowiq.js', 'serve'], env, null);
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url);
-  return { name, url: `${url}/send-whatsapp?tenantId=bench`, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, child };
+  return {
+    name,
+    url: `${url}/send-whatsapp?tenantId=bench`,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    child,
+  };
 }
 
 /** The benches' load: text messages to the seeded contact, 50 connections unless told otherwise. */
-export function load(target: { url: string; headers: Record<string, string> }, opts: { duration?: number; amount?: number; connections?: number; timeout?: number }): Promise<autocannon.Result> {
-  return autocannon({ url: target.url, method: 'POST', headers: target.headers, body: TEXT_BODY, connections: 50, ...opts });
+export function load(
+  target: { url: string; headers: Record<string, string> },
+  opts: { duration?: number; amount?: number; connections?: number; timeout?: number },
+): Promise<autocannon.Result> {
+  return autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: target.headers,
+    body: TEXT_BODY,
+    connections: 50,
+    ...opts,
+  });
 }
 
 /** A fresh schema on the PostgreSQL at `base`, as a URL whose connections use it; dropped by drop(). */

@@ -23,16 +23,41 @@ async function measure(label: string, extra: (db: Db) => Promise<void>): Promise
     await extra(db);
     const now = nowIso();
     await sql`insert into organizations values ('o', 'o', 'o', 'meta', null, null, ${now}, ${now})`.execute(db.kysely);
-    await sql`insert into contacts (id, organization_id, whatsapp_number, created_at, updated_at) values ('c', 'o', '27123456789', ${now}, ${now})`.execute(db.kysely);
+    await sql`insert into contacts (id, organization_id, whatsapp_number, created_at, updated_at) values ('c', 'o', '27123456789', ${now}, ${now})`.execute(
+      db.kysely,
+    );
     if (db.engine !== 'sqlite') throw new Error('bench:writes measures SQLite');
     const flush = sqliteSendWrites(db.sqlite);
-    const content = JSON.stringify({ phone_number: '+27123456789', message_type: 'text', text: 'Benchmark message from FlowIQ' });
+    const content = JSON.stringify({
+      phone_number: '+27123456789',
+      message_type: 'text',
+      text: 'Benchmark message from FlowIQ',
+    });
     let n = 0;
     const round = async (): Promise<void> => {
       const ids = Array.from({ length: BATCH }, () => newId());
-      await flush(ids.map((id): SendWrite => ({ kind: 'pending', id, organizationId: 'o', contactId: 'c', messageType: 'text', content, mediaUrl: null, requestId: 'r', now: nowIso() })));
+      await flush(
+        ids.map((id): SendWrite => ({
+          kind: 'pending',
+          id,
+          organizationId: 'o',
+          contactId: 'c',
+          messageType: 'text',
+          content,
+          mediaUrl: null,
+          requestId: 'r',
+          now: nowIso(),
+        })),
+      );
       // Meta's ids are opaque and effectively random, like these.
-      await flush(ids.map((id): SendWrite => ({ kind: 'sent', id, wamid: `wamid.${Math.random().toString(36).slice(2)}${n++}`, now: nowIso() })));
+      await flush(
+        ids.map((id): SendWrite => ({
+          kind: 'sent',
+          id,
+          wamid: `wamid.${Math.random().toString(36).slice(2)}${n++}`,
+          now: nowIso(),
+        })),
+      );
     };
     for (let i = 0; i < PREFILL_ROUNDS; i++) await round();
     const cpu = process.cpuUsage();
@@ -41,7 +66,9 @@ async function measure(label: string, extra: (db: Db) => Promise<void>): Promise
     const used = process.cpuUsage(cpu);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const messages = ROUNDS * BATCH;
-    process.stdout.write(`${label.padEnd(44)} ${((used.user + used.system) / messages).toFixed(1).padStart(6)} µs CPU/message  ${(messages / seconds).toFixed(0).padStart(7)} messages/s\n`);
+    process.stdout.write(
+      `${label.padEnd(44)} ${((used.user + used.system) / messages).toFixed(1).padStart(6)} µs CPU/message  ${(messages / seconds).toFixed(0).padStart(7)} messages/s\n`,
+    );
   } finally {
     await db.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -54,14 +54,16 @@ export function parseCliOptions(argv: string[]): MetaSimOptions {
   if (values.port !== undefined) opts.port = integerFlag('--port', values.port, 0, 65535);
   if (values.host !== undefined) opts.host = values.host;
   if (values.latency !== undefined) opts.latencyMs = integerFlag('--latency', values.latency, 0, 600_000);
-  if (values.throughput !== undefined) opts.throughputPerSecond = integerFlag('--throughput', values.throughput, 1, 10_000_000);
+  if (values.throughput !== undefined)
+    opts.throughputPerSecond = integerFlag('--throughput', values.throughput, 1, 10_000_000);
   if (values['pair-limit'] === true) opts.pairLimit = true;
   return opts;
 }
 
 function integerFlag(name: string, raw: string, min: number, max: number): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 

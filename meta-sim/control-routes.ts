@@ -14,7 +14,10 @@ export function controlRoutes(state: SimState) {
   return async function registerControl(app: FastifyInstance): Promise<void> {
     acceptEmptyJson(app);
     app.setErrorHandler((err, _request, reply) => {
-      const status = typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
+      const status =
+        typeof err === 'object' && err !== null && 'statusCode' in err && typeof err.statusCode === 'number'
+          ? err.statusCode
+          : 500;
       return reply.code(status).send({ error: err instanceof Error ? err.message : String(err) });
     });
     registerRoutes(app, state);

@@ -59,7 +59,11 @@ export function errorBody(err: GraphError): string {
 }
 
 export function missingParam(path: string): GraphError {
-  return new GraphError({ code: 131008, message: '(#131008) Required parameter is missing', details: `The parameter ${path} is required.` });
+  return new GraphError({
+    code: 131008,
+    message: '(#131008) Required parameter is missing',
+    details: `The parameter ${path} is required.`,
+  });
 }
 
 export function invalidParam(details: string): GraphError {
@@ -87,7 +91,11 @@ export function mediaError(details: string): GraphError {
 }
 
 export function authError(): GraphError {
-  return new GraphError({ code: 190, httpStatus: 401, message: 'Invalid OAuth access token - Cannot parse access token' });
+  return new GraphError({
+    code: 190,
+    httpStatus: 401,
+    message: 'Invalid OAuth access token - Cannot parse access token',
+  });
 }
 
 /** What Graph answers for an object id it does not know (or the token may not see). */
@@ -112,14 +120,19 @@ export function unknownPath(path: string): GraphError {
 }
 
 export function rateLimited(): GraphError {
-  return new GraphError({ code: 130429, message: '(#130429) Rate limit hit', details: 'Cloud API message throughput has been reached.' });
+  return new GraphError({
+    code: 130429,
+    message: '(#130429) Rate limit hit',
+    details: 'Cloud API message throughput has been reached.',
+  });
 }
 
 export function pairRateLimited(): GraphError {
   return new GraphError({
     code: 131056,
     message: '(#131056) (Business Account, Consumer Account) pair rate limit hit',
-    details: 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+    details:
+      'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
   });
 }
 

@@ -31,5 +31,8 @@ export async function applyFault(action: SimFaultAction, reply: FastifyReply, st
 /** An answer that is not Graph's: what a proxy or load balancer in front of Graph would send. */
 function sendRawStatus(reply: FastifyReply, status: number, body: string): void {
   const looksJson = body.startsWith('{') || body.startsWith('[');
-  reply.code(status).header('content-type', looksJson ? 'application/json; charset=UTF-8' : 'text/html; charset=utf-8').send(body);
+  reply
+    .code(status)
+    .header('content-type', looksJson ? 'application/json; charset=UTF-8' : 'text/html; charset=utf-8')
+    .send(body);
 }

@@ -43,7 +43,8 @@ function parseAction(a: unknown): SimFaultAction {
       const isTransient = optBoolean(a, 'isTransient');
       const subcode = optNumber(a, 'subcode', 0, Number.MAX_SAFE_INTEGER);
       return {
-        kind: 'graph_error', code,
+        kind: 'graph_error',
+        code,
         ...(httpStatus !== undefined ? { httpStatus } : {}),
         ...(message !== undefined ? { message } : {}),
         ...(isTransient !== undefined ? { isTransient } : {}),
@@ -57,7 +58,8 @@ function parseAction(a: unknown): SimFaultAction {
     case 'delay':
       return { kind: 'delay', ms: reqNumber(a, 'ms', 0, 2_147_483_647) };
     case 'drop':
-      if (a['when'] !== 'before' && a['when'] !== 'after') throw new FaultParseError("drop needs when: 'before' | 'after'");
+      if (a['when'] !== 'before' && a['when'] !== 'after')
+        throw new FaultParseError("drop needs when: 'before' | 'after'");
       return { kind: 'drop', when: a['when'] };
     default:
       throw new FaultParseError('action.kind must be graph_error, http_status, delay or drop');
@@ -69,14 +71,17 @@ const FAULT_KEYS = new Set(['path', 'to', 'skip', 'times', 'probability', 'actio
 /** Checks a fault, from code or from JSON, and answers a clean copy; throws FaultParseError. */
 export function parseFault(body: unknown): SimFault {
   if (!isObject(body)) throw new FaultParseError('a fault must be a JSON object');
-  for (const key of Object.keys(body)) if (!FAULT_KEYS.has(key)) throw new FaultParseError(`unknown fault field "${key}"`);
+  for (const key of Object.keys(body))
+    if (!FAULT_KEYS.has(key)) throw new FaultParseError(`unknown fault field "${key}"`);
   const path = body['path'];
-  if (path !== undefined && path !== 'messages' && path !== 'media') throw new FaultParseError("path must be 'messages' or 'media'");
+  if (path !== undefined && path !== 'messages' && path !== 'media')
+    throw new FaultParseError("path must be 'messages' or 'media'");
   const to = optString(body, 'to');
   const skip = optNumber(body, 'skip', 0, Number.MAX_SAFE_INTEGER);
   // JSON has no Infinity: the control API sends null for it; code may pass Infinity itself.
   const rawTimes = body['times'];
-  const times = rawTimes === null || rawTimes === Infinity ? Infinity : optNumber(body, 'times', 1, Number.MAX_SAFE_INTEGER);
+  const times =
+    rawTimes === null || rawTimes === Infinity ? Infinity : optNumber(body, 'times', 1, Number.MAX_SAFE_INTEGER);
   const probability = optNumber(body, 'probability', 0, 1);
   return {
     action: parseAction(body['action']),

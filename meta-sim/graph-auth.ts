@@ -15,7 +15,11 @@ export interface GraphParams {
  * Graph checks the token before it looks up the object: an unknown phone id answers 100/33 only to
  * a token the simulator knows (for any phone); any other token answers 190.
  */
-export function authorize(state: SimState, request: FastifyRequest<{ Params: GraphParams }>, edge: 'messages' | 'media'): void {
+export function authorize(
+  state: SimState,
+  request: FastifyRequest<{ Params: GraphParams }>,
+  edge: 'messages' | 'media',
+): void {
   const { version, phoneId } = request.params;
   if (!VERSION.test(version)) throw unknownPath(`/${version}/${phoneId}/${edge}`);
   const token = tokenOf(request);
@@ -37,7 +41,7 @@ function tokenOf(request: FastifyRequest): string | undefined {
   }
   const query = request.query;
   if (typeof query === 'object' && query !== null && 'access_token' in query) {
-    const t: unknown = (query as { access_token: unknown }).access_token;
+    const t: unknown = query.access_token;
     if (typeof t === 'string') return t;
   }
   return undefined;

@@ -19,13 +19,17 @@ export function useJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text === '') return done(new BodyReadError('The body is empty but its content-type is application/json.'), undefined);
+    if (text === '')
+      return done(new BodyReadError('The body is empty but its content-type is application/json.'), undefined);
     try {
       // Plain JSON.parse is safe here: a "__proto__" key becomes an own property, which the
       // validators refuse as an unknown parameter like any other.
       done(null, new JsonBody(text, JSON.parse(text)));
     } catch (err) {
-      done(new BodyReadError(`The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`), undefined);
+      done(
+        new BodyReadError(`The body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`),
+        undefined,
+      );
     }
   });
 }

@@ -4,7 +4,13 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  GraphError, internalError, invalidParam, mediaError, missingParam, unexpectedKey, wrongType,
+  GraphError,
+  internalError,
+  invalidParam,
+  mediaError,
+  missingParam,
+  unexpectedKey,
+  wrongType,
 } from './errors.js';
 import { applyFault } from './fault-actions.js';
 import { authorize, type GraphParams } from './graph-auth.js';
@@ -53,7 +59,8 @@ function mediaHandler(state: SimState) {
 async function answerUpload(state: SimState, request: MediaRequest): Promise<GraphAnswer> {
   try {
     authorize(state, request, 'media');
-    if (!request.isMultipart()) throw invalidParam('Upload media as multipart/form-data with the fields messaging_product, type and file.');
+    if (!request.isMultipart())
+      throw invalidParam('Upload media as multipart/form-data with the fields messaging_product, type and file.');
     const upload = await readUpload(request).catch((err: unknown) => {
       throw mediaError(`The multipart body could not be read: ${err instanceof Error ? err.message : String(err)}`);
     });
@@ -61,7 +68,12 @@ async function answerUpload(state: SimState, request: MediaRequest): Promise<Gra
     const phoneId = request.params.phoneId;
     const id = state.newMediaId();
     state.recordUpload({
-      phoneId, id, mimeType: mime, size: file.size, sha256: file.sha256, at: Date.now(),
+      phoneId,
+      id,
+      mimeType: mime,
+      size: file.size,
+      sha256: file.sha256,
+      at: Date.now(),
       ...(file.filename !== undefined ? { filename: file.filename } : {}),
     });
     return { status: 200, body: JSON.stringify({ id }) };

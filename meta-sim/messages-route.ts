@@ -60,8 +60,13 @@ function answerMessage(state: SimState, request: MessagesRequest, body: JsonBody
 /** Meta's success answer (docs/META.md §1), built by hand: JSON.stringify only where the input needs escaping. */
 function successBody(to: string, waId: string, wamid: string): string {
   return (
-    '{"messaging_product":"whatsapp","contacts":[{"input":' + JSON.stringify(to) + ',"wa_id":"' + waId +
-    '"}],"messages":[{"id":"' + wamid + '"}]}'
+    '{"messaging_product":"whatsapp","contacts":[{"input":' +
+    JSON.stringify(to) +
+    ',"wa_id":"' +
+    waId +
+    '"}],"messages":[{"id":"' +
+    wamid +
+    '"}]}'
   );
 }
 

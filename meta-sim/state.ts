@@ -66,7 +66,12 @@ export class SimState {
 
   messages(): SimMessage[] {
     return this.messageLog.toArray().map((m) => ({
-      phoneId: m.phoneId, to: m.to, type: m.type, payload: JSON.parse(m.json) as unknown, wamid: m.wamid, at: m.at,
+      phoneId: m.phoneId,
+      to: m.to,
+      type: m.type,
+      payload: JSON.parse(m.json) as unknown,
+      wamid: m.wamid,
+      at: m.at,
     }));
   }
 

@@ -21,7 +21,14 @@ export interface MetaSimOptions {
 }
 
 export type SimFaultAction =
-  | { kind: 'graph_error'; code: number; httpStatus?: number; message?: string; isTransient?: boolean; subcode?: number }
+  | {
+      kind: 'graph_error';
+      code: number;
+      httpStatus?: number;
+      message?: string;
+      isTransient?: boolean;
+      subcode?: number;
+    }
   | { kind: 'http_status'; status: number; body?: string }
   /** Delay, then answer normally. */
   | { kind: 'delay'; ms: number }

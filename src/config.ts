@@ -106,7 +106,8 @@ function duration(env: Env, name: string, fallbackSeconds: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallbackSeconds;
   const s = parseDuration(raw);
-  if (s === undefined || s <= 0) throw new ConfigError(name, `must be a duration such as 30s, 5m, 24h or 365d, got "${raw}"`);
+  if (s === undefined || s <= 0)
+    throw new ConfigError(name, `must be a duration such as 30s, 5m, 24h or 365d, got "${raw}"`);
   return s;
 }
 
@@ -117,7 +118,8 @@ function httpUrl(name: string, raw: string): string {
   } catch {
     throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
   return raw.replace(/\/+$/, '');
 }
 
@@ -133,10 +135,14 @@ export function parseDatabaseUrl(raw: string): DatabaseConfig {
   }
   if (raw.startsWith('sqlite:')) {
     const file = raw.slice('sqlite:'.length);
-    if (file === '') throw new ConfigError('DATABASE_URL', 'sqlite: needs a path, e.g. sqlite:data/flowiq.db or sqlite::memory:');
+    if (file === '')
+      throw new ConfigError('DATABASE_URL', 'sqlite: needs a path, e.g. sqlite:data/flowiq.db or sqlite::memory:');
     return { kind: 'sqlite', file: file === ':memory:' ? ':memory:' : path.resolve(file) };
   }
-  throw new ConfigError('DATABASE_URL', 'must start with postgres://, postgresql:// or sqlite: (e.g. sqlite:data/flowiq.db)');
+  throw new ConfigError(
+    'DATABASE_URL',
+    'must start with postgres://, postgresql:// or sqlite: (e.g. sqlite:data/flowiq.db)',
+  );
 }
 
 function mediaStorage(env: Env, dataDir: string): MediaStorageConfig {
@@ -164,19 +170,31 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const host = str(env, 'HOST', production ? '0.0.0.0' : '127.0.0.1');
   const port = int(env, 'PORT', 3000, 0, 65535);
   const secret = optional(env, 'FLOWIQ_SECRET');
-  if (secret !== undefined && secret.length < 32) throw new ConfigError('FLOWIQ_SECRET', 'must be at least 32 characters');
-  if (production && secret === undefined) throw new ConfigError('FLOWIQ_SECRET', 'is required when NODE_ENV=production');
+  if (secret !== undefined && secret.length < 32)
+    throw new ConfigError('FLOWIQ_SECRET', 'must be at least 32 characters');
+  if (production && secret === undefined)
+    throw new ConfigError('FLOWIQ_SECRET', 'is required when NODE_ENV=production');
   // Signed media URLs live a year: defaulting them to a loopback address in production would hand
   // out a year of links nobody can open.
-  if (production && optional(env, 'PUBLIC_URL') === undefined) throw new ConfigError('PUBLIC_URL', 'is required when NODE_ENV=production (signed media URLs are built from it and live for a year)');
+  if (production && optional(env, 'PUBLIC_URL') === undefined)
+    throw new ConfigError(
+      'PUBLIC_URL',
+      'is required when NODE_ENV=production (signed media URLs are built from it and live for a year)',
+    );
   const previousSecret = optional(env, 'FLOWIQ_SECRET_PREVIOUS');
-  if (previousSecret !== undefined && previousSecret.length < 32) throw new ConfigError('FLOWIQ_SECRET_PREVIOUS', 'must be at least 32 characters');
-  if (previousSecret !== undefined && secret === undefined) throw new ConfigError('FLOWIQ_SECRET_PREVIOUS', 'needs FLOWIQ_SECRET set to the new secret');
+  if (previousSecret !== undefined && previousSecret.length < 32)
+    throw new ConfigError('FLOWIQ_SECRET_PREVIOUS', 'must be at least 32 characters');
+  if (previousSecret !== undefined && secret === undefined)
+    throw new ConfigError('FLOWIQ_SECRET_PREVIOUS', 'needs FLOWIQ_SECRET set to the new secret');
   const apiVersion = str(env, 'META_API_VERSION', 'v23.0');
-  if (!/^v\d+\.\d+$/.test(apiVersion)) throw new ConfigError('META_API_VERSION', `must look like v23.0, got "${apiVersion}"`);
+  if (!/^v\d+\.\d+$/.test(apiVersion))
+    throw new ConfigError('META_API_VERSION', `must look like v23.0, got "${apiVersion}"`);
   const logLevel = str(env, 'LOG_LEVEL', 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+    throw new ConfigError(
+      'LOG_LEVEL',
+      `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`,
+    );
   }
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const config: Config = {

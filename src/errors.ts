@@ -51,7 +51,9 @@ export class MetaNotConfigured extends AppError {
   readonly status = 400;
   readonly error = 'Meta credentials not configured';
   constructor(missing: string[]) {
-    super(`Organization is missing ${missing.join(' and ')}. Set ${missing.length > 1 ? 'them' : 'it'} with 'flowiq org update'.`);
+    super(
+      `Organization is missing ${missing.join(' and ')}. Set ${missing.length > 1 ? 'them' : 'it'} with 'flowiq org update'.`,
+    );
   }
 }
 
@@ -187,7 +189,11 @@ export class RequestInProgress extends AppError {
 export class ServiceUnavailable extends AppError {
   readonly status = 503;
   readonly error = 'Service unavailable';
-  constructor(message = 'The service is temporarily unavailable; retry shortly', retryAfterSeconds = 2, cause?: unknown) {
+  constructor(
+    message = 'The service is temporarily unavailable; retry shortly',
+    retryAfterSeconds = 2,
+    cause?: unknown,
+  ) {
     super(message, { headers: { 'retry-after': String(retryAfterSeconds) }, cause });
   }
 }

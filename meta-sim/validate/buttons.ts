@@ -1,7 +1,16 @@
 // Reply buttons' action (docs/META.md §1): 1–3 buttons {type:"reply", reply:{id ≤256, title ≤20}},
 // ids and titles unique.
 import { invalidValue } from '../errors.js';
-import { expectObject, onlyKeys, requiredArray, requiredLiteral, requiredObject, requiredString, sub, type Obj } from './check.js';
+import {
+  expectObject,
+  onlyKeys,
+  requiredArray,
+  requiredLiteral,
+  requiredObject,
+  requiredString,
+  sub,
+  type Obj,
+} from './check.js';
 
 const ACTION_KEYS = new Set(['buttons']);
 const BUTTON_KEYS = new Set(['type', 'reply']);
@@ -17,7 +26,8 @@ export function validateButtonAction(action: Obj, path: string): void {
     const { id, title } = validateButton(b, buttonPath);
     const replyPath = sub(buttonPath, 'reply');
     if (ids.has(id)) throw invalidValue(`Param ${sub(replyPath, 'id')} must be unique: "${id}" is used twice.`);
-    if (titles.has(title)) throw invalidValue(`Param ${sub(replyPath, 'title')} must be unique: "${title}" is used twice.`);
+    if (titles.has(title))
+      throw invalidValue(`Param ${sub(replyPath, 'title')} must be unique: "${title}" is used twice.`);
     ids.add(id);
     titles.add(title);
   });

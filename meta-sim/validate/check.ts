@@ -90,7 +90,7 @@ export function optionalArray(o: Obj, key: string, path: string): unknown[] | un
   const v = o[key];
   if (v === undefined) return undefined;
   if (!Array.isArray(v)) throw wrongType(sub(path, key), 'an array');
-  return v;
+  return v as unknown[];
 }
 
 export function checkCount(n: number, min: number, max: number, path: string): void {

@@ -2,8 +2,16 @@
 // name.formatted_name required, phones[].phone optional, every `type` free text.
 import { invalidValue } from '../errors.js';
 import {
-  expectArray, expectObject, onlyKeys, optionalArray, optionalObject, optionalString, requiredObject,
-  requiredString, sub, type Obj,
+  expectArray,
+  expectObject,
+  onlyKeys,
+  optionalArray,
+  optionalObject,
+  optionalString,
+  requiredObject,
+  requiredString,
+  sub,
+  type Obj,
 } from './check.js';
 
 const MAX_CARDS = 257;

@@ -3,7 +3,14 @@
 import { invalidValue, unsupportedType, wrongType } from '../errors.js';
 import { validateButtonAction } from './buttons.js';
 import {
-  expectObject, onlyKeys, optionalObject, requiredObject, requiredString, sub, type Obj, type ValidationContext,
+  expectObject,
+  onlyKeys,
+  optionalObject,
+  requiredObject,
+  requiredString,
+  sub,
+  type Obj,
+  type ValidationContext,
 } from './check.js';
 import { validateListAction } from './list.js';
 import { validateHeaderMedia } from './media.js';
@@ -11,8 +18,15 @@ import { validateHeaderMedia } from './media.js';
 const INTERACTIVE_KEYS = new Set(['type', 'header', 'body', 'footer', 'action']);
 const TEXT_ONLY = new Set(['text']);
 const NOT_SIMULATED = new Set([
-  'cta_url', 'flow', 'product', 'product_list', 'catalog_message', 'call_permission_request',
-  'location_request_message', 'address_message', 'voice_call',
+  'cta_url',
+  'flow',
+  'product',
+  'product_list',
+  'catalog_message',
+  'call_permission_request',
+  'location_request_message',
+  'address_message',
+  'voice_call',
 ]);
 const HEADER_TYPES = ['text', 'image', 'video', 'document'] as const;
 type HeaderType = (typeof HEADER_TYPES)[number];

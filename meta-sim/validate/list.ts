@@ -48,7 +48,8 @@ function validateRow(v: unknown, path: string, rowIds: Set<string>): void {
   onlyKeys(row, ROW_KEYS, path);
   // Meta: row id at most 200, unique across the whole message.
   const id = requiredString(row, 'id', path, 200);
-  if (rowIds.has(id)) throw invalidValue(`Param ${sub(path, 'id')} must be unique across all sections: "${id}" is used twice.`);
+  if (rowIds.has(id))
+    throw invalidValue(`Param ${sub(path, 'id')} must be unique across all sections: "${id}" is used twice.`);
   rowIds.add(id);
   requiredString(row, 'title', path, 24);
   optionalString(row, 'description', path, 72);

@@ -1,7 +1,15 @@
 // image, video, audio, document and sticker messages, and the media object interactive headers reuse.
 import { invalidParam, invalidValue, mediaError, missingParam, wrongType } from '../errors.js';
 import { mediaKindOf, type MediaKind } from '../media-types.js';
-import { expectObject, onlyKeys, optionalBoolean, optionalString, sub, type Obj, type ValidationContext } from './check.js';
+import {
+  expectObject,
+  onlyKeys,
+  optionalBoolean,
+  optionalString,
+  sub,
+  type Obj,
+  type ValidationContext,
+} from './check.js';
 
 export type MediaMessageType = MediaKind;
 
@@ -34,7 +42,12 @@ export function validateMediaMessage(kind: MediaMessageType, v: unknown, ctx: Va
 }
 
 /** A header's image/video/document: only id or link. */
-export function validateHeaderMedia(kind: 'image' | 'video' | 'document', v: unknown, path: string, ctx: ValidationContext): void {
+export function validateHeaderMedia(
+  kind: 'image' | 'video' | 'document',
+  v: unknown,
+  path: string,
+  ctx: ValidationContext,
+): void {
   const media = expectObject(v, path);
   onlyKeys(media, HEADER_KEYS, path);
   validateMediaSource(media, kind, path, ctx);
@@ -44,7 +57,8 @@ export function validateHeaderMedia(kind: 'image' | 'video' | 'document', v: unk
 function validateMediaSource(media: Obj, kind: MediaKind, path: string, ctx: ValidationContext): void {
   const id = media['id'];
   const link = media['link'];
-  if (id !== undefined && link !== undefined) throw invalidParam(`Param ${path} must have either id or link, not both.`);
+  if (id !== undefined && link !== undefined)
+    throw invalidParam(`Param ${path} must have either id or link, not both.`);
   if (id === undefined && link === undefined) throw missingParam(`${sub(path, 'id')} or ${sub(path, 'link')}`);
   if (id !== undefined) {
     if (typeof id !== 'string') throw wrongType(sub(path, 'id'), 'a string');

@@ -2,7 +2,14 @@
 // `type` names. Returns what the answer needs: the recipient as sent and as digits.
 import { invalidParam, invalidValue, missingParam, unexpectedKey, unsupportedType, wrongType } from '../errors.js';
 import {
-  expectObject, isObject, onlyKeys, optionalString, requiredLiteral, requiredString, type Obj, type ValidationContext,
+  expectObject,
+  isObject,
+  onlyKeys,
+  optionalString,
+  requiredLiteral,
+  requiredString,
+  type Obj,
+  type ValidationContext,
 } from './check.js';
 import { validateContacts } from './contacts.js';
 import { validateInteractive } from './interactive.js';
@@ -31,7 +38,12 @@ const VALIDATORS: ReadonlyMap<string, Validator> = new Map<string, Validator>([
 const NOT_SIMULATED = new Set(['template', 'order', 'system', 'unknown']);
 
 const ENVELOPE_KEYS = new Set([
-  'messaging_product', 'recipient_type', 'to', 'type', 'context', 'biz_opaque_callback_data',
+  'messaging_product',
+  'recipient_type',
+  'to',
+  'type',
+  'context',
+  'biz_opaque_callback_data',
 ]);
 const CONTEXT_KEYS = new Set(['message_id']);
 
@@ -53,7 +65,8 @@ export function validateMessage(body: unknown, ctx: ValidationContext): ValidMes
   // simulator only simulates one-to-one messages.
   if (body['recipient_type'] !== undefined) requiredLiteral(body, 'recipient_type', '', ['individual']);
   const to = requiredString(body, 'to', '');
-  if (!RECIPIENT.test(to)) throw invalidValue(`Param to must be a phone number: "+" and 8 to 15 digits, or the digits alone; got "${to}".`);
+  if (!RECIPIENT.test(to))
+    throw invalidValue(`Param to must be a phone number: "+" and 8 to 15 digits, or the digits alone; got "${to}".`);
   const type = requiredString(body, 'type', '');
   const validate = VALIDATORS.get(type);
   if (validate === undefined) {
@@ -82,7 +95,8 @@ function checkEnvelopeKeys(body: Obj, type: string): void {
 function validateContext(body: Obj, type: string): void {
   const v = body['context'];
   if (v === undefined) return;
-  if (type === 'reaction') throw invalidParam('Param context is not allowed on reaction messages: a reaction cannot be a reply.');
+  if (type === 'reaction')
+    throw invalidParam('Param context is not allowed on reaction messages: a reaction cannot be a reply.');
   const context = expectObject(v, 'context');
   onlyKeys(context, CONTEXT_KEYS, 'context');
   requiredString(context, 'message_id', 'context');

@@ -17,5 +17,6 @@ export function validateReaction(v: unknown): void {
   const emoji = reaction['emoji'];
   if (emoji === undefined) throw missingParam(path);
   if (typeof emoji !== 'string') throw wrongType(path, 'a string');
-  if (emoji !== '' && !isOneEmoji(emoji)) throw invalidValue(`Param ${path} must be a single emoji, or "" to remove the reaction.`);
+  if (emoji !== '' && !isOneEmoji(emoji))
+    throw invalidValue(`Param ${path} must be a single emoji, or "" to remove the reaction.`);
 }

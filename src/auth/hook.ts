@@ -38,14 +38,21 @@ export function authenticateHook(auth: AuthService, then?: (tenant: Tenant) => v
   }
   return function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
     const wait = auth.failures.retryAfter(request.ip);
-    if (wait > 0) return done(new TooManyRequests(`Too many failed authentications from this address; retry in ${wait} s`, { headers: { 'retry-after': String(wait) } }));
+    if (wait > 0)
+      return done(
+        new TooManyRequests(`Too many failed authentications from this address; retry in ${wait} s`, {
+          headers: { 'retry-after': String(wait) },
+        }),
+      );
     try {
       const tenant = auth.authenticate(request.headers.authorization, tenantQuery(request));
       if (tenant instanceof Promise) {
-        tenant.then((t) => accept(request, t)).then(
-          () => done(),
-          (err: unknown) => done(failed(request, err)),
-        );
+        tenant
+          .then((t) => accept(request, t))
+          .then(
+            () => done(),
+            (err: unknown) => done(failed(request, err)),
+          );
         return;
       }
       accept(request, tenant);

@@ -56,13 +56,18 @@ export class AuthService {
     private readonly onBackgroundError: (err: unknown) => void = () => {},
   ) {}
 
-  async createKey(opts: { orgSlug: string; label?: string; expiresIn?: string }): Promise<ApiKeyView & { key: string }> {
+  async createKey(opts: {
+    orgSlug: string;
+    label?: string;
+    expiresIn?: string;
+  }): Promise<ApiKeyView & { key: string }> {
     const org = await this.orgs.findBySlug(opts.orgSlug);
     if (!org) throw new NotFound(`no organization with slug "${opts.orgSlug}"`);
     let expiresAt: string | null = null;
     if (opts.expiresIn !== undefined) {
       const seconds = parseDuration(opts.expiresIn);
-      if (seconds === undefined || seconds <= 0) throw new InvalidRequest(`expires-in must be a duration such as 30d, 12h or 90m; got "${opts.expiresIn}"`);
+      if (seconds === undefined || seconds <= 0)
+        throw new InvalidRequest(`expires-in must be a duration such as 30d, 12h or 90m; got "${opts.expiresIn}"`);
       expiresAt = new Date(Date.now() + seconds * 1000).toISOString();
     }
     const secret = generateApiKey();
@@ -119,7 +124,8 @@ export class AuthService {
   /** The checks after the lookups, in the API contract's order. */
   private tenant(key: ApiKeyRow, tenantId: string | undefined, organization: OrganizationRow | undefined): Tenant {
     this.assertUsable(key);
-    if (tenantId === undefined || tenantId === '' || !organization) throw new MissingField('tenantId query parameter is required');
+    if (tenantId === undefined || tenantId === '' || !organization)
+      throw new MissingField('tenantId query parameter is required');
     if (key.organization_id !== organization.id) {
       throw new InvalidApiKey(`API key was not issued to organization "${tenantId}"`);
     }

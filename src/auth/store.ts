@@ -29,7 +29,12 @@ export class ApiKeyStore {
   }
 
   async revoke(id: string, at: string): Promise<void> {
-    await this.db.kysely.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await this.db.kysely
+      .updateTable('api_keys')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
   }
 
   async touch(id: string, at: string): Promise<void> {

@@ -21,7 +21,12 @@ interface ImportSummary {
 async function importFile(ctx: AppContext, organizationId: string, file: string, io: Io): Promise<ImportSummary> {
   const size = fs.statSync(file).size;
   const summary: ImportSummary = { created: 0, existing: 0, rejected: [] };
-  const bar = io.isTTY ? new cliProgress.SingleBar({ format: 'Importing [{bar}] {percentage}% | {value}/{total} bytes', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = io.isTTY
+    ? new cliProgress.SingleBar(
+        { format: 'Importing [{bar}] {percentage}% | {value}/{total} bytes', stream: process.stderr },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   bar?.start(size, 0);
   const input = fs.createReadStream(file);
   let read = 0;
@@ -29,8 +34,20 @@ async function importFile(ctx: AppContext, organizationId: string, file: string,
     read += chunk.length;
     bar?.update(read);
   });
-  const rows = input.pipe(parseCsv({ columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, info: true, relax_column_count: true }));
-  for await (const record of rows as AsyncIterable<{ record: Record<string, string | undefined>; info: { lines: number } }>) {
+  const rows = input.pipe(
+    parseCsv({
+      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      info: true,
+      relax_column_count: true,
+    }),
+  );
+  for await (const record of rows as AsyncIterable<{
+    record: Record<string, string | undefined>;
+    info: { lines: number };
+  }>) {
     const { phone = '', name, email } = record.record;
     try {
       await ctx.contacts.create(organizationId, { phone_number: phone, name, email });
@@ -47,11 +64,27 @@ async function importFile(ctx: AppContext, organizationId: string, file: string,
 export async function contactCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'add') {
-    const p = parse(rest, { org: { type: 'string' }, phone: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' } });
+    const p = parse(rest, {
+      org: { type: 'string' },
+      phone: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+    });
     const slug = required(p, 'org');
     const phone = required(p, 'phone');
-    const row = await withContext(async (ctx) => ctx.contacts.create(await orgId(ctx, slug), { phone_number: phone, name: optionalString(p, 'name'), email: optionalString(p, 'email') }));
-    emit(io, p.json, toContactView(row), `Added contact ${row.whatsapp_number}${row.name ? ` (${row.name})` : ''} to ${slug}, id=${row.id}`);
+    const row = await withContext(async (ctx) =>
+      ctx.contacts.create(await orgId(ctx, slug), {
+        phone_number: phone,
+        name: optionalString(p, 'name'),
+        email: optionalString(p, 'email'),
+      }),
+    );
+    emit(
+      io,
+      p.json,
+      toContactView(row),
+      `Added contact ${row.whatsapp_number}${row.name ? ` (${row.name})` : ''} to ${slug}, id=${row.id}`,
+    );
     return 0;
   }
   if (sub === 'import') {
@@ -61,7 +94,9 @@ export async function contactCommand(argv: string[], io: Io): Promise<number> {
     const file = p.positionals[0]!;
     if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
     const summary = await withContext(async (ctx) => importFile(ctx, await orgId(ctx, slug), file, io));
-    const lines = [`Imported ${file} into ${slug}: ${summary.created} created, ${summary.existing} already existing, ${summary.rejected.length} rejected`];
+    const lines = [
+      `Imported ${file} into ${slug}: ${summary.created} created, ${summary.existing} already existing, ${summary.rejected.length} rejected`,
+    ];
     for (const r of summary.rejected) lines.push(`  line ${r.line}: "${r.phone}" rejected: ${r.reason}`);
     emit(io, p.json, summary, lines.join('\n'));
     return 0;

@@ -19,15 +19,73 @@ const DEMO_CONTACT = '+27123456789';
 function curlExamples(base: string, tenant: string, key: string): string[] {
   const bodies: Record<string, unknown> = {
     text: { phone_number: DEMO_CONTACT, message_type: 'text', text: 'Hello! This is a test message from FlowIQ API.' },
-    image: { phone_number: DEMO_CONTACT, message_type: 'image', media_url: 'https://example.com/image.jpg', caption: 'Check out this image!' },
-    video: { phone_number: DEMO_CONTACT, message_type: 'video', media_url: 'https://example.com/demo.mp4', caption: 'Watch our demo video' },
+    image: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'image',
+      media_url: 'https://example.com/image.jpg',
+      caption: 'Check out this image!',
+    },
+    video: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'video',
+      media_url: 'https://example.com/demo.mp4',
+      caption: 'Watch our demo video',
+    },
     audio: { phone_number: DEMO_CONTACT, message_type: 'audio', media_url: 'https://example.com/message.mp3' },
-    document: { phone_number: DEMO_CONTACT, message_type: 'document', media_url: 'https://example.com/invoice.pdf', filename: 'Invoice_2025.pdf', caption: 'Please find your invoice attached' },
-    location: { phone_number: DEMO_CONTACT, message_type: 'location', location: { latitude: -33.9249, longitude: 18.4241, name: 'Cape Town Office', address: '123 Main Street, Cape Town' } },
-    contacts: { phone_number: DEMO_CONTACT, message_type: 'contacts', contacts: [{ name: { formatted_name: 'John Doe', first_name: 'John', last_name: 'Doe' }, phones: [{ phone: '+27987654321', type: 'CELL' }] }] },
-    buttons: { phone_number: DEMO_CONTACT, message_type: 'interactive', interactive: { type: 'button', body: 'Would you like to confirm your order #12345?', buttons: [{ id: 'confirm', title: 'Confirm' }, { id: 'cancel', title: 'Cancel' }] } },
-    list: { phone_number: DEMO_CONTACT, message_type: 'interactive', interactive: { type: 'list', body: 'Please select from our available options:', button: 'View Menu', sections: [{ title: 'Drinks', rows: [{ id: 'cola', title: 'Cola', description: '500ml bottle' }] }] } },
-    reaction: { phone_number: DEMO_CONTACT, message_type: 'reaction', reaction: { message_id: 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...', emoji: '❤️' } },
+    document: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'document',
+      media_url: 'https://example.com/invoice.pdf',
+      filename: 'Invoice_2025.pdf',
+      caption: 'Please find your invoice attached',
+    },
+    location: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'location',
+      location: {
+        latitude: -33.9249,
+        longitude: 18.4241,
+        name: 'Cape Town Office',
+        address: '123 Main Street, Cape Town',
+      },
+    },
+    contacts: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'contacts',
+      contacts: [
+        {
+          name: { formatted_name: 'John Doe', first_name: 'John', last_name: 'Doe' },
+          phones: [{ phone: '+27987654321', type: 'CELL' }],
+        },
+      ],
+    },
+    buttons: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'interactive',
+      interactive: {
+        type: 'button',
+        body: 'Would you like to confirm your order #12345?',
+        buttons: [
+          { id: 'confirm', title: 'Confirm' },
+          { id: 'cancel', title: 'Cancel' },
+        ],
+      },
+    },
+    list: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'interactive',
+      interactive: {
+        type: 'list',
+        body: 'Please select from our available options:',
+        button: 'View Menu',
+        sections: [{ title: 'Drinks', rows: [{ id: 'cola', title: 'Cola', description: '500ml bottle' }] }],
+      },
+    },
+    reaction: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'reaction',
+      reaction: { message_id: 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...', emoji: '❤️' },
+    },
   };
   return Object.entries(bodies).map(
     ([name, body]) =>
@@ -60,7 +118,12 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const { resolveSecret } = await import('../secret.js');
   const secret = resolveSecret(config.secret, config.dataDir).secret;
   const seedCtx = await createContext(config, secret);
-  const org = await seedCtx.organizations.create('demo', { name: 'FlowIQ Demo', provider: 'meta', metaPhoneId: DEMO_PHONE_ID, metaToken: DEMO_META_TOKEN });
+  const org = await seedCtx.organizations.create('demo', {
+    name: 'FlowIQ Demo',
+    provider: 'meta',
+    metaPhoneId: DEMO_PHONE_ID,
+    metaToken: DEMO_META_TOKEN,
+  });
   const key = await seedCtx.auth.createKey({ orgSlug: 'demo', label: 'demo' });
   await seedCtx.contacts.create(org.id, { phone_number: DEMO_CONTACT, name: 'Demo Contact' });
   await seedCtx.close();
@@ -71,7 +134,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   } catch (err) {
     await Promise.all([sim.close(), samples.close()]);
     cleanUp();
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use; choose another with --port, e.g. flowiq demo --port ${Number(port) + 1}`);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new UsageError(
+        `port ${port} is already in use; choose another with --port, e.g. flowiq demo --port ${Number(port) + 1}`,
+      );
     throw err;
   }
   const base = `http://127.0.0.1:${config.port}`;

@@ -23,7 +23,7 @@ export function parse(argv: string[], options: Options, allowPositionals = false
       strict: true,
       allowPositionals,
     });
-    return { values: values as Parsed['values'], positionals, json: values.json === true };
+    return { values: values, positionals, json: values.json === true };
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/^TypeError \[\w+\]: /, ''));
   }
@@ -57,7 +57,10 @@ export function emit(io: Io, json: boolean, value: unknown, human: string): void
 }
 
 /** Runs `fn` with a context on the configured database, always closing it. */
-export async function withContext<T>(fn: (ctx: AppContext, config: Readonly<Config>) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+export async function withContext<T>(
+  fn: (ctx: AppContext, config: Readonly<Config>) => Promise<T>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<T> {
   const config = loadConfig(env);
   const { secret } = resolveSecret(config.secret, config.dataDir);
   const ctx = await createContext(config, secret);

@@ -17,12 +17,22 @@ export async function keyCommand(argv: string[], io: Io): Promise<number> {
       const m = /^(\d+)([smhd])$/.exec(expiresIn.trim());
       if (!m) throw new UsageError(`--expires-in needs a unit (s, m, h or d), e.g. 30d; got "${expiresIn}"`);
       const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
-      if (seconds <= 0 || seconds > 100 * 365 * 86400) throw new UsageError(`--expires-in must be between 1s and 36500d; got "${expiresIn}"`);
+      if (seconds <= 0 || seconds > 100 * 365 * 86400)
+        throw new UsageError(`--expires-in must be between 1s and 36500d; got "${expiresIn}"`);
     }
     const created = await withContext((ctx) =>
-      ctx.auth.createKey({ orgSlug, ...(label !== undefined ? { label } : {}), ...(expiresIn !== undefined ? { expiresIn } : {}) }),
+      ctx.auth.createKey({
+        orgSlug,
+        ...(label !== undefined ? { label } : {}),
+        ...(expiresIn !== undefined ? { expiresIn } : {}),
+      }),
     );
-    emit(io, p.json, created, `Created API key ${created.id} for ${orgSlug}. It is shown only now; store it safely:\n${created.key}`);
+    emit(
+      io,
+      p.json,
+      created,
+      `Created API key ${created.id} for ${orgSlug}. It is shown only now; store it safely:\n${created.key}`,
+    );
     return 0;
   }
   if (sub === 'revoke') {

@@ -34,7 +34,11 @@ async function migrateCommand(argv: string[], io: Io): Promise<number> {
   const db = openDatabase(config.database);
   try {
     const applied = await migrate(db);
-    io.out(p.json ? JSON.stringify({ engine: db.engine, applied }) : `Database (${db.engine}) is up to date${applied.length ? `; applied ${applied.join(', ')}` : ''}.`);
+    io.out(
+      p.json
+        ? JSON.stringify({ engine: db.engine, applied })
+        : `Database (${db.engine}) is up to date${applied.length ? `; applied ${applied.join(', ')}` : ''}.`,
+    );
   } finally {
     await db.close();
   }
@@ -46,9 +50,13 @@ async function serveCommand(argv: string[]): Promise<number> {
   const close = await serve(loadConfig());
   // Runs until SIGTERM or SIGINT, then shuts down gracefully and exits with 0 (1 if that failed).
   const code = await new Promise<number>((resolve) => {
-    const stop = () => close().then(() => resolve(0), () => resolve(1));
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    const stop = () =>
+      close().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    process.once('SIGTERM', () => void stop());
+    process.once('SIGINT', () => void stop());
   });
   process.exit(code);
 }

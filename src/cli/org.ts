@@ -18,24 +18,31 @@ const FLAGS = {
 function metaToken(p: Parsed): string | undefined {
   const inline = optionalString(p, 'meta-token');
   const file = optionalString(p, 'meta-token-file');
-  if (inline !== undefined && file !== undefined) throw new UsageError('give --meta-token or --meta-token-file, not both');
+  if (inline !== undefined && file !== undefined)
+    throw new UsageError('give --meta-token or --meta-token-file, not both');
   let raw: string;
   if (file !== undefined) {
     try {
       raw = fs.readFileSync(file, 'utf8');
     } catch (err) {
-      throw new UsageError(`--meta-token-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new UsageError(
+        `--meta-token-file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
   } else if (inline === '-') {
     raw = fs.readFileSync(0, 'utf8');
   } else return inline;
   const token = raw.trim();
-  if (token === '' || /\s/.test(token)) throw new UsageError('the Meta token read must be one non-empty line without spaces');
+  if (token === '' || /\s/.test(token))
+    throw new UsageError('the Meta token read must be one non-empty line without spaces');
   return token;
 }
 
 function describe(o: OrganizationView): string {
-  const meta = o.whatsapp_provider_choice === 'meta' ? ` phone_id=${o.meta_phone_id ?? '(none)'} token=${o.meta_token_configured ? 'set' : '(none)'}` : '';
+  const meta =
+    o.whatsapp_provider_choice === 'meta'
+      ? ` phone_id=${o.meta_phone_id ?? '(none)'} token=${o.meta_token_configured ? 'set' : '(none)'}`
+      : '';
   return `${o.slug}  "${o.name}"  provider=${o.whatsapp_provider_choice}${meta}  id=${o.id}`;
 }
 

@@ -7,11 +7,15 @@ import { emit, parse, withContext, type Io, UsageError } from './io.js';
  */
 export async function secretCommand(argv: string[], io: Io): Promise<number> {
   const [sub, ...rest] = argv;
-  if (sub !== 'reencrypt') throw new UsageError(`usage: flowiq secret reencrypt [--json]  (unknown subcommand "${sub ?? ''}")`);
+  if (sub !== 'reencrypt')
+    throw new UsageError(`usage: flowiq secret reencrypt [--json]  (unknown subcommand "${sub ?? ''}")`);
   const p = parse(rest, {});
   const result = await withContext(async (ctx) => {
     const bad = await ctx.organizations.undecryptableTokens();
-    if (bad.length > 0) throw new UsageError(`neither FLOWIQ_SECRET nor FLOWIQ_SECRET_PREVIOUS decrypts the Meta token of ${bad.join(', ')}; nothing was changed`);
+    if (bad.length > 0)
+      throw new UsageError(
+        `neither FLOWIQ_SECRET nor FLOWIQ_SECRET_PREVIOUS decrypts the Meta token of ${bad.join(', ')}; nothing was changed`,
+      );
     return { reencrypted: await ctx.organizations.reencryptTokens() };
   });
   emit(io, p.json, result, `Re-encrypted ${result.reencrypted} Meta token(s) under the current FLOWIQ_SECRET.`);

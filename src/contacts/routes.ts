@@ -50,12 +50,20 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
   app.get(
     '/api/contact',
     {
-      schema: { tags: ['contacts'], summary: 'Look up a contact by phone number', querystring: LookupContactQuery, response: { 200: Type.Object({ success: Type.Literal(true), data: ContactSchema }), ...errors } },
+      schema: {
+        tags: ['contacts'],
+        summary: 'Look up a contact by phone number',
+        querystring: LookupContactQuery,
+        response: { 200: Type.Object({ success: Type.Literal(true), data: ContactSchema }), ...errors },
+      },
       onRequest,
     },
     async (request) => {
       const q = request.query as { phone_number: string };
-      return { success: true, data: toContactView(await opts.contacts.get(request.tenant.organization.id, q.phone_number)) };
+      return {
+        success: true,
+        data: toContactView(await opts.contacts.get(request.tenant.organization.id, q.phone_number)),
+      };
     },
   );
 
@@ -66,7 +74,14 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
         tags: ['contacts'],
         summary: 'List contacts, oldest first, with cursor pagination',
         querystring: ListContactsQuery,
-        response: { 200: Type.Object({ success: Type.Literal(true), data: Type.Array(ContactSchema), next_cursor: Type.Union([Type.String(), Type.Null()]) }), ...errors },
+        response: {
+          200: Type.Object({
+            success: Type.Literal(true),
+            data: Type.Array(ContactSchema),
+            next_cursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errors,
+        },
       },
       onRequest,
     },
@@ -80,7 +95,10 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
       // (or empty) the listing, so the client would page through wrong data without knowing.
       // next_cursor is a contact id (db/ids.ts); case aside, as a client may have changed it.
       if (q.cursor !== undefined && !isId(q.cursor.toLowerCase())) throw new InvalidField('cursor is not valid');
-      const rows = await opts.contacts.list(request.tenant.organization.id, { limit: limit + 1, ...(q.cursor !== undefined ? { after: q.cursor.toLowerCase() } : {}) });
+      const rows = await opts.contacts.list(request.tenant.organization.id, {
+        limit: limit + 1,
+        ...(q.cursor !== undefined ? { after: q.cursor.toLowerCase() } : {}),
+      });
       const page = rows.slice(0, limit);
       const next = rows.length > limit ? page[page.length - 1]!.id : null;
       return { success: true, data: page.map(toContactView), next_cursor: next };

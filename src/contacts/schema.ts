@@ -2,10 +2,22 @@ import { Type, type Static } from '@sinclair/typebox';
 
 export const CreateContactBody = Type.Object(
   {
-    phone_number: Type.String({ minLength: 1, maxLength: 40, description: 'Phone number with country code; separators are removed', examples: ['+27 (12) 345-6789'] }),
+    phone_number: Type.String({
+      minLength: 1,
+      maxLength: 40,
+      description: 'Phone number with country code; separators are removed',
+      examples: ['+27 (12) 345-6789'],
+    }),
     name: Type.Optional(Type.String({ maxLength: 256 })),
     email: Type.Optional(Type.String({ maxLength: 320 })),
-    custom_fields: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { description: 'Free-form attributes kept with the contact', maxProperties: 100, maxJsonDepth: 8, maxJsonBytes: 16_384 })),
+    custom_fields: Type.Optional(
+      Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+        description: 'Free-form attributes kept with the contact',
+        maxProperties: 100,
+        maxJsonDepth: 8,
+        maxJsonBytes: 16_384,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -22,7 +34,10 @@ export const ContactSchema = Type.Object({
 });
 
 export const LookupContactQuery = Type.Object(
-  { tenantId: Type.String({ minLength: 1, maxLength: 63 }), phone_number: Type.String({ minLength: 1, maxLength: 40 }) },
+  {
+    tenantId: Type.String({ minLength: 1, maxLength: 63 }),
+    phone_number: Type.String({ minLength: 1, maxLength: 40 }),
+  },
   { additionalProperties: true },
 );
 

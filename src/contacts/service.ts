@@ -31,7 +31,9 @@ const CONTACT_CACHE_TTL_MS = 60_000;
 export function phoneOrThrow(input: string, field = 'phone_number'): string {
   const digits = normalizePhone(input);
   if (digits === undefined) {
-    throw new InvalidField(`${field} must be a phone number with country code: 8 to 15 digits, no letters (got "${input.slice(0, 40)}")`);
+    throw new InvalidField(
+      `${field} must be a phone number with country code: 8 to 15 digits, no letters (got "${input.slice(0, 40)}")`,
+    );
   }
   return digits;
 }
@@ -56,7 +58,8 @@ export class ContactService {
   async create(organizationId: string, input: ContactInput): Promise<ContactRow> {
     const whatsappNumber = phoneOrThrow(input.phone_number);
     const email = input.email?.trim();
-    if (email !== undefined && email !== '' && !EMAIL.test(email)) throw new InvalidField('email must be an email address');
+    if (email !== undefined && email !== '' && !EMAIL.test(email))
+      throw new InvalidField('email must be an email address');
     const now = nowIso();
     const row: ContactRow = {
       id: newId(),

@@ -38,7 +38,10 @@ export class MessageStore {
     // PostgreSQL: two batches in flight, so one slow commit does not hold every write. Each batch
     // is one statement; fewer, larger batches cost less than more in flight (measured against the
     // forwarder in one run: 1 in flight 31.8-32.7%, 2 30.8%, 4 26.3%).
-    this.#writes = db.engine === 'sqlite' ? new GroupCommitter(sqliteSendWrites(db.sqlite), 1) : new GroupCommitter(postgresSendWrites(db.pgPool), 2);
+    this.#writes =
+      db.engine === 'sqlite'
+        ? new GroupCommitter(sqliteSendWrites(db.sqlite), 1)
+        : new GroupCommitter(postgresSendWrites(db.pgPool), 2);
   }
 
   async createPending(m: PendingMessage): Promise<{ id: string; sessionId: string }> {
@@ -61,8 +64,22 @@ export class MessageStore {
     await this.#writes.run({ kind: 'sent', id, wamid, now: nowIso() });
   }
 
-  async markFailed(id: string, status: 'failed' | 'unknown', failure: FailureDetails, clearMedia = false): Promise<void> {
-    await this.#writes.run({ kind: 'failed', id, status, code: failure.code, message: failure.message, details: failure.details === undefined ? null : JSON.stringify(failure.details), clearMedia, now: nowIso() });
+  async markFailed(
+    id: string,
+    status: 'failed' | 'unknown',
+    failure: FailureDetails,
+    clearMedia = false,
+  ): Promise<void> {
+    await this.#writes.run({
+      kind: 'failed',
+      id,
+      status,
+      code: failure.code,
+      message: failure.message,
+      details: failure.details === undefined ? null : JSON.stringify(failure.details),
+      clearMedia,
+      now: nowIso(),
+    });
   }
 
   findById(id: string): Promise<MessageRow | undefined> {
@@ -73,7 +90,12 @@ export class MessageStore {
   async markStalePendingUnknown(olderThan: string): Promise<number> {
     const res = await this.db.kysely
       .updateTable('helpdesk_messages')
-      .set({ status: 'unknown', error_code: 'interrupted', error_message: 'The gateway stopped before Meta answered; the message may or may not have been delivered', updated_at: nowIso() })
+      .set({
+        status: 'unknown',
+        error_code: 'interrupted',
+        error_message: 'The gateway stopped before Meta answered; the message may or may not have been delivered',
+        updated_at: nowIso(),
+      })
       .where(UNSETTLED)
       .where('status', '=', 'pending')
       .where('created_at', '<', olderThan)
@@ -85,18 +107,44 @@ export class MessageStore {
    * An operator's verdict on a pending or unknown row (`flowiq messages resolve`), after checking
    * with Meta or the recipient. False when the row does not exist or is already settled.
    */
-  async resolveUnsettled(id: string, outcome: { status: 'sent'; wamid: string } | { status: 'failed'; reason: string }): Promise<boolean> {
+  async resolveUnsettled(
+    id: string,
+    outcome: { status: 'sent'; wamid: string } | { status: 'failed'; reason: string },
+  ): Promise<boolean> {
     const now = nowIso();
     const changes =
       outcome.status === 'sent'
-        ? { status: 'sent' as const, whatsapp_message_id: outcome.wamid, error_code: null, error_message: null, error_details: null, updated_at: now }
-        : { status: 'failed' as const, error_code: 'resolved_by_operator', error_message: outcome.reason, updated_at: now };
-    const res = await this.db.kysely.updateTable('helpdesk_messages').set(changes).where('id', '=', id).where(UNSETTLED).executeTakeFirst();
+        ? {
+            status: 'sent' as const,
+            whatsapp_message_id: outcome.wamid,
+            error_code: null,
+            error_message: null,
+            error_details: null,
+            updated_at: now,
+          }
+        : {
+            status: 'failed' as const,
+            error_code: 'resolved_by_operator',
+            error_message: outcome.reason,
+            updated_at: now,
+          };
+    const res = await this.db.kysely
+      .updateTable('helpdesk_messages')
+      .set(changes)
+      .where('id', '=', id)
+      .where(UNSETTLED)
+      .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 
   /** Pending and unknown rows, oldest first. */
   listUnsettled(limit: number): Promise<MessageRow[]> {
-    return this.db.kysely.selectFrom('helpdesk_messages').selectAll().where(UNSETTLED).orderBy('created_at').limit(limit).execute();
+    return this.db.kysely
+      .selectFrom('helpdesk_messages')
+      .selectAll()
+      .where(UNSETTLED)
+      .orderBy('created_at')
+      .limit(limit)
+      .execute();
   }
 }

@@ -89,18 +89,23 @@ function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) =>
        returning id`,
     )
     .pluck();
-  const insertMessage = sqlite.prepare<[string, string, string, string, string, string, string | null, string | null, string, string]>(
+  const insertMessage = sqlite.prepare<
+    [string, string, string, string, string, string, string | null, string | null, string, string]
+  >(
     `insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, created_at, updated_at)
      values (?, ?, ?, ?, 'outbound', ?, ?, ?, null, 'pending', null, null, null, ?, ?, ?)`,
   );
-  const markSent = sqlite.prepare<[string, string, string]>(`update helpdesk_messages set status = 'sent', whatsapp_message_id = ?, updated_at = ? where id = ?`);
+  const markSent = sqlite.prepare<[string, string, string]>(
+    `update helpdesk_messages set status = 'sent', whatsapp_message_id = ?, updated_at = ? where id = ?`,
+  );
   const markFailed = sqlite.prepare<[string, string, string, string | null, string, number, string]>(
     `update helpdesk_messages set status = ?, error_code = ?, error_message = ?, error_details = ?, updated_at = ?, media_url = case when ? then null else media_url end where id = ?`,
   );
   return sqlite.transaction((batch: SendWrite[]): SendWriteResult[] => {
     const pending = batch.filter((w): w is PendingWrite => w.kind === 'pending');
     const sessionOf = new Map<string, string>();
-    for (const t of threadsOf(pending)) sessionOf.set(t.key, upsertSession.get(newId(), t.org, t.contact, t.count, t.now, t.now, t.now) as string);
+    for (const t of threadsOf(pending))
+      sessionOf.set(t.key, upsertSession.get(newId(), t.org, t.contact, t.count, t.now, t.now, t.now) as string);
     return batch.map((w) => {
       if (w.kind === 'sent') {
         markSent.run(w.wamid, w.now, w.id);
@@ -111,7 +116,18 @@ function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) =>
         return undefined;
       }
       const sessionId = sessionOf.get(threadKey(w))!;
-      insertMessage.run(w.id, w.organizationId, w.contactId, sessionId, w.messageType, w.content, w.mediaUrl, w.requestId, w.now, w.now);
+      insertMessage.run(
+        w.id,
+        w.organizationId,
+        w.contactId,
+        sessionId,
+        w.messageType,
+        w.content,
+        w.mediaUrl,
+        w.requestId,
+        w.now,
+        w.now,
+      );
       return { sessionId };
     });
   });

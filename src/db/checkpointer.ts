@@ -49,7 +49,10 @@ export interface CheckpointerOptions {
 export function startCheckpointer(file: string, opts: CheckpointerOptions = {}): Checkpointer {
   const { intervalMs = 200, restartAfterFrames = 4096, onError = () => {}, onRestart = () => {} } = opts;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs, restartAfterFrames } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { file, driver, intervalMs, restartAfterFrames },
+  });
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   worker.on('message', (m: unknown) => {

@@ -94,7 +94,7 @@ function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
     get(target, prop, receiver) {
       if (prop === 'prepare') return prepare;
       const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      return typeof value === 'function' ? ((value as (...a: unknown[]) => unknown).bind(target) as unknown) : value;
     },
   });
 }
@@ -146,6 +146,6 @@ export async function migrate(db: Db): Promise<string[]> {
     ...(db.engine === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

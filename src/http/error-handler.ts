@@ -5,7 +5,17 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { AppError, HeaderTooLarge, InternalError, InvalidRequest, NotFound, PayloadTooLarge, RequestTimeout, ServiceUnavailable, UnsupportedContentType } from '../errors.js';
+import {
+  AppError,
+  HeaderTooLarge,
+  InternalError,
+  InvalidRequest,
+  NotFound,
+  PayloadTooLarge,
+  RequestTimeout,
+  ServiceUnavailable,
+  UnsupportedContentType,
+} from '../errors.js';
 import { loneSurrogateError, validationErrorToAppError, type BodyWording } from './validation.js';
 
 declare module 'fastify' {
@@ -35,10 +45,18 @@ function translate(err: FastifyError | Error, request: FastifyRequest): AppError
   if (Array.isArray(fe.validation) && (fe.validationContext ?? 'body') === 'body' && typeof request.body === 'string') {
     return new UnsupportedContentType('Request body must be JSON: send it with Content-Type: application/json');
   }
-  if (Array.isArray(fe.validation)) return validationErrorToAppError(fe.validation, fe.validationContext ?? 'body', request.body, request.routeOptions.config.bodyWording);
+  if (Array.isArray(fe.validation))
+    return validationErrorToAppError(
+      fe.validation,
+      fe.validationContext ?? 'body',
+      request.body,
+      request.routeOptions.config.bodyWording,
+    );
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new PayloadTooLarge(`Request body is larger than the ${request.routeOptions.bodyLimit ?? 1048576} bytes allowed`);
+      return new PayloadTooLarge(
+        `Request body is larger than the ${request.routeOptions.bodyLimit ?? 1048576} bytes allowed`,
+      );
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new InvalidRequest('Request body is not valid JSON');
@@ -81,7 +99,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
  * percent-encoding, an overlong path parameter. Fastify's own body would otherwise answer.
  */
 export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const appErr = err.code === 'FST_ERR_BAD_URL' ? new InvalidRequest('The request URL is not valid: it has malformed percent-encoding') : new InvalidRequest('The request could not be routed');
+  const appErr =
+    err.code === 'FST_ERR_BAD_URL'
+      ? new InvalidRequest('The request URL is not valid: it has malformed percent-encoding')
+      : new InvalidRequest('The request could not be routed');
   // No hook has run for this request, so the request id header is set here.
   void reply.code(appErr.status).header('x-request-id', request.id).send(errorBody(appErr, request.id));
 }
@@ -135,7 +156,11 @@ const MAYBE_REFUSED = /proto|constructor|\\u/;
  * when it refuses a __proto__ or constructor.prototype key. Same refusals, each said as it is, and
  * lone surrogates refused here too.
  */
-export function parseJsonBody(_request: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void): void {
+export function parseJsonBody(
+  _request: FastifyRequest,
+  body: string | Buffer,
+  done: (err: Error | null, body?: unknown) => void,
+): void {
   const text = typeof body === 'string' ? body : body.toString('utf8');
   let parsed: unknown;
   try {
@@ -145,7 +170,8 @@ export function parseJsonBody(_request: FastifyRequest, body: string | Buffer, d
   }
   if (MAYBE_REFUSED.test(text)) {
     const key = poisonedKey(parsed);
-    if (key !== undefined) return done(new InvalidRequest(`Request body contains the key ${key}, which is not allowed`));
+    if (key !== undefined)
+      return done(new InvalidRequest(`Request body contains the key ${key}, which is not allowed`));
     // Refused before the schema, on every JSON route, never forwarded: JSON allows "\ud800",
     // Unicode text does not. (Query strings cannot carry one: their decoder keeps an invalid
     // percent-encoding as written.)

@@ -8,7 +8,10 @@ import { ServiceUnavailable } from '../errors.js';
  * (the database, Redis when REDIS_URL is set, media storage: the S3 bucket or the media directory);
  * a 503 names the ones that failed.
  */
-export async function healthRoutes(app: FastifyInstance, opts: { db: Db; redis?: Redis | undefined; storage?: { check(): Promise<void> } | undefined }): Promise<void> {
+export async function healthRoutes(
+  app: FastifyInstance,
+  opts: { db: Db; redis?: Redis | undefined; storage?: { check(): Promise<void> } | undefined },
+): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (request) => {
     const checks: Record<string, 'ok' | 'failed'> = {};

@@ -17,7 +17,10 @@ function rateLimitKey(request: FastifyRequest): string {
   return tenant ? `k:${tenant.apiKeyId}` : `ip:${request.ip}`;
 }
 
-export async function registerRateLimit(app: FastifyInstance, opts: { perSecond: number; redis: Redis | undefined }): Promise<void> {
+export async function registerRateLimit(
+  app: FastifyInstance,
+  opts: { perSecond: number; redis: Redis | undefined },
+): Promise<void> {
   if (opts.perSecond === 0) return;
   await app.register(rateLimit, {
     global: true,
@@ -31,10 +34,14 @@ export async function registerRateLimit(app: FastifyInstance, opts: { perSecond:
     // the idempotency store (which must fail closed) still answers 503 where it matters.
     skipOnError: true,
     ...(opts.redis ? { redis: opts.redis } : {}),
-    allowList: (request) => UNLIMITED.has(request.url) || request.url.startsWith('/media/') || request.url.startsWith('/docs'),
+    allowList: (request) =>
+      UNLIMITED.has(request.url) || request.url.startsWith('/media/') || request.url.startsWith('/docs'),
     errorResponseBuilder: (_request, context) => {
       const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      return new TooManyRequests(`Rate limit of ${context.max} requests per second per API key exceeded; retry in ${seconds} s`, { headers: { 'retry-after': String(seconds) } });
+      return new TooManyRequests(
+        `Rate limit of ${context.max} requests per second per API key exceeded; retry in ${seconds} s`,
+        { headers: { 'retry-after': String(seconds) } },
+      );
     },
   });
 }

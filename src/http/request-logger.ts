@@ -28,6 +28,7 @@ class LazyChildLogger {
 
   #write(level: Level, args: unknown[]): void {
     if (this.#child === undefined && !(this.parent as unknown as Logger).isLevelEnabled(level)) return;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- tsc needs it for the spread
     (this.#real()[level] as (...a: unknown[]) => void)(...args);
   }
 
@@ -56,12 +57,16 @@ class LazyChildLogger {
   }
 }
 
-export function lazyChildLogger(parent: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions = {}): FastifyBaseLogger {
+export function lazyChildLogger(
+  parent: FastifyBaseLogger,
+  bindings: Bindings,
+  opts: ChildLoggerOptions = {},
+): FastifyBaseLogger {
   // A route's own level or serializers change what the child writes: make it now. So also when
   // the parent is not pino (Fastify's silent logger when logging is off).
   const pinoParent = typeof (parent as Partial<Logger>).isLevelEnabled === 'function';
   if (!pinoParent || opts.level !== undefined || opts.serializers !== undefined) return parent.child(bindings, opts);
-  return new LazyChildLogger(parent, bindings, opts) as unknown as FastifyBaseLogger;
+  return new LazyChildLogger(parent, bindings, opts);
 }
 
 export function useLazyRequestLoggers(app: FastifyInstance): void {

@@ -2,7 +2,9 @@
 import { Type } from '@sinclair/typebox';
 
 export const TenantQuery = Type.Object(
-  { tenantId: Type.String({ minLength: 1, maxLength: 63, description: "Your organization's tenant identifier (slug)" }) },
+  {
+    tenantId: Type.String({ minLength: 1, maxLength: 63, description: "Your organization's tenant identifier (slug)" }),
+  },
   { additionalProperties: true },
 );
 

@@ -58,10 +58,16 @@ export function loneSurrogateError(value: unknown, context: string): InvalidFiel
   while (stack.length > 0) {
     const [v, at] = stack.pop()!;
     if (typeof v === 'string') {
-      if (LONE_SURROGATE.test(v)) return new InvalidField(`${formatPath(at, value) || rootName(context)} is not valid text: it contains a lone surrogate (half of a UTF-16 pair)`);
+      if (LONE_SURROGATE.test(v))
+        return new InvalidField(
+          `${formatPath(at, value) || rootName(context)} is not valid text: it contains a lone surrogate (half of a UTF-16 pair)`,
+        );
     } else if (typeof v === 'object' && v !== null) {
       for (const [key, child] of Object.entries(v)) {
-        if (LONE_SURROGATE.test(key)) return new InvalidField(`${rootName(context)} has a field name that is not valid text: it contains a lone surrogate`);
+        if (LONE_SURROGATE.test(key))
+          return new InvalidField(
+            `${rootName(context)} has a field name that is not valid text: it contains a lone surrogate`,
+          );
         stack.push([child, [...at, key]]);
       }
     }
@@ -257,7 +263,12 @@ interface AjvError {
 function isAjvError(e: unknown): e is AjvError {
   if (typeof e !== 'object' || e === null) return false;
   const o = e as Record<string, unknown>;
-  return typeof o['keyword'] === 'string' && typeof o['instancePath'] === 'string' && typeof o['params'] === 'object' && o['params'] !== null;
+  return (
+    typeof o['keyword'] === 'string' &&
+    typeof o['instancePath'] === 'string' &&
+    typeof o['params'] === 'object' &&
+    o['params'] !== null
+  );
 }
 
 // These only say "a branch failed"; the error worth reporting is the branch's own.
@@ -268,7 +279,12 @@ const SUMMARY_KEYWORDS = new Set(['oneOf', 'anyOf', 'allOf', 'if', 'not']);
  * InvalidField or InvalidMessageType, naming the field by its full path: interactive.buttons[1].title.
  * `data` is the validated value (the request body), used to say which message type a field is for.
  */
-export function validationErrorToAppError(errors: unknown[], context: string, data?: unknown, wording: BodyWording = NO_WORDING): AppError {
+export function validationErrorToAppError(
+  errors: unknown[],
+  context: string,
+  data?: unknown,
+  wording: BodyWording = NO_WORDING,
+): AppError {
   const valid = errors.filter(isAjvError);
   const err = valid.find((e) => !SUMMARY_KEYWORDS.has(e.keyword)) ?? valid[0];
   if (err === undefined) return new InvalidField(`${rootName(context)} is invalid`);
@@ -312,8 +328,10 @@ function describe(err: AjvError, at: string[], data: unknown, context: string, w
     case 'maxGraphemes':
       // A field a type takes only empty (context_message_id on reactions) is not supported there.
       if (Number(p['limit']) === 0) return new InvalidField(foreignField(at, data, wording));
-      if (err.keyword === 'maxGraphemes' && String(valueAt(data, at) ?? '').length > Number(p['limit']) * UNITS_PER_GRAPHEME) {
-        return new InvalidField(`${field} must be at most ${String(p['limit'])} characters and ${Number(p['limit']) * UNITS_PER_GRAPHEME} UTF-16 code units`);
+      if (err.keyword === 'maxGraphemes' && stringAt(data, at).length > Number(p['limit']) * UNITS_PER_GRAPHEME) {
+        return new InvalidField(
+          `${field} must be at most ${String(p['limit'])} characters and ${Number(p['limit']) * UNITS_PER_GRAPHEME} UTF-16 code units`,
+        );
       }
       return new InvalidField(`${field} must be at most ${String(p['limit'])} characters`);
     default:
@@ -339,7 +357,8 @@ function otherMessage(err: AjvError, field: string, value?: unknown): string {
     case 'const':
       return `${field} must be ${JSON.stringify(p['allowedValue'])}`;
     case 'format':
-      if (p['format'] === 'http-url' && badPort !== undefined) return `${field} is not a valid URL: port ${badPort} is out of range (0 to 65535)`;
+      if (p['format'] === 'http-url' && badPort !== undefined)
+        return `${field} is not a valid URL: port ${badPort} is out of range (0 to 65535)`;
       return `${field} must be ${FORMAT_WORDS[String(p['format'])] ?? `a valid ${String(p['format'])}`}`;
     case 'pattern':
       return `${field} is not in the expected format (${String(p['pattern'])})`;
@@ -354,14 +373,28 @@ function otherMessage(err: AjvError, field: string, value?: unknown): string {
   }
 }
 
-const COMPARISON_WORDS: Record<string, string> = { '<=': 'at most', '>=': 'at least', '<': 'less than', '>': 'greater than' };
+const COMPARISON_WORDS: Record<string, string> = {
+  '<=': 'at most',
+  '>=': 'at least',
+  '<': 'less than',
+  '>': 'greater than',
+};
 
 const TYPE_WORDS: Record<string, string> = {
-  string: 'a string', number: 'a number', integer: 'an integer', boolean: 'a boolean', object: 'an object', array: 'an array', null: 'null',
+  string: 'a string',
+  number: 'a number',
+  integer: 'an integer',
+  boolean: 'a boolean',
+  object: 'an object',
+  array: 'an array',
+  null: 'null',
 };
 
 function typeWords(type: string): string {
-  return type.split(',').map((t) => TYPE_WORDS[t] ?? t).join(' or ');
+  return type
+    .split(',')
+    .map((t) => TYPE_WORDS[t] ?? t)
+    .join(' or ');
 }
 
 function rootName(context: string): string {
@@ -371,7 +404,11 @@ function rootName(context: string): string {
 // ---- Message-type wording ------------------------------------------------------------------------
 
 /** The kind (message_type, interactive.type) the object at `at` declares, when it is a known one. */
-function kindAt(at: string[], data: unknown, wording: BodyWording): { kind: string; fields: Readonly<Record<string, readonly string[]>> } | undefined {
+function kindAt(
+  at: string[],
+  data: unknown,
+  wording: BodyWording,
+): { kind: string; fields: Readonly<Record<string, readonly string[]>> } | undefined {
   const entry = wording.kinds.find((k) => k.path === at.join('.'));
   if (entry === undefined) return undefined;
   const value = valueAt(data, [...at, entry.tag]);
@@ -405,7 +442,7 @@ function discriminatorError(at: string[], value: unknown, data: unknown, wording
   if (value === undefined) return new MissingField(`${path} is required`);
   const entry = wording.kinds.find((k) => k.path === at.slice(0, -1).join('.') && k.tag === at[at.length - 1]);
   const allowed = entry === undefined ? '' : `: ${Object.keys(entry.fields).join(', ')}`;
-  const message = `${path} must be one of${allowed} (got ${echo(JSON.stringify(value) ?? String(value))})`;
+  const message = `${path} must be one of${allowed} (got ${echo(JSON.stringify(value) ?? 'undefined')})`;
   return path === 'message_type' ? new InvalidMessageType(message) : new InvalidField(message);
 }
 
@@ -413,7 +450,10 @@ function discriminatorError(at: string[], value: unknown, data: unknown, wording
 
 function pointerSegments(pointer: string): string[] {
   if (pointer === '') return [];
-  return pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function valueAt(data: unknown, at: string[]): unknown {
@@ -444,3 +484,7 @@ function joinPath(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
 
+function stringAt(data: unknown, at: string[]): string {
+  const v = valueAt(data, at);
+  return typeof v === 'string' ? v : '';
+}

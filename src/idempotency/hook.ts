@@ -62,7 +62,11 @@ export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
     if (typeof header !== 'string' || !KEY.test(header)) {
       throw new InvalidField('Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
-    const scope: IdempotencyScope = { organizationId: request.tenant.organization.id, scope: `${request.method} ${request.routeOptions.url ?? ''}`, key: header };
+    const scope: IdempotencyScope = {
+      organizationId: request.tenant.organization.id,
+      scope: `${request.method} ${request.routeOptions.url ?? ''}`,
+      key: header,
+    };
     const hash = bodyHash(request.body);
     const deadline = Date.now() + opts.waitMs;
     for (;;) {
@@ -73,7 +77,12 @@ export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
       }
       if (r.kind === 'mismatch') throw new IdempotencyKeyReuse();
       if (r.kind === 'replay') {
-        return reply.code(r.status).header('idempotent-replayed', 'true').header('content-type', 'application/json; charset=utf-8').serializer((p: unknown) => p as string).send(r.body);
+        return reply
+          .code(r.status)
+          .header('idempotent-replayed', 'true')
+          .header('content-type', 'application/json; charset=utf-8')
+          .serializer((p: unknown) => p as string)
+          .send(r.body);
       }
       if (Date.now() >= deadline) throw new RequestInProgress();
       await new Promise((res) => setTimeout(res, POLL_MS));
@@ -90,7 +99,12 @@ export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
   const record = async (scope: IdempotencyScope, request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     try {
       if (isRetryableOutcome(reply.statusCode)) await opts.store.release(scope);
-      else await opts.store.complete(scope, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+      else
+        await opts.store.complete(
+          scope,
+          reply.statusCode,
+          typeof payload === 'string' ? payload : JSON.stringify(payload),
+        );
     } catch (err) {
       // The key stays claimed: retries get 409 until it expires, never a second send.
       request.log.error({ err }, 'could not record the idempotent response');

@@ -30,7 +30,13 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   private async tryBegin(s: IdempotencyScope, requestHash: string): Promise<BeginResult> {
-    const claimed = await this.redis.set(this.name(s), JSON.stringify({ h: requestHash } satisfies Record), 'EX', this.ttlSeconds, 'NX');
+    const claimed = await this.redis.set(
+      this.name(s),
+      JSON.stringify({ h: requestHash } satisfies Record),
+      'EX',
+      this.ttlSeconds,
+      'NX',
+    );
     if (claimed === 'OK') return { kind: 'owner' };
     const raw = await this.redis.get(this.name(s));
     if (raw === null) return this.tryBegin(s, requestHash); // expired between the two calls
@@ -47,7 +53,12 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   private async tryComplete(s: IdempotencyScope, status: number, body: string): Promise<void> {
     const raw = await this.redis.get(this.name(s));
     const h = raw === null ? '' : (JSON.parse(raw) as Record).h;
-    await this.redis.set(this.name(s), JSON.stringify({ h, s: status, b: body } satisfies Record), 'EX', this.ttlSeconds);
+    await this.redis.set(
+      this.name(s),
+      JSON.stringify({ h, s: status, b: body } satisfies Record),
+      'EX',
+      this.ttlSeconds,
+    );
   }
 
   async release(s: IdempotencyScope): Promise<void> {

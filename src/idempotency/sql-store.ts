@@ -46,7 +46,9 @@ export class SqlIdempotencyStore implements IdempotencyStore {
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
     }
-    const row = await this.where(s).select(['request_hash', 'state', 'response_status', 'response_body']).executeTakeFirst();
+    const row = await this.where(s)
+      .select(['request_hash', 'state', 'response_status', 'response_body'])
+      .executeTakeFirst();
     if (!row) return this.begin(s, requestHash); // expired and removed between our two statements
     if (row.request_hash !== requestHash) return { kind: 'mismatch' };
     if (row.state === 'done' && row.response_status !== null && row.response_body !== null) {
@@ -77,7 +79,10 @@ export class SqlIdempotencyStore implements IdempotencyStore {
 
   /** Housekeeping: expired records serve no one. */
   async purgeExpired(): Promise<number> {
-    const res = await this.db.kysely.deleteFrom('idempotency_keys').where('expires_at', '<=', nowIso()).executeTakeFirst();
+    const res = await this.db.kysely
+      .deleteFrom('idempotency_keys')
+      .where('expires_at', '<=', nowIso())
+      .executeTakeFirst();
     return Number(res.numDeletedRows);
   }
 }

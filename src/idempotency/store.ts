@@ -9,10 +9,7 @@ export interface IdempotencyScope {
 }
 
 export type BeginResult =
-  | { kind: 'owner' }
-  | { kind: 'replay'; status: number; body: string }
-  | { kind: 'mismatch' }
-  | { kind: 'in_progress' };
+  { kind: 'owner' } | { kind: 'replay'; status: number; body: string } | { kind: 'mismatch' } | { kind: 'in_progress' };
 
 export interface IdempotencyStore {
   /** Claims the key for this request, or says what happened to the request that claimed it. */

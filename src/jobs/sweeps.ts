@@ -9,19 +9,32 @@ import type { IdempotencyStore } from '../idempotency/store.js';
 import type { MessageStore } from '../conversations/store.js';
 import { every, type Job } from './scheduler.js';
 
-export function stalePendingSweep(opts: { messages: MessageStore; olderThanSeconds: number; intervalMs: number; log: Pick<Logger, 'warn'> }): Job {
+export function stalePendingSweep(opts: {
+  messages: MessageStore;
+  olderThanSeconds: number;
+  intervalMs: number;
+  log: Pick<Logger, 'warn'>;
+}): Job {
   return every('stale-pending-sweep', opts.intervalMs, async () => {
     try {
       const cutoff = new Date(Date.now() - opts.olderThanSeconds * 1000).toISOString();
       const stale = await opts.messages.markStalePendingUnknown(cutoff);
-      if (stale > 0) opts.log.warn({ count: stale }, 'messages left pending by a request that did not finish are now unknown; see `flowiq messages pending`');
+      if (stale > 0)
+        opts.log.warn(
+          { count: stale },
+          'messages left pending by a request that did not finish are now unknown; see `flowiq messages pending`',
+        );
     } catch (err) {
       opts.log.warn({ err }, 'could not sweep stale pending messages');
     }
   });
 }
 
-export function idempotencyPurge(opts: { store: IdempotencyStore; intervalMs: number; log: Pick<Logger, 'warn'> }): Job {
+export function idempotencyPurge(opts: {
+  store: IdempotencyStore;
+  intervalMs: number;
+  log: Pick<Logger, 'warn'>;
+}): Job {
   return every('idempotency-purge', opts.intervalMs, async () => {
     try {
       await opts.store.purgeExpired?.();

@@ -46,7 +46,8 @@ function embeddedV4(ip: string): string | undefined {
   if (!words) return undefined;
   const v4 = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) return v4(words[6]!, words[7]!);
-  if (words[0] === 0x64 && words[1] === 0xff9b && words.slice(2, 6).every((w) => w === 0)) return v4(words[6]!, words[7]!); // NAT64
+  if (words[0] === 0x64 && words[1] === 0xff9b && words.slice(2, 6).every((w) => w === 0))
+    return v4(words[6]!, words[7]!); // NAT64
   if (words[0] === 0x2002) return v4(words[1]!, words[2]!); // 6to4
   return undefined;
 }
@@ -62,7 +63,7 @@ function expandV6(ip: string): number[] | undefined {
   const h = head ? head.split(':') : [];
   const t = tail ? tail.split(':') : [];
   const fill = tail === undefined ? 0 : 8 - h.length - t.length;
-  const words = [...h, ...Array(fill).fill('0'), ...t].map((w) => parseInt(w, 16));
+  const words = [...h, ...Array<string>(fill).fill('0'), ...t].map((w) => parseInt(w, 16));
   return words.length === 8 && words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffff) ? words : undefined;
 }
 

@@ -55,11 +55,12 @@ export function mediaFetcher(opts: { allowPrivateNetworks: boolean; connectTimeo
       if (err) return callback(err, '', 0);
       // Refuse the host if any of its addresses is private: a mixed answer is a rebinding attempt.
       const bad = opts.allowPrivateNetworks ? undefined : addresses.find((a) => !isAllowedAddress(a.address));
-      if (bad) return callback(new AddressNotAllowed(bad.address) as NodeJS.ErrnoException, '', 0);
+      if (bad) return callback(new AddressNotAllowed(bad.address), '', 0);
       const first = addresses[0];
       if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
       // net asks for every address when it may try several families (autoSelectFamily).
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [first]);
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [first]);
       callback(null, first.address, first.family);
     });
   };
@@ -75,14 +76,31 @@ interface Response {
 /** One GET through the fetcher's checks; the body is left to the caller. */
 function get(fetcher: MediaFetcher, url: URL, signal: AbortSignal): Promise<Response> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (net.isIP(host) && !fetcher.allowPrivateNetworks && !isAllowedAddress(host)) return Promise.reject(new AddressNotAllowed(host));
+  if (net.isIP(host) && !fetcher.allowPrivateNetworks && !isAllowedAddress(host))
+    return Promise.reject(new AddressNotAllowed(host));
   return new Promise<Response>((resolve, reject) => {
     const client = url.protocol === 'https:' ? https : http;
-    const req = client.request(url, { method: 'GET', lookup: fetcher.lookup, signal, agent: false, headers: { 'user-agent': 'FlowIQ-Gateway/0.1 (media fetch)' } }, (res) => {
-      clearTimeout(connectTimer);
-      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res });
-    });
-    const connectTimer = setTimeout(() => req.destroy(Object.assign(new Error('connect timeout'), { name: 'TimeoutError', code: 'UND_ERR_CONNECT_TIMEOUT' })), fetcher.connectTimeoutMs);
+    const req = client.request(
+      url,
+      {
+        method: 'GET',
+        lookup: fetcher.lookup,
+        signal,
+        agent: false,
+        headers: { 'user-agent': 'FlowIQ-Gateway/0.1 (media fetch)' },
+      },
+      (res) => {
+        clearTimeout(connectTimer);
+        resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: res });
+      },
+    );
+    const connectTimer = setTimeout(
+      () =>
+        req.destroy(
+          Object.assign(new Error('connect timeout'), { name: 'TimeoutError', code: 'UND_ERR_CONNECT_TIMEOUT' }),
+        ),
+      fetcher.connectTimeoutMs,
+    );
     req.once('socket', (socket) => {
       socket.once('connect', () => clearTimeout(connectTimer));
       socket.once('secureConnect', () => clearTimeout(connectTimer));
@@ -99,7 +117,8 @@ function sizeLimiter(maxBytes: number, hash: ReturnType<typeof createHash>, coun
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       count.n += chunk.length;
-      if (count.n > maxBytes) return cb(new MediaDownloadFailed(`media_url is larger than the ${maxBytes} bytes allowed`));
+      if (count.n > maxBytes)
+        return cb(new MediaDownloadFailed(`media_url is larger than the ${maxBytes} bytes allowed`));
       hash.update(chunk);
       cb(null, chunk);
     },
@@ -110,13 +129,17 @@ function describeFailure(err: unknown, url: URL): MediaDownloadFailed {
   if (err instanceof MediaDownloadFailed) return err;
   const cause = (err as { cause?: unknown }).cause ?? err;
   if (cause instanceof AddressNotAllowed || err instanceof AddressNotAllowed) {
-    return new MediaDownloadFailed(`media_url address not allowed: ${url.hostname} resolves to a private, loopback or reserved address (for local development, MEDIA_ALLOW_PRIVATE_NETWORKS=true allows them)`);
+    return new MediaDownloadFailed(
+      `media_url address not allowed: ${url.hostname} resolves to a private, loopback or reserved address (for local development, MEDIA_ALLOW_PRIVATE_NETWORKS=true allows them)`,
+    );
   }
   const name = (err as Error).name;
   if (name === 'TimeoutError' || name === 'AbortError' || /timeout/i.test((err as Error).message)) {
     return new MediaDownloadFailed(`media_url could not be downloaded in time from ${url.host}`);
   }
-  return new MediaDownloadFailed(`media_url is unreachable: ${url.host} (${(cause as { code?: string }).code ?? (err as Error).message})`);
+  return new MediaDownloadFailed(
+    `media_url is unreachable: ${url.host} (${(cause as { code?: string }).code ?? (err as Error).message})`,
+  );
 }
 
 function header(res: Response, name: string): string | undefined {
@@ -131,13 +154,18 @@ export function parseMediaUrl(raw: string): URL {
   } catch {
     throw new MediaDownloadFailed('media_url is not a valid URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new MediaDownloadFailed('media_url must be an http or https URL');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new MediaDownloadFailed('media_url must be an http or https URL');
   if (url.username || url.password) throw new MediaDownloadFailed('media_url must not contain credentials');
   return url;
 }
 
 /** Follows redirects by hand so each hop goes through the guarded agent and is counted. */
-async function fetchFollowing(fetcher: MediaFetcher, start: URL, signal: AbortSignal): Promise<{ res: Response; url: URL }> {
+async function fetchFollowing(
+  fetcher: MediaFetcher,
+  start: URL,
+  signal: AbortSignal,
+): Promise<{ res: Response; url: URL }> {
   let url = start;
   for (let hop = 0; ; hop++) {
     let res: Response;
@@ -155,13 +183,20 @@ async function fetchFollowing(fetcher: MediaFetcher, start: URL, signal: AbortSi
   }
 }
 
-export async function downloadToFile(rawUrl: string, maxBytes: number, opts: DownloadOptions & { fetcher: MediaFetcher; signal?: AbortSignal }): Promise<Downloaded> {
+export async function downloadToFile(
+  rawUrl: string,
+  maxBytes: number,
+  opts: DownloadOptions & { fetcher: MediaFetcher; signal?: AbortSignal },
+): Promise<Downloaded> {
   const url = parseMediaUrl(rawUrl);
   // A timer and a controller held here, not AbortSignal.any(AbortSignal.timeout(…)): on Node 20 the
   // composite's timeout signal could be collected before it fired, and a slow-drip source then
   // held its download open past the timeout (seen in the hostile-media fault test).
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException('media download timed out', 'TimeoutError')), opts.timeoutMs);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('media download timed out', 'TimeoutError')),
+    opts.timeoutMs,
+  );
   const onClientAbort = () => controller.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onClientAbort, { once: true });
   if (opts.signal?.aborted) onClientAbort();
@@ -173,7 +208,12 @@ export async function downloadToFile(rawUrl: string, maxBytes: number, opts: Dow
   }
 }
 
-async function download(url: URL, maxBytes: number, opts: DownloadOptions & { fetcher: MediaFetcher }, signal: AbortSignal): Promise<Downloaded> {
+async function download(
+  url: URL,
+  maxBytes: number,
+  opts: DownloadOptions & { fetcher: MediaFetcher },
+  signal: AbortSignal,
+): Promise<Downloaded> {
   const { res, url: finalUrl } = await fetchFollowing(opts.fetcher, url, signal);
   if (res.statusCode !== 200) {
     res.body.destroy();
@@ -182,14 +222,18 @@ async function download(url: URL, maxBytes: number, opts: DownloadOptions & { fe
   const declared = Number(header(res, 'content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     res.body.destroy();
-    throw new MediaDownloadFailed(`media_url is larger than the ${maxBytes} bytes allowed (Content-Length ${declared})`);
+    throw new MediaDownloadFailed(
+      `media_url is larger than the ${maxBytes} bytes allowed (Content-Length ${declared})`,
+    );
   }
   fs.mkdirSync(opts.tmpDir, { recursive: true });
   const filePath = path.join(opts.tmpDir, `dl-${randomUUID()}`);
   const hash = createHash('sha256');
   const count = { n: 0 };
   try {
-    await pipeline(res.body, sizeLimiter(maxBytes, hash, count), fs.createWriteStream(filePath, { mode: 0o600 }), { signal });
+    await pipeline(res.body, sizeLimiter(maxBytes, hash, count), fs.createWriteStream(filePath, { mode: 0o600 }), {
+      signal,
+    });
   } catch (err) {
     await fs.promises.rm(filePath, { force: true });
     throw describeFailure(err, finalUrl);
@@ -198,5 +242,12 @@ async function download(url: URL, maxBytes: number, opts: DownloadOptions & { fe
     await fs.promises.rm(filePath, { force: true });
     throw new MediaDownloadFailed('media_url returned an empty file');
   }
-  return { filePath, size: count.n, sha256: hash.digest('hex'), contentType: header(res, 'content-type'), contentDisposition: header(res, 'content-disposition'), finalUrl };
+  return {
+    filePath,
+    size: count.n,
+    sha256: hash.digest('hex'),
+    contentType: header(res, 'content-type'),
+    contentDisposition: header(res, 'content-disposition'),
+    finalUrl,
+  };
 }

@@ -11,7 +11,10 @@ import { isMediaKey, type MediaStorage } from './storage/types.js';
 // ignored too (the RFC allows ignoring Range at any time). Empty list elements are allowed (§5.6.1).
 const RANGE_SPEC = /^(\d*)-(\d*)$/;
 
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (!header) return undefined;
   const eq = header.indexOf('=');
   if (eq < 0 || header.slice(0, eq).trim().toLowerCase() !== 'bytes') return undefined;
@@ -34,7 +37,10 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end: m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1) };
 }
 
-export async function mediaRoutes(app: FastifyInstance, opts: { storage: MediaStorage; signer: MediaSigner }): Promise<void> {
+export async function mediaRoutes(
+  app: FastifyInstance,
+  opts: { storage: MediaStorage; signer: MediaSigner },
+): Promise<void> {
   app.get('/media/*', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const key = (request.params as { '*': string })['*'];
     const q = request.query as { exp?: string; sig?: string };
@@ -45,12 +51,19 @@ export async function mediaRoutes(app: FastifyInstance, opts: { storage: MediaSt
     const obj = await opts.storage.head(key);
     if (!obj) throw new NotFound('Media not found');
     const maxAge = Math.max(0, Number(q.exp) - Math.floor(Date.now() / 1000));
-    reply.header('content-type', obj.contentType).header('etag', obj.etag).header('accept-ranges', 'bytes').header('cache-control', `private, max-age=${maxAge}, immutable`);
+    reply
+      .header('content-type', obj.contentType)
+      .header('etag', obj.etag)
+      .header('accept-ranges', 'bytes')
+      .header('cache-control', `private, max-age=${maxAge}, immutable`);
     if (request.headers['if-none-match'] === obj.etag) return reply.code(304).send();
     const range = parseRange(request.headers.range, obj.size);
     if (range === 'unsatisfiable') return reply.code(416).header('content-range', `bytes */${obj.size}`).send();
     if (range) {
-      reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${obj.size}`).header('content-length', range.end - range.start + 1);
+      reply
+        .code(206)
+        .header('content-range', `bytes ${range.start}-${range.end}/${obj.size}`)
+        .header('content-length', range.end - range.start + 1);
       return reply.send(await opts.storage.read(key, range));
     }
     reply.header('content-length', obj.size);

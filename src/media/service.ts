@@ -27,7 +27,13 @@ export interface IngestedMedia {
 }
 
 export interface MediaService {
-  ingest(opts: { organizationId: string; url: string; kind: MediaKind; filename?: string; signal?: AbortSignal }): Promise<IngestedMedia>;
+  ingest(opts: {
+    organizationId: string;
+    url: string;
+    kind: MediaKind;
+    filename?: string;
+    signal?: AbortSignal;
+  }): Promise<IngestedMedia>;
   storage: MediaStorage;
   signer: MediaSigner;
   close(): Promise<void>;
@@ -44,12 +50,27 @@ function demoRewrite(url: string, demoOrigin: string | undefined): string {
   }
 }
 
-export function createMediaService(opts: { config: Config['media']; publicUrl: string; secret: string; previousSecret?: string | undefined; tmpDir: string }): MediaService {
+export function createMediaService(opts: {
+  config: Config['media'];
+  publicUrl: string;
+  secret: string;
+  previousSecret?: string | undefined;
+  tmpDir: string;
+}): MediaService {
   const storage = createStorage(opts.config.storage);
   const signer = new MediaSigner(opts.secret, opts.publicUrl, opts.config.urlTtlSeconds, opts.previousSecret);
-  const fetcher = mediaFetcher({ allowPrivateNetworks: opts.config.allowPrivateNetworks, connectTimeoutMs: opts.config.connectTimeoutMs });
+  const fetcher = mediaFetcher({
+    allowPrivateNetworks: opts.config.allowPrivateNetworks,
+    connectTimeoutMs: opts.config.connectTimeoutMs,
+  });
 
-  async function ingest(req: { organizationId: string; url: string; kind: MediaKind; filename?: string; signal?: AbortSignal }): Promise<IngestedMedia> {
+  async function ingest(req: {
+    organizationId: string;
+    url: string;
+    kind: MediaKind;
+    filename?: string;
+    signal?: AbortSignal;
+  }): Promise<IngestedMedia> {
     const dl = await downloadToFile(demoRewrite(req.url, opts.config.demoOrigin), MAX_BYTES[req.kind], {
       fetcher,
       allowPrivateNetworks: opts.config.allowPrivateNetworks,
@@ -66,7 +87,15 @@ export function createMediaService(opts: { config: Config['media']; publicUrl: s
       // Same content, same organization: stored once; every message still gets its own row and URL.
       const created = (await storage.head(key)) === undefined;
       if (created) await storage.put(key, dl.filePath, { contentType: mimeType, size: dl.size, sha256: dl.sha256 });
-      const filename = req.kind === 'document' ? chooseFilename({ ...(req.filename !== undefined ? { requested: req.filename } : {}), ...(dl.contentDisposition !== undefined ? { disposition: dl.contentDisposition } : {}), url: new URL(req.url), ext }) : `${req.kind}.${ext}`;
+      const filename =
+        req.kind === 'document'
+          ? chooseFilename({
+              ...(req.filename !== undefined ? { requested: req.filename } : {}),
+              ...(dl.contentDisposition !== undefined ? { disposition: dl.contentDisposition } : {}),
+              url: new URL(req.url),
+              ext,
+            })
+          : `${req.kind}.${ext}`;
       return {
         key,
         signedUrl: signer.url(key),

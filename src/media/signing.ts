@@ -31,7 +31,9 @@ export class MediaSigner {
   /** 'ok', or why not: the route answers 403 either way. */
   verify(key: string, exp: string | undefined, sig: string | undefined, now = Date.now()): 'ok' | 'bad' | 'expired' {
     if (!exp || !sig || !/^\d{1,12}$/.test(exp)) return 'bad';
-    const valid = constantTimeEqual(sig, this.sign(key, Number(exp))) || (this.#previous !== undefined && constantTimeEqual(sig, this.sign(key, Number(exp), this.#previous)));
+    const valid =
+      constantTimeEqual(sig, this.sign(key, Number(exp))) ||
+      (this.#previous !== undefined && constantTimeEqual(sig, this.sign(key, Number(exp), this.#previous)));
     if (!valid) return 'bad';
     return Number(exp) * 1000 < now ? 'expired' : 'ok';
   }

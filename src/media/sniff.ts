@@ -22,10 +22,19 @@ const ALLOWED: Record<MediaKind, Record<string, string>> = {
 };
 
 // Meta's limits (docs/META.md §2). "MB" is taken as 1,000,000 bytes, the stricter reading (as wajs does).
-export const MAX_BYTES: Record<MediaKind, number> = { image: 5_000_000, video: 16_000_000, audio: 16_000_000, document: 100_000_000 };
+export const MAX_BYTES: Record<MediaKind, number> = {
+  image: 5_000_000,
+  video: 16_000_000,
+  audio: 16_000_000,
+  document: 100_000_000,
+};
 
 // Old Office files are all Compound File Binary containers: the bytes say "CFB", not which program.
-const CFB_BY_EXTENSION: Record<string, string> = { doc: 'application/msword', xls: 'application/vnd.ms-excel', ppt: 'application/vnd.ms-powerpoint' };
+const CFB_BY_EXTENSION: Record<string, string> = {
+  doc: 'application/msword',
+  xls: 'application/vnd.ms-excel',
+  ppt: 'application/vnd.ms-powerpoint',
+};
 
 function accepted(kind: MediaKind): string {
   const names = Object.values(ALLOWED[kind]).map((e) => (e === 'ogg' ? 'OGG (Opus only)' : e.toUpperCase()));
@@ -33,25 +42,36 @@ function accepted(kind: MediaKind): string {
 }
 
 /** Detected MIME type and extension, or 400 naming what was found. `nameHint` resolves CFB files. */
-export async function sniffMedia(filePath: string, kind: MediaKind, nameHint: string | undefined): Promise<{ mimeType: string; ext: string }> {
+export async function sniffMedia(
+  filePath: string,
+  kind: MediaKind,
+  nameHint: string | undefined,
+): Promise<{ mimeType: string; ext: string }> {
   const found = await fileTypeFromFile(filePath);
-  let mime = found?.mime as string | undefined;
+  let mime = found?.mime;
   if (mime === 'application/x-cfb') {
     const ext = nameHint?.split('.').pop()?.toLowerCase() ?? '';
     mime = CFB_BY_EXTENSION[ext];
-    if (!mime) throw new UnsupportedMediaType(`media_url is an old-style Office file (CFB); name it .doc, .xls or .ppt (filename or URL) so its type is known. ${kind} messages accept ${accepted(kind)}`);
+    if (!mime)
+      throw new UnsupportedMediaType(
+        `media_url is an old-style Office file (CFB); name it .doc, .xls or .ppt (filename or URL) so its type is known. ${kind} messages accept ${accepted(kind)}`,
+      );
   }
   // Meta takes OGG audio with the Opus codec only (docs/META.md §2), uploaded as audio/ogg. file-type
   // names an Ogg file by its first stream: 'audio/ogg; codecs=opus' for Opus; plain audio/ogg for
   // Vorbis, Speex or FLAC, refused here rather than by Meta after the upload (which is a 500).
   if (mime === 'audio/ogg') {
-    throw new UnsupportedMediaType(`media_url is OGG audio without the Opus codec, but ${kind} messages accept ${accepted(kind)}`);
+    throw new UnsupportedMediaType(
+      `media_url is OGG audio without the Opus codec, but ${kind} messages accept ${accepted(kind)}`,
+    );
   }
   if (mime === 'audio/ogg; codecs=opus') mime = 'audio/ogg';
   if (mime === 'audio/x-m4a' || mime === 'audio/mp4') mime = undefined; // not in the API contract's list
   const ext = mime === undefined ? undefined : ALLOWED[kind][mime];
   if (!ext) {
-    throw new UnsupportedMediaType(`media_url is ${found?.mime ?? 'of an unrecognised type'}, but ${kind} messages accept ${accepted(kind)}`);
+    throw new UnsupportedMediaType(
+      `media_url is ${found?.mime ?? 'of an unrecognised type'}, but ${kind} messages accept ${accepted(kind)}`,
+    );
   }
   return { mimeType: mime!, ext };
 }

@@ -11,14 +11,18 @@ const entryType = (of: string) => text(`Kind of ${of}, free text such as HOME or
 const Name = Type.Object(
   {
     // Meta's docs: formatted_name is required (⚠ the spec requires nothing).
-    formatted_name: Type.String({ notBlank: true, description: 'Full name as it should be shown', examples: ['John Doe'] }),
+    formatted_name: Type.String({
+      notBlank: true,
+      description: 'Full name as it should be shown',
+      examples: ['John Doe'],
+    }),
     first_name: text('First name'),
     last_name: text('Last name'),
     middle_name: text('Middle name'),
     suffix: text('Name suffix'),
     prefix: text('Name prefix'),
   },
-  { additionalProperties: false, description: 'The contact\'s name; formatted_name is required' },
+  { additionalProperties: false, description: "The contact's name; formatted_name is required" },
 );
 
 const Phone = Type.Object(
@@ -61,8 +65,10 @@ export const ContactCard = Type.Object(
     addresses: Type.Optional(Type.Array(Address, { description: 'Postal addresses' })),
     urls: Type.Optional(Type.Array(Url, { description: 'Web addresses' })),
     org: Type.Optional(Org),
-    birthday: Type.Optional(Type.String({ format: 'date', description: 'Birthday, YYYY-MM-DD', examples: ['1990-05-17'] })),
+    birthday: Type.Optional(
+      Type.String({ format: 'date', description: 'Birthday, YYYY-MM-DD', examples: ['1990-05-17'] }),
+    ),
   },
-  { additionalProperties: false, description: 'A contact card in Meta\'s format' },
+  { additionalProperties: false, description: "A contact card in Meta's format" },
 );
 export type ContactCard = Static<typeof ContactCard>;

@@ -26,7 +26,12 @@ function rewriteKeywords(node: Record<string, Json>): Record<string, Json> {
   }
   // Checked by the gateway only; OpenAPI has no keyword for them, so they are said in words.
   if (typeof node['maxJsonDepth'] === 'number' || typeof node['maxJsonBytes'] === 'number') {
-    const limits = [typeof node['maxJsonDepth'] === 'number' ? `nested at most ${node['maxJsonDepth']} levels deep` : '', typeof node['maxJsonBytes'] === 'number' ? `at most ${node['maxJsonBytes']} bytes as JSON` : ''].filter(Boolean).join(', ');
+    const limits = [
+      typeof node['maxJsonDepth'] === 'number' ? `nested at most ${node['maxJsonDepth']} levels deep` : '',
+      typeof node['maxJsonBytes'] === 'number' ? `at most ${node['maxJsonBytes']} bytes as JSON` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     out['description'] = `${typeof node['description'] === 'string' ? `${node['description']} ` : ''}(${limits})`;
     delete out['maxJsonDepth'];
     delete out['maxJsonBytes'];

@@ -33,7 +33,8 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
     schema: {
       tags: ['messages'],
       summary: 'Send a WhatsApp message to an existing contact',
-      description: 'Sends text, media, location, contacts, interactive (buttons, lists) and reaction messages through Meta\'s WhatsApp Cloud API.',
+      description:
+        "Sends text, media, location, contacts, interactive (buttons, lists) and reaction messages through Meta's WhatsApp Cloud API.",
       querystring: TenantQuery,
       headers: IdempotencyHeader,
       body: SendWhatsAppBody,
@@ -62,7 +63,8 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
     const hangUp = (): AbortSignal => {
       const controller = new AbortController();
       reply.raw.once('close', () => {
-        if (!reply.raw.writableEnded) controller.abort(new DOMException('the client closed the connection', 'AbortError'));
+        if (!reply.raw.writableEnded)
+          controller.abort(new DOMException('the client closed the connection', 'AbortError'));
       });
       return controller.signal;
     };

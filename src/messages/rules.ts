@@ -24,7 +24,8 @@ export function checkMessageRules(req: SendRequest): string {
 /** The API contract: "The API removes special characters automatically" — but it must come to a phone number. */
 function recipientDigits(phone: string): string {
   const digits = normalizePhone(phone);
-  if (digits === undefined) throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
+  if (digits === undefined)
+    throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
   return digits;
 }
 
@@ -34,7 +35,9 @@ function checkButtons(inter: InteractiveButton): void {
   const media = inter.header_media;
   // Meta: a message has one header, text or media (docs/META.md §1).
   if (media !== undefined && isGiven(inter.header)) {
-    throw new InvalidField('interactive.header_media cannot be combined with interactive.header: a message has one header');
+    throw new InvalidField(
+      'interactive.header_media cannot be combined with interactive.header: a message has one header',
+    );
   }
   // header_media.filename is in the API contract for every header type. No header object carries it
   // to Meta (docs/META.md §1); a document's travels with the upload, an image's or video's is unused.
@@ -45,8 +48,10 @@ function checkButtons(inter: InteractiveButton): void {
     // Meta: a button id has no leading or trailing spaces.
     if (button.id.trim() !== button.id) throw new InvalidField(`${path}.id must not start or end with spaces`);
     // Meta: button ids and titles must be unique (docs/META.md §1).
-    if (ids.has(button.id)) throw new InvalidField(`${path}.id must be unique: ${JSON.stringify(button.id)} is used twice`);
-    if (titles.has(button.title)) throw new InvalidField(`${path}.title must be unique: ${JSON.stringify(button.title)} is used twice`);
+    if (ids.has(button.id))
+      throw new InvalidField(`${path}.id must be unique: ${JSON.stringify(button.id)} is used twice`);
+    if (titles.has(button.title))
+      throw new InvalidField(`${path}.title must be unique: ${JSON.stringify(button.title)} is used twice`);
     ids.add(button.id);
     titles.add(button.title);
   });
@@ -55,7 +60,9 @@ function checkButtons(inter: InteractiveButton): void {
 function checkList(inter: InteractiveList): void {
   const total = inter.sections.reduce((n, section) => n + section.rows.length, 0);
   if (total > MAX_LIST_ROWS) {
-    throw new InvalidField(`interactive.sections must have at most ${MAX_LIST_ROWS} rows in total across all sections (has ${total})`);
+    throw new InvalidField(
+      `interactive.sections must have at most ${MAX_LIST_ROWS} rows in total across all sections (has ${total})`,
+    );
   }
   const ids = new Set<string>();
   inter.sections.forEach((section, s) => {
@@ -67,7 +74,9 @@ function checkList(inter: InteractiveList): void {
     section.rows.forEach((row, r) => {
       // Meta: row ids are unique across the whole message.
       if (ids.has(row.id)) {
-        throw new InvalidField(`interactive.sections[${s}].rows[${r}].id must be unique across all sections: ${JSON.stringify(row.id)} is used twice`);
+        throw new InvalidField(
+          `interactive.sections[${s}].rows[${r}].id must be unique across all sections: ${JSON.stringify(row.id)} is used twice`,
+        );
       }
       ids.add(row.id);
     });

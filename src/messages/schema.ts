@@ -20,7 +20,11 @@ const PhoneNumber = Type.String({
 
 // Meta: a reaction cannot be a reply (docs/META.md §1), so ReactionMessage does not take this field.
 const ContextMessageId = Type.Optional(
-  Type.String({ maxLength: 512, description: 'WhatsApp message ID (wamid) to reply to', examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'] }),
+  Type.String({
+    maxLength: 512,
+    description: 'WhatsApp message ID (wamid) to reply to',
+    examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'],
+  }),
 );
 
 const messageType = <T extends string>(type: T) => Type.Literal(type, { description: 'Type of message' });
@@ -46,12 +50,21 @@ const Caption = Type.Optional(Text(1024, 'Caption shown under the media (max 102
 
 // A display name only: it must never be usable as a path where the file is stored.
 const Filename = Type.Optional(
-  Type.String({ format: 'file-name', maxGraphemes: 240, description: 'Display filename for the API contract (max 240 characters, no path separators)', examples: ['Invoice_2025.pdf'] }),
+  Type.String({
+    format: 'file-name',
+    maxGraphemes: 240,
+    description: 'Display filename for the API contract (max 240 characters, no path separators)',
+    examples: ['Invoice_2025.pdf'],
+  }),
 );
 
 // ---- One schema per message type ---------------------------------------------------------------
 
-const closed = (title: string, examples: readonly object[]) => ({ additionalProperties: false, title, examples: [...examples] });
+const closed = (title: string, examples: readonly object[]) => ({
+  additionalProperties: false,
+  title,
+  examples: [...examples],
+});
 
 export const TextMessage = Type.Object(
   {
@@ -66,7 +79,13 @@ export const TextMessage = Type.Object(
 
 const visualMedia = <T extends 'image' | 'video'>(type: T, title: string, examples: readonly object[]) =>
   Type.Object(
-    { phone_number: PhoneNumber, message_type: messageType(type), context_message_id: ContextMessageId, media_url: MediaUrl, caption: Caption },
+    {
+      phone_number: PhoneNumber,
+      message_type: messageType(type),
+      context_message_id: ContextMessageId,
+      media_url: MediaUrl,
+      caption: Caption,
+    },
     closed(title, examples),
   );
 
@@ -75,12 +94,24 @@ export const VideoMessage = visualMedia('video', 'Video message', [ex.VIDEO_EXAM
 
 // Meta: audio takes no caption (docs/META.md §1); the API contract says so too.
 export const AudioMessage = Type.Object(
-  { phone_number: PhoneNumber, message_type: messageType('audio'), context_message_id: ContextMessageId, media_url: MediaUrl },
+  {
+    phone_number: PhoneNumber,
+    message_type: messageType('audio'),
+    context_message_id: ContextMessageId,
+    media_url: MediaUrl,
+  },
   closed('Audio message', [ex.AUDIO_EXAMPLE]),
 );
 
 export const DocumentMessage = Type.Object(
-  { phone_number: PhoneNumber, message_type: messageType('document'), context_message_id: ContextMessageId, media_url: MediaUrl, filename: Filename, caption: Caption },
+  {
+    phone_number: PhoneNumber,
+    message_type: messageType('document'),
+    context_message_id: ContextMessageId,
+    media_url: MediaUrl,
+    filename: Filename,
+    caption: Caption,
+  },
   closed('Document message', [ex.DOCUMENT_EXAMPLE]),
 );
 
@@ -93,9 +124,16 @@ export const LocationMessage = Type.Object(
       {
         // JSON numbers, as the API contract types them (⚠ Meta's docs say strings; docs/META.md §1).
         latitude: Type.Number({ minimum: -90, maximum: 90, description: 'Latitude coordinate', examples: [-33.9249] }),
-        longitude: Type.Number({ minimum: -180, maximum: 180, description: 'Longitude coordinate', examples: [18.4241] }),
+        longitude: Type.Number({
+          minimum: -180,
+          maximum: 180,
+          description: 'Longitude coordinate',
+          examples: [18.4241],
+        }),
         name: Type.Optional(Type.String({ description: 'Location name', examples: ['Cape Town Office'] })),
-        address: Type.Optional(Type.String({ description: 'Location address', examples: ['123 Main Street, Cape Town'] })),
+        address: Type.Optional(
+          Type.String({ description: 'Location address', examples: ['123 Main Street, Cape Town'] }),
+        ),
       },
       { additionalProperties: false, description: 'The place to share' },
     ),
@@ -111,7 +149,11 @@ export const ContactsMessage = Type.Object(
     phone_number: PhoneNumber,
     message_type: messageType('contacts'),
     context_message_id: ContextMessageId,
-    contacts: Type.Array(ContactCard, { minItems: 1, maxItems: MAX_CONTACT_CARDS, description: `Array of contact cards to share (1 to ${MAX_CONTACT_CARDS})` }),
+    contacts: Type.Array(ContactCard, {
+      minItems: 1,
+      maxItems: MAX_CONTACT_CARDS,
+      description: `Array of contact cards to share (1 to ${MAX_CONTACT_CARDS})`,
+    }),
   },
   closed('Contacts message', [ex.CONTACTS_EXAMPLE]),
 );
@@ -124,7 +166,9 @@ const HeaderMedia = Type.Object(
   {
     type: StringEnum(HEADER_MEDIA_TYPES, 'Kind of media shown in the header'),
     url: MediaUrl,
-    filename: Type.Optional(Type.String({ format: 'file-name', maxGraphemes: 240, description: 'Display filename; document headers only' })),
+    filename: Type.Optional(
+      Type.String({ format: 'file-name', maxGraphemes: 240, description: 'Display filename; document headers only' }),
+    ),
   },
   { additionalProperties: false, description: 'Media header (image, video or document); not together with header' },
 );
@@ -169,7 +213,11 @@ const ListRow = Type.Object(
 const ListSection = Type.Object(
   {
     title: Type.Optional(Text(24, 'Section title (max 24 characters); required when there is more than one section')),
-    rows: Type.Array(ListRow, { minItems: 1, maxItems: 10, description: 'Rows of the section; at most 10 rows in the whole list' }),
+    rows: Type.Array(ListRow, {
+      minItems: 1,
+      maxItems: 10,
+      description: 'Rows of the section; at most 10 rows in the whole list',
+    }),
   },
   { additionalProperties: false },
 );
@@ -191,12 +239,22 @@ const INTERACTIVE_KINDS = [InteractiveButton, InteractiveList] as const;
 
 const interactiveMessage = <S extends TSchema>(interactive: S, title: string, examples: readonly object[]) =>
   Type.Object(
-    { phone_number: PhoneNumber, message_type: messageType('interactive'), context_message_id: ContextMessageId, interactive },
+    {
+      phone_number: PhoneNumber,
+      message_type: messageType('interactive'),
+      context_message_id: ContextMessageId,
+      interactive,
+    },
     closed(title, examples),
   );
 
-export const InteractiveButtonMessage = interactiveMessage(InteractiveButton, 'Interactive reply buttons message', [ex.BUTTON_EXAMPLE, ex.BUTTON_MEDIA_EXAMPLE]);
-export const InteractiveListMessage = interactiveMessage(InteractiveList, 'Interactive list message', [ex.LIST_EXAMPLE]);
+export const InteractiveButtonMessage = interactiveMessage(InteractiveButton, 'Interactive reply buttons message', [
+  ex.BUTTON_EXAMPLE,
+  ex.BUTTON_MEDIA_EXAMPLE,
+]);
+export const InteractiveListMessage = interactiveMessage(InteractiveList, 'Interactive list message', [
+  ex.LIST_EXAMPLE,
+]);
 
 /** The body's one interactive branch: interactive.type picks reply buttons or a list (discriminator). */
 export const InteractiveMessage = interactiveMessage(
@@ -222,12 +280,30 @@ export const ReactionMessage = Type.Object(
     message_type: messageType('reaction'),
     // Meta: reactions cannot be replies. An empty value is an empty optional field, not sent (as
     // for every other type); any other value is refused as not supported.
-    context_message_id: Type.Optional(Type.String({ maxLength: 0, description: 'Not supported for reactions (they cannot be replies); only an empty value is accepted, and ignored' })),
+    context_message_id: Type.Optional(
+      Type.String({
+        maxLength: 0,
+        description:
+          'Not supported for reactions (they cannot be replies); only an empty value is accepted, and ignored',
+      }),
+    ),
     reaction: Type.Object(
       {
-        message_id: Type.String({ notBlank: true, maxLength: 512, description: 'WhatsApp message ID to react to', examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'] }),
+        message_id: Type.String({
+          notBlank: true,
+          maxLength: 512,
+          description: 'WhatsApp message ID to react to',
+          examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'],
+        }),
         // One emoji, or "" to remove the reaction (Meta's removal, as client libraries send it).
-        emoji: Type.Optional(Type.String({ format: 'emoji', default: DEFAULT_REACTION_EMOJI, description: 'Emoji to react with (default: 👍); "" removes the reaction', examples: ['❤️', ''] })),
+        emoji: Type.Optional(
+          Type.String({
+            format: 'emoji',
+            default: DEFAULT_REACTION_EMOJI,
+            description: 'Emoji to react with (default: 👍); "" removes the reaction',
+            examples: ['❤️', ''],
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
@@ -238,7 +314,15 @@ export const ReactionMessage = Type.Object(
 // ---- The request body ----------------------------------------------------------------------------
 
 const MESSAGE_SCHEMAS = [
-  TextMessage, ImageMessage, VideoMessage, AudioMessage, DocumentMessage, LocationMessage, ContactsMessage, InteractiveMessage, ReactionMessage,
+  TextMessage,
+  ImageMessage,
+  VideoMessage,
+  AudioMessage,
+  DocumentMessage,
+  LocationMessage,
+  ContactsMessage,
+  InteractiveMessage,
+  ReactionMessage,
 ] as const;
 
 export type TextMessage = Static<typeof TextMessage>;
@@ -264,7 +348,8 @@ export const MESSAGE_TYPES: readonly MessageType[] = MESSAGE_SCHEMAS.map((s) => 
 export const SendWhatsAppBody = Type.Unsafe<SendRequest>({
   type: 'object',
   title: 'Send WhatsApp message',
-  description: 'Common fields (phone_number, message_type, context_message_id) and the fields of the chosen message type.',
+  description:
+    'Common fields (phone_number, message_type, context_message_id) and the fields of the chosen message type.',
   required: ['phone_number', 'message_type'],
   discriminator: { propertyName: 'message_type' },
   oneOf: [...MESSAGE_SCHEMAS],
@@ -274,7 +359,9 @@ export const SendWhatsAppBody = Type.Unsafe<SendRequest>({
 
 /** The fields of each branch of a discriminated union, by its tag value. */
 function fieldsByKind(branches: readonly TObject[], tag: string): Record<string, readonly string[]> {
-  const entries = branches.map((b) => [String((b.properties[tag] as TSchema)['const']), Object.keys(b.properties)] as const);
+  const entries = branches.map(
+    (b) => [String((b.properties[tag] as TSchema)['const']), Object.keys(b.properties)] as const,
+  );
   return Object.fromEntries(entries);
 }
 
@@ -282,7 +369,11 @@ function fieldsByKind(branches: readonly TObject[], tag: string): Record<string,
  * The objects whose fields depend on a tag, so that a 400 can say "caption is not allowed for text
  * messages" instead of "unknown field caption". `path` is the object's path in the body.
  */
-export const SEND_BODY_KINDS: readonly { path: string; tag: string; fields: Readonly<Record<string, readonly string[]>> }[] = [
+export const SEND_BODY_KINDS: readonly {
+  path: string;
+  tag: string;
+  fields: Readonly<Record<string, readonly string[]>>;
+}[] = [
   { path: '', tag: 'message_type', fields: fieldsByKind(MESSAGE_SCHEMAS, 'message_type') },
   { path: 'interactive', tag: 'type', fields: fieldsByKind(INTERACTIVE_KINDS, 'type') },
 ];
@@ -303,10 +394,16 @@ export const SendWhatsAppSuccess = Type.Object(
     success: Type.Literal(true, { description: 'Whether the message was sent successfully' }),
     message: Type.String({ examples: ['Message sent successfully'] }),
     data: Type.Object({
-      message_id: Type.String({ description: 'WhatsApp message ID (wamid) Meta assigned', examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'] }),
+      message_id: Type.String({
+        description: 'WhatsApp message ID (wamid) Meta assigned',
+        examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'],
+      }),
       recipient: Type.String({ description: 'Recipient WhatsApp number, digits only', examples: ['27123456789'] }),
       message_type: Type.String({ description: 'The message_type sent', examples: ['text'] }),
-      organization: Type.String({ description: 'Name of the organization that sent it', examples: ['Your Organization Name'] }),
+      organization: Type.String({
+        description: 'Name of the organization that sent it',
+        examples: ['Your Organization Name'],
+      }),
       meta_response: Type.Record(Type.String(), Type.Unknown(), { description: 'Raw response from Meta API' }),
     }),
   },

@@ -62,26 +62,53 @@ function retryAfterFor(code: number, given: number | undefined): number {
 }
 
 /** The client's answer and the row's final state for a failed Graph call. */
-export function failureOutcome(f: MetaFailure): { error: AppError; rowStatus: 'failed' | 'unknown'; details: FailureDetails } {
+export function failureOutcome(f: MetaFailure): {
+  error: AppError;
+  rowStatus: 'failed' | 'unknown';
+  details: FailureDetails;
+} {
   if (f.kind === 'graph') {
     const meta_error = publicMetaError(f.error);
-    const details: FailureDetails = { code: String(f.error.code), message: f.error.message, details: { ...meta_error, http_status: f.httpStatus } };
+    const details: FailureDetails = {
+      code: String(f.error.code),
+      message: f.error.message,
+      details: { ...meta_error, http_status: f.httpStatus },
+    };
     if (f.class === 'throttled') {
       const seconds = retryAfterFor(f.error.code, f.retryAfterSeconds);
-      return { rowStatus: 'failed', details, error: new MetaRateLimited(`Meta is throttling this sender (code ${f.error.code}); retry after ${seconds} s`, { extra: { meta_error }, headers: { 'retry-after': String(seconds) } }) };
+      return {
+        rowStatus: 'failed',
+        details,
+        error: new MetaRateLimited(`Meta is throttling this sender (code ${f.error.code}); retry after ${seconds} s`, {
+          extra: { meta_error },
+          headers: { 'retry-after': String(seconds) },
+        }),
+      };
     }
     return { rowStatus: 'failed', details, error: new MetaApiError(f.error.message, { extra: { meta_error } }) };
   }
   if (f.kind === 'http') {
-    return { rowStatus: 'failed', details: { code: `http_${f.httpStatus}`, message: `Graph answered HTTP ${f.httpStatus}`, details: null }, error: new MetaApiError(`Meta answered HTTP ${f.httpStatus}`, { extra: { meta_error: { http_status: f.httpStatus } } }) };
+    return {
+      rowStatus: 'failed',
+      details: { code: `http_${f.httpStatus}`, message: `Graph answered HTTP ${f.httpStatus}`, details: null },
+      error: new MetaApiError(`Meta answered HTTP ${f.httpStatus}`, {
+        extra: { meta_error: { http_status: f.httpStatus } },
+      }),
+    };
   }
   if (f.kind === 'not_sent') {
-    return { rowStatus: 'failed', details: { code: 'unreachable', message: f.cause, details: null }, error: new MetaUnavailable('Meta API could not be reached; the message was not sent') };
+    return {
+      rowStatus: 'failed',
+      details: { code: 'unreachable', message: f.cause, details: null },
+      error: new MetaUnavailable('Meta API could not be reached; the message was not sent'),
+    };
   }
   return {
     rowStatus: 'unknown',
     details: { code: 'no_answer', message: f.cause, details: null },
-    error: new MetaUnavailable('Meta did not answer in time; the message may have been sent. It will not be resent automatically.'),
+    error: new MetaUnavailable(
+      'Meta did not answer in time; the message may have been sent. It will not be resent automatically.',
+    ),
   };
 }
 
@@ -108,7 +135,11 @@ function mediaSource(req: SendRequest): MediaSource | undefined {
     case 'audio':
       return { url: req.media_url, kind: req.message_type };
     case 'document':
-      return { url: req.media_url, kind: 'document', ...(req.filename !== undefined ? { filename: req.filename } : {}) };
+      return {
+        url: req.media_url,
+        kind: 'document',
+        ...(req.filename !== undefined ? { filename: req.filename } : {}),
+      };
     case 'interactive': {
       const hm = req.interactive.type === 'button' ? req.interactive.header_media : undefined;
       if (!hm) return undefined;
@@ -127,7 +158,12 @@ interface Sender {
 export class SendService {
   constructor(private readonly deps: SendDeps) {}
 
-  async send(org: OrganizationRow, req: SendRequest, requestId: string, hangUp?: () => AbortSignal): Promise<SendOutcome> {
+  async send(
+    org: OrganizationRow,
+    req: SendRequest,
+    requestId: string,
+    hangUp?: () => AbortSignal,
+  ): Promise<SendOutcome> {
     const recipient = checkMessageRules(req);
     const found = this.deps.contacts.findByNumber(org.id, recipient);
     const contact = found instanceof Promise ? await found : found;
@@ -139,7 +175,14 @@ export class SendService {
     const media = source === undefined ? undefined : await this.ingest(org, source, hangUp?.());
     let row: { id: string };
     try {
-      row = await this.deps.messages.createPending({ organizationId: org.id, contactId: contact.id, messageType: req.message_type, content: req, mediaUrl: media?.signedUrl ?? null, requestId });
+      row = await this.deps.messages.createPending({
+        organizationId: org.id,
+        contactId: contact.id,
+        messageType: req.message_type,
+        content: req,
+        mediaUrl: media?.signedUrl ?? null,
+        requestId,
+      });
     } catch (err) {
       await media?.discard();
       throw err;
@@ -150,12 +193,26 @@ export class SendService {
     if (media) options.filename = media.filename;
     const payload = buildGraphPayload(req, options);
     const sent = await this.deliver(sender, payload, row.id);
-    await this.deps.outcomes.settle(() => this.deps.messages.markSent(row.id, sent.wamid), { messageId: row.id, wamid: sent.wamid, status: 'sent' });
-    return { message_id: sent.wamid, recipient, message_type: req.message_type, organization: org.name, metaResponseText: sent.text };
+    await this.deps.outcomes.settle(() => this.deps.messages.markSent(row.id, sent.wamid), {
+      messageId: row.id,
+      wamid: sent.wamid,
+      status: 'sent',
+    });
+    return {
+      message_id: sent.wamid,
+      recipient,
+      message_type: req.message_type,
+      organization: org.name,
+      metaResponseText: sent.text,
+    };
   }
 
   /** Steps 1–3 of the API contract's Media Upload Flow: download, store, sign. */
-  private async ingest(org: OrganizationRow, source: MediaSource, signal: AbortSignal | undefined): Promise<IngestedMedia> {
+  private async ingest(
+    org: OrganizationRow,
+    source: MediaSource,
+    signal: AbortSignal | undefined,
+  ): Promise<IngestedMedia> {
     if (!this.deps.media) throw new InvalidField('media messages are not available: no media storage is configured');
     return this.deps.media.ingest({ organizationId: org.id, ...source, ...(signal ? { signal } : {}) });
   }
@@ -163,13 +220,26 @@ export class SendService {
   /** Step 4: upload to Meta. On failure nothing stays stored and the row is failed without its URL. */
   private async upload(sender: Sender, media: IngestedMedia, rowId: string): Promise<string> {
     try {
-      const id = await this.deps.meta.uploadMedia(sender.phoneId, sender.token, { path: media.filePath, mimeType: media.mimeType, filename: media.filename });
+      const id = await this.deps.meta.uploadMedia(sender.phoneId, sender.token, {
+        path: media.filePath,
+        mimeType: media.mimeType,
+        filename: media.filename,
+      });
       await media.release();
       return id;
     } catch (err) {
       await media.discard();
       const e = uploadFailure(err);
-      await this.deps.outcomes.settle(() => this.deps.messages.markFailed(rowId, 'failed', { code: 'meta_upload_failed', message: e.message, details: e.extra }, true), { messageId: rowId, status: 'failed' });
+      await this.deps.outcomes.settle(
+        () =>
+          this.deps.messages.markFailed(
+            rowId,
+            'failed',
+            { code: 'meta_upload_failed', message: e.message, details: e.extra },
+            true,
+          ),
+        { messageId: rowId, status: 'failed' },
+      );
       throw e;
     }
   }
@@ -181,7 +251,10 @@ export class SendService {
     } catch (err) {
       if (!(err instanceof MetaCallError)) throw err;
       const outcome = failureOutcome(err.failure);
-      await this.deps.outcomes.settle(() => this.deps.messages.markFailed(rowId, outcome.rowStatus, outcome.details), { messageId: rowId, status: outcome.rowStatus });
+      await this.deps.outcomes.settle(() => this.deps.messages.markFailed(rowId, outcome.rowStatus, outcome.details), {
+        messageId: rowId,
+        status: outcome.rowStatus,
+      });
       throw outcome.error;
     }
   }

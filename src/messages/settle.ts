@@ -49,7 +49,10 @@ export class OutcomeWriter {
       });
       return;
     } catch (err) {
-      this.log.warn({ err, ...what }, 'could not record the outcome of a message Meta answered; answering with Meta\'s outcome and retrying the write in the background');
+      this.log.warn(
+        { err, ...what },
+        "could not record the outcome of a message Meta answered; answering with Meta's outcome and retrying the write in the background",
+      );
     }
     const task = this.#retryInBackground(write, what);
     this.#background.set(task, what);
@@ -69,7 +72,10 @@ export class OutcomeWriter {
       this.log.info(what, 'recorded the outcome of a message after retrying');
     } catch (err) {
       if (this.#stopped) return; // stop() logs what is left
-      this.log.error({ err, ...what }, 'gave up recording the outcome of a message Meta answered; settle it with `flowiq messages resolve`');
+      this.log.error(
+        { err, ...what },
+        'gave up recording the outcome of a message Meta answered; settle it with `flowiq messages resolve`',
+      );
     }
   }
 
@@ -92,7 +98,10 @@ export class OutcomeWriter {
     await Promise.race([Promise.allSettled([...this.#background.keys()]), timeout]);
     clearTimeout(timer);
     for (const what of this.#background.values()) {
-      this.log.error(what, 'stopping with the outcome of a message Meta answered still unrecorded; settle it with `flowiq messages resolve`');
+      this.log.error(
+        what,
+        'stopping with the outcome of a message Meta answered still unrecorded; settle it with `flowiq messages resolve`',
+      );
     }
   }
 }

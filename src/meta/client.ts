@@ -26,7 +26,10 @@ export type MetaFailure =
   | { kind: 'unknown'; cause: string };
 
 export class MetaCallError extends Error {
-  constructor(readonly failure: MetaFailure, readonly attempts: number) {
+  constructor(
+    readonly failure: MetaFailure,
+    readonly attempts: number,
+  ) {
     super(MetaCallError.describe(failure));
     this.name = 'MetaCallError';
   }
@@ -46,11 +49,18 @@ export interface SentMessage {
 }
 
 // Errors raised before a single byte of the request was written.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 function classifyTransport(err: unknown): MetaFailure {
   const code = (err as { code?: string }).code ?? '';
-  const causeCode = ((err as { cause?: { code?: string } }).cause?.code) ?? '';
+  const causeCode = (err as { cause?: { code?: string } }).cause?.code ?? '';
   const text = `${code || causeCode}: ${(err as Error).message}`;
   if (NOT_SENT_CODES.has(code) || NOT_SENT_CODES.has(causeCode) || err instanceof undiciErrors.ConnectTimeoutError) {
     return { kind: 'not_sent', cause: text };
@@ -89,12 +99,24 @@ async function readAnswer(res: Dispatcher.ResponseData): Promise<{ body: unknown
     body = text === '' && res.statusCode >= 400 ? undefined : JSON.parse(text);
   } catch (err) {
     if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
-    throw new MetaCallError({ kind: 'unknown', cause: `unreadable Graph response (HTTP ${res.statusCode}): ${(err as Error).message}` }, 1);
+    throw new MetaCallError(
+      { kind: 'unknown', cause: `unreadable Graph response (HTTP ${res.statusCode}): ${(err as Error).message}` },
+      1,
+    );
   }
   const graphError = parseGraphError(body);
   if (graphError) {
     const ra = retryAfterSeconds(res.headers);
-    throw new MetaCallError({ kind: 'graph', error: graphError, class: classifyGraphError(graphError), httpStatus: res.statusCode, ...(ra !== undefined ? { retryAfterSeconds: ra } : {}) }, 1);
+    throw new MetaCallError(
+      {
+        kind: 'graph',
+        error: graphError,
+        class: classifyGraphError(graphError),
+        httpStatus: res.statusCode,
+        ...(ra !== undefined ? { retryAfterSeconds: ra } : {}),
+      },
+      1,
+    );
   }
   return { body, text };
 }
@@ -137,7 +159,13 @@ export class MetaClient {
   }
 
   /** After the first attempt failed with `firstError`: attempts 2 to 20, when it is safe to retry. */
-  private async retrySend(phoneId: string, token: string, payload: unknown, started: number, firstError: unknown): Promise<SentMessage> {
+  private async retrySend(
+    phoneId: string,
+    token: string,
+    payload: unknown,
+    started: number,
+    firstError: unknown,
+  ): Promise<SentMessage> {
     let attempts = 1;
     const attempt = async (): Promise<SentMessage> => {
       attempts++;
@@ -175,7 +203,12 @@ export class MetaClient {
     }
   }
 
-  private async postOnce(phoneId: string, token: string, payload: unknown, timeoutMs: number): Promise<Omit<SentMessage, 'attempts'>> {
+  private async postOnce(
+    phoneId: string,
+    token: string,
+    payload: unknown,
+    timeoutMs: number,
+  ): Promise<Omit<SentMessage, 'attempts'>> {
     let res: Dispatcher.ResponseData;
     try {
       res = await this.#agent.request({
@@ -195,7 +228,10 @@ export class MetaClient {
     const wamid = Array.isArray(messages) ? messages[0]?.id : undefined;
     if (res.statusCode >= 200 && res.statusCode < 300 && typeof wamid === 'string') return { text, wamid };
     if (res.statusCode >= 400) throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
-    throw new MetaCallError({ kind: 'unknown', cause: `unexpected Graph response (HTTP ${res.statusCode}) without a message id` }, 1);
+    throw new MetaCallError(
+      { kind: 'unknown', cause: `unexpected Graph response (HTTP ${res.statusCode}) without a message id` },
+      1,
+    );
   }
 
   /**
@@ -210,7 +246,11 @@ export class MetaClient {
         origin: this.#origin,
         path: `${this.#pathPrefix}${encodeURIComponent(phoneId)}/media`,
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': multipart.contentType, 'content-length': String(multipart.contentLength) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': multipart.contentType,
+          'content-length': String(multipart.contentLength),
+        },
         body: multipart.body,
         signal: AbortSignal.timeout(this.opts.timeoutMs),
       });
@@ -222,7 +262,8 @@ export class MetaClient {
       ({ body } = await readAnswer(res));
     } catch (err) {
       // An unreadable 2xx leaves a message's fate unknown; an upload's is plain: no usable id.
-      if (err instanceof MetaCallError && err.failure.kind === 'unknown') throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+      if (err instanceof MetaCallError && err.failure.kind === 'unknown')
+        throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
       throw err;
     }
     const id = (body as { id?: unknown } | null | undefined)?.id;

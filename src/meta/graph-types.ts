@@ -20,10 +20,25 @@ export interface GraphLocation {
 }
 
 export interface GraphContactCard {
-  name: { formatted_name: string; first_name?: string; last_name?: string; middle_name?: string; suffix?: string; prefix?: string };
+  name: {
+    formatted_name: string;
+    first_name?: string;
+    last_name?: string;
+    middle_name?: string;
+    suffix?: string;
+    prefix?: string;
+  };
   phones?: { phone?: string; type?: string; wa_id?: string }[];
   emails?: { email?: string; type?: string }[];
-  addresses?: { street?: string; city?: string; state?: string; zip?: string; country?: string; country_code?: string; type?: string }[];
+  addresses?: {
+    street?: string;
+    city?: string;
+    state?: string;
+    zip?: string;
+    country?: string;
+    country_code?: string;
+    type?: string;
+  }[];
   urls?: { url?: string; type?: string }[];
   org?: { company?: string; department?: string; title?: string };
   birthday?: string;

@@ -26,7 +26,8 @@ export function multipartParts(mimeType: string, filename: string, boundary: str
   const field = (name: string, value: string): string =>
     `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   const head = Buffer.from(
-    field('messaging_product', 'whatsapp') + field('type', mime) +
+    field('messaging_product', 'whatsapp') +
+      field('type', mime) +
       `--${boundary}\r\nContent-Disposition: ${contentDisposition(filename)}\r\nContent-Type: ${mime}\r\n\r\n`,
   );
   return { head, tail: Buffer.from(`\r\n--${boundary}--\r\n`) };
@@ -36,14 +37,23 @@ export function multipartParts(mimeType: string, filename: string, boundary: str
  * The multipart body as a stream with its exact length. fetch with FormData+openAsBlob buffers the
  * whole file; a stream with a computed Content-Length keeps a few chunks in memory per upload.
  */
-export async function multipartFileBody(file: UploadFile): Promise<{ body: Readable; contentType: string; contentLength: number }> {
+export async function multipartFileBody(
+  file: UploadFile,
+): Promise<{ body: Readable; contentType: string; contentLength: number }> {
   const size = (await fs.promises.stat(file.path)).size;
   const boundary = `----flowiq${randomBytes(16).toString('hex')}`;
   const { head, tail } = multipartParts(file.mimeType, file.filename, boundary);
-  const body = Readable.from((async function* () {
-    yield head;
-    for await (const chunk of fs.createReadStream(file.path)) yield chunk as Buffer;
-    yield tail;
-  })(), { objectMode: false });
-  return { body, contentType: `multipart/form-data; boundary=${boundary}`, contentLength: head.length + size + tail.length };
+  const body = Readable.from(
+    (async function* () {
+      yield head;
+      for await (const chunk of fs.createReadStream(file.path)) yield chunk as Buffer;
+      yield tail;
+    })(),
+    { objectMode: false },
+  );
+  return {
+    body,
+    contentType: `multipart/form-data; boundary=${boundary}`,
+    contentLength: head.length + size + tail.length,
+  };
 }

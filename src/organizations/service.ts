@@ -61,7 +61,8 @@ export class OrganizationService {
   ) {}
 
   async create(slug: string, input: OrganizationInput & { name: string }): Promise<OrganizationView> {
-    if (!SLUG.test(slug)) throw new InvalidRequest('slug must be 1–63 lowercase letters, digits, - or _, starting with a letter or digit');
+    if (!SLUG.test(slug))
+      throw new InvalidRequest('slug must be 1–63 lowercase letters, digits, - or _, starting with a letter or digit');
     checkInput(input);
     const id = newId();
     const now = nowIso();

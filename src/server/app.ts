@@ -9,7 +9,12 @@ import { contactRoutes } from '../contacts/routes.js';
 import type { Tenant } from '../auth/service.js';
 import type { AppContext } from './context.js';
 import { ServiceUnavailable } from '../errors.js';
-import { clientErrorHandler, frameworkErrorHandler, parseJsonBody, registerErrorHandling } from '../http/error-handler.js';
+import {
+  clientErrorHandler,
+  frameworkErrorHandler,
+  parseJsonBody,
+  registerErrorHandling,
+} from '../http/error-handler.js';
 import { healthRoutes } from '../http/health.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { redactUrl } from '../http/redact-url.js';
@@ -93,7 +98,15 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   const log = app.log as Partial<Pick<Logger, 'isLevelEnabled'>>;
   if (log.isLevelEnabled?.('info')) {
     app.addHook('onResponse', (request, reply, done) => {
-      request.log.info({ method: request.method, url: redactUrl(request.url), statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+      request.log.info(
+        {
+          method: request.method,
+          url: redactUrl(request.url),
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request completed',
+      );
       done();
     });
   }
@@ -122,8 +135,14 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'FlowIQ Gateway', version: '0.1.0', description: "FlowIQ's POST /send-whatsapp over Meta's WhatsApp Cloud API" },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer fiq_…' } } },
+      info: {
+        title: 'FlowIQ Gateway',
+        version: '0.1.0',
+        description: "FlowIQ's POST /send-whatsapp over Meta's WhatsApp Cloud API",
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer fiq_…' } },
+      },
       security: [{ bearerAuth: [] }],
     },
     transform: openApiTransform,
@@ -133,7 +152,10 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
 
   await registerRateLimit(app, { perSecond: ctx.config.rateLimitPerKey, redis: ctx.redis });
   await app.register(healthRoutes, { db: ctx.db, redis: ctx.redis, storage: ctx.media.storage });
-  const idempotency = idempotencyHooks({ store: ctx.idempotency, waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs });
+  const idempotency = idempotencyHooks({
+    store: ctx.idempotency,
+    waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs,
+  });
   await app.register(contactRoutes, { auth: ctx.auth, contacts: ctx.contacts, idempotency });
   await app.register(messageRoutes, { auth: ctx.auth, send: ctx.send, idempotency });
   await app.register(mediaRoutes, { storage: ctx.media.storage, signer: ctx.media.signer });

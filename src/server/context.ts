@@ -48,7 +48,11 @@ export interface ContextOptions {
   logger?: Logger;
 }
 
-export async function createContext(config: Readonly<Config>, secret: string, opts: ContextOptions = {}): Promise<AppContext> {
+export async function createContext(
+  config: Readonly<Config>,
+  secret: string,
+  opts: ContextOptions = {},
+): Promise<AppContext> {
   const db = opts.db ?? openDatabase(config.database, opts.dbOptions);
   if (opts.migrate !== false) await migrate(db);
   const organizationStore = new OrganizationStore(db);
@@ -56,8 +60,20 @@ export async function createContext(config: Readonly<Config>, secret: string, op
   const auth = new AuthService(new ApiKeyStore(db), organizationStore, opts.onBackgroundError);
   const contacts = new ContactService(new ContactStore(db));
   const messages = new MessageStore(db);
-  const meta = new MetaClient({ graphUrl: config.meta.graphUrl, apiVersion: config.meta.apiVersion, connectTimeoutMs: config.meta.connectTimeoutMs, timeoutMs: config.meta.timeoutMs, retryBudgetMs: config.meta.retryBudgetMs });
-  const media = createMediaService({ config: config.media, publicUrl: config.publicUrl, secret, previousSecret: config.previousSecret, tmpDir: path.join(config.dataDir, 'tmp') });
+  const meta = new MetaClient({
+    graphUrl: config.meta.graphUrl,
+    apiVersion: config.meta.apiVersion,
+    connectTimeoutMs: config.meta.connectTimeoutMs,
+    timeoutMs: config.meta.timeoutMs,
+    retryBudgetMs: config.meta.retryBudgetMs,
+  });
+  const media = createMediaService({
+    config: config.media,
+    publicUrl: config.publicUrl,
+    secret,
+    previousSecret: config.previousSecret,
+    tmpDir: path.join(config.dataDir, 'tmp'),
+  });
   const outcomes = new OutcomeWriter(opts.logger ?? pino({ level: config.logLevel }));
   const send = new SendService({
     contacts,
@@ -69,8 +85,17 @@ export async function createContext(config: Readonly<Config>, secret: string, op
   });
   // Fail fast while Redis is down (one retry, 2 s connect timeout): callers answer 503 soon; the
   // offline queue stays on so commands issued before the first connect wait for it.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true, connectTimeout: 2000, lazyConnect: false }) : undefined;
-  const idempotency: IdempotencyStore = redis ? new RedisIdempotencyStore(redis, config.idempotencyTtlSeconds) : new SqlIdempotencyStore(db, config.idempotencyTtlSeconds);
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: true,
+        connectTimeout: 2000,
+        lazyConnect: false,
+      })
+    : undefined;
+  const idempotency: IdempotencyStore = redis
+    ? new RedisIdempotencyStore(redis, config.idempotencyTtlSeconds)
+    : new SqlIdempotencyStore(db, config.idempotencyTtlSeconds);
   return {
     config,
     secret,

@@ -15,7 +15,8 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
   const undecryptable = await ctx.organizations.undecryptableTokens();
   if (undecryptable.length > 0) {
     await ctx.close();
-    const names = undecryptable.slice(0, 5).join(', ') + (undecryptable.length > 5 ? ` and ${undecryptable.length - 5} more` : '');
+    const names =
+      undecryptable.slice(0, 5).join(', ') + (undecryptable.length > 5 ? ` and ${undecryptable.length - 5} more` : '');
     throw new ConfigError(
       'FLOWIQ_SECRET',
       `cannot decrypt the stored Meta token of ${names}: it is not the secret they were encrypted with. Restore the previous FLOWIQ_SECRET, or set FLOWIQ_SECRET_PREVIOUS to it and run \`flowiq secret reencrypt\`.`,
@@ -23,11 +24,19 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
   }
   const app = await buildApp(ctx, { logger: loggerOptions(config.logLevel) });
   if (resolved.generatedAt) {
-    app.log.warn({ file: resolved.generatedAt }, 'FLOWIQ_SECRET not set: generated one into the data directory (mode 0600). Set FLOWIQ_SECRET in production.');
+    app.log.warn(
+      { file: resolved.generatedAt },
+      'FLOWIQ_SECRET not set: generated one into the data directory (mode 0600). Set FLOWIQ_SECRET in production.',
+    );
   }
   app.log.info({ database: ctx.db.engine }, 'database ready');
   const jobs = await startJobs([
-    stalePendingSweep({ messages: ctx.messages, olderThanSeconds: config.pendingUnknownAfterSeconds, intervalMs: 60_000, log: app.log }),
+    stalePendingSweep({
+      messages: ctx.messages,
+      olderThanSeconds: config.pendingUnknownAfterSeconds,
+      intervalMs: 60_000,
+      log: app.log,
+    }),
     idempotencyPurge({ store: ctx.idempotency, intervalMs: 3_600_000, log: app.log }),
   ]);
   try {

@@ -19,7 +19,7 @@ describe.each(ENGINES)('API key authentication on %s', (engine) => {
   const list = (headers: Record<string, string>, tenantId: string) =>
     gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${tenantId}`, headers });
 
-  it('accepts the organization\'s own key', async () => {
+  it("accepts the organization's own key", async () => {
     const res = await list(bearer(t.key), t.slug);
     expect(res.statusCode).toBe(200);
   });
@@ -31,7 +31,7 @@ describe.each(ENGINES)('API key authentication on %s', (engine) => {
     ['malformed fiq_ key', { authorization: 'Bearer fiq_short' }, /malformed/],
     ['unknown key', { authorization: `Bearer fiq_${'A'.repeat(43)}` }, /Unknown API key/],
   ])('answers 401 Invalid API key when the key is %s', async (_why, headers, message) => {
-    const res = await list(headers as Record<string, string>, t.slug);
+    const res = await list(headers, t.slug);
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: 'Invalid API key', message: expect.stringMatching(message) });
   });
@@ -39,7 +39,10 @@ describe.each(ENGINES)('API key authentication on %s', (engine) => {
   it('answers 401 when the key belongs to another organization', async () => {
     const res = await list(bearer(other.key), t.slug);
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toMatchObject({ error: 'Invalid API key', message: `API key was not issued to organization "${t.slug}"` });
+    expect(res.json()).toMatchObject({
+      error: 'Invalid API key',
+      message: `API key was not issued to organization "${t.slug}"`,
+    });
   });
 
   it('answers 404 Organization not found for an unknown tenantId', async () => {

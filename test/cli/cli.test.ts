@@ -37,7 +37,12 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
       u.searchParams.set('options', `-c search_path=${s.schema}`);
       databaseUrl = u.toString();
     }
-    Object.assign(process.env, { DATABASE_URL: databaseUrl, DATA_DIR: dir, FLOWIQ_SECRET: TEST_SECRET, LOG_LEVEL: 'silent' });
+    Object.assign(process.env, {
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dir,
+      FLOWIQ_SECRET: TEST_SECRET,
+      LOG_LEVEL: 'silent',
+    });
   });
   afterEach(async () => {
     process.env = { ...saved };
@@ -52,7 +57,9 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
   }
 
   async function everything(): Promise<string> {
-    const db = openDatabase(engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl });
+    const db = openDatabase(
+      engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
+    );
     try {
       const tables = ['organizations', 'api_keys', 'contacts'];
       const rows = await Promise.all(tables.map((t) => sql.raw(`select * from ${t}`).execute(db.kysely)));
@@ -63,7 +70,21 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
   }
 
   it('creates, updates and lists organizations without ever showing the token', async () => {
-    const created = await run('org', 'create', '--slug', 'acme', '--name', 'Acme Ltd', '--provider', 'meta', '--meta-phone-id', '1234', '--meta-token', TOKEN, '--json');
+    const created = await run(
+      'org',
+      'create',
+      '--slug',
+      'acme',
+      '--name',
+      'Acme Ltd',
+      '--provider',
+      'meta',
+      '--meta-phone-id',
+      '1234',
+      '--meta-token',
+      TOKEN,
+      '--json',
+    );
     expect(created.code).toBe(0);
     expect(JSON.parse(created.out)).toMatchObject({ slug: 'acme', name: 'Acme Ltd', meta_token_configured: true });
     const updated = await run('org', 'update', '--slug', 'acme', '--provider', 'wati');
@@ -71,7 +92,13 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
     expect(updated.out).toMatch(/Updated organization acme/);
     const listed = await run('org', 'list');
     expect(listed.out).toMatch(/acme .*provider=wati/);
-    for (const text of [created.out, updated.out, listed.out, (await run('org', 'list', '--json')).out, await everything()]) {
+    for (const text of [
+      created.out,
+      updated.out,
+      listed.out,
+      (await run('org', 'list', '--json')).out,
+      await everything(),
+    ]) {
       expect(text).not.toContain(TOKEN);
     }
   });
@@ -79,7 +106,21 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
   it('reads the Meta token from a file, so it is not left in shell history', async () => {
     const file = path.join(dir, 'token');
     fs.writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
-    const created = await run('org', 'create', '--slug', 'acme', '--name', 'Acme', '--provider', 'meta', '--meta-phone-id', '1234', '--meta-token-file', file, '--json');
+    const created = await run(
+      'org',
+      'create',
+      '--slug',
+      'acme',
+      '--name',
+      'Acme',
+      '--provider',
+      'meta',
+      '--meta-phone-id',
+      '1234',
+      '--meta-token-file',
+      file,
+      '--json',
+    );
     expect(created.code, created.err).toBe(0);
     expect(JSON.parse(created.out)).toMatchObject({ meta_token_configured: true });
     expect(await everything()).not.toContain(TOKEN);
@@ -119,13 +160,20 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
     await run('org', 'create', '--slug', 'acme', '--name', 'Acme');
     expect((await run('contact', 'add', '--org', 'acme', '--phone', '+27123456789', '--name', 'Thandi')).code).toBe(0);
     const csv = path.join(dir, 'contacts.csv');
-    fs.writeFileSync(csv, 'phone,name,email\n+27 12 345 6789,Thandi,\n+44 7700 900001,Alice,alice@example.com\nnot-a-phone,Bob,\n+1 650 555 0100,Carol,carol-at-example\n+33 6 12 34 56 78,Dan,\n');
+    fs.writeFileSync(
+      csv,
+      'phone,name,email\n+27 12 345 6789,Thandi,\n+44 7700 900001,Alice,alice@example.com\nnot-a-phone,Bob,\n+1 650 555 0100,Carol,carol-at-example\n+33 6 12 34 56 78,Dan,\n',
+    );
     const res = await run('contact', 'import', '--org', 'acme', csv, '--json');
     expect(res.code).toBe(0);
     const summary = JSON.parse(res.out);
     expect(summary).toMatchObject({ created: 2, existing: 1 });
     expect(summary.rejected).toHaveLength(2);
-    expect(summary.rejected[0]).toMatchObject({ line: 4, phone: 'not-a-phone', reason: expect.stringMatching(/phone_number/) });
+    expect(summary.rejected[0]).toMatchObject({
+      line: 4,
+      phone: 'not-a-phone',
+      reason: expect.stringMatching(/phone_number/),
+    });
     expect(summary.rejected[1]).toMatchObject({ line: 5, reason: expect.stringMatching(/email/) });
     const human = await run('contact', 'import', '--org', 'acme', csv);
     expect(human.out).toMatch(/0 created, 3 already existing, 2 rejected/);
@@ -164,7 +212,7 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
 });
 
 describe('the flowiq binary', () => {
-  it("serves /healthz with nothing set up but a data directory, started as npm start starts it", async () => {
+  it('serves /healthz with nothing set up but a data directory, started as npm start starts it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-bin-'));
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [...startFlags(), 'bin/flowiq.js', 'serve'], {

@@ -14,7 +14,12 @@ describe('flowiq messages resolve', () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-resolve-'));
     file = path.join(dir, 'db.sqlite');
-    Object.assign(process.env, { DATABASE_URL: `sqlite:${file}`, DATA_DIR: dir, FLOWIQ_SECRET: TEST_SECRET, LOG_LEVEL: 'silent' });
+    Object.assign(process.env, {
+      DATABASE_URL: `sqlite:${file}`,
+      DATA_DIR: dir,
+      FLOWIQ_SECRET: TEST_SECRET,
+      LOG_LEVEL: 'silent',
+    });
   });
   afterEach(() => {
     process.env = { ...saved };
@@ -23,10 +28,16 @@ describe('flowiq messages resolve', () => {
 
   const run = runCli;
 
-  async function rows(): Promise<{ id: string; status: string; whatsapp_message_id: string | null; error_message: string | null }[]> {
+  async function rows(): Promise<
+    { id: string; status: string; whatsapp_message_id: string | null; error_message: string | null }[]
+  > {
     const db = openDatabase({ kind: 'sqlite', file });
     try {
-      return await db.kysely.selectFrom('helpdesk_messages').select(['id', 'status', 'whatsapp_message_id', 'error_message']).orderBy('id').execute();
+      return await db.kysely
+        .selectFrom('helpdesk_messages')
+        .select(['id', 'status', 'whatsapp_message_id', 'error_message'])
+        .orderBy('id')
+        .execute();
     } finally {
       await db.close();
     }
@@ -36,18 +47,89 @@ describe('flowiq messages resolve', () => {
     expect((await run('migrate')).code).toBe(0);
     const db = openDatabase({ kind: 'sqlite', file });
     const now = new Date().toISOString();
-    await db.kysely.insertInto('organizations').values({ id: 'o1', slug: 'acme', name: 'Acme', whatsapp_provider_choice: 'meta', meta_phone_id: null, whatsapp_bearer_token: null, created_at: now, updated_at: now } as never).execute();
-    await db.kysely.insertInto('contacts').values({ id: 'c1', organization_id: 'o1', whatsapp_number: '27123456789', name: null, email: null, custom_fields: null, created_at: now, updated_at: now } as never).execute();
-    await db.kysely.insertInto('customer_sessions').values({ id: 's1', organization_id: 'o1', contact_id: 'c1', status: 'open', message_count: 2, last_message_at: now, created_at: now, updated_at: now } as never).execute();
+    await db.kysely
+      .insertInto('organizations')
+      .values({
+        id: 'o1',
+        slug: 'acme',
+        name: 'Acme',
+        whatsapp_provider_choice: 'meta',
+        meta_phone_id: null,
+        whatsapp_bearer_token: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await db.kysely
+      .insertInto('contacts')
+      .values({
+        id: 'c1',
+        organization_id: 'o1',
+        whatsapp_number: '27123456789',
+        name: null,
+        email: null,
+        custom_fields: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await db.kysely
+      .insertInto('customer_sessions')
+      .values({
+        id: 's1',
+        organization_id: 'o1',
+        contact_id: 'c1',
+        status: 'open',
+        message_count: 2,
+        last_message_at: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
     for (const id of ['m1', 'm2']) {
-      await db.kysely.insertInto('helpdesk_messages').values({ id, organization_id: 'o1', contact_id: 'c1', session_id: 's1', direction: 'outbound', message_type: 'text', content: '{}', media_url: null, whatsapp_message_id: null, status: 'unknown', error_code: 'no_answer', error_message: 'timeout', error_details: null, request_id: null, created_at: now, updated_at: now } as never).execute();
+      await db.kysely
+        .insertInto('helpdesk_messages')
+        .values({
+          id,
+          organization_id: 'o1',
+          contact_id: 'c1',
+          session_id: 's1',
+          direction: 'outbound',
+          message_type: 'text',
+          content: '{}',
+          media_url: null,
+          whatsapp_message_id: null,
+          status: 'unknown',
+          error_code: 'no_answer',
+          error_message: 'timeout',
+          error_details: null,
+          request_id: null,
+          created_at: now,
+          updated_at: now,
+        } as never)
+        .execute();
     }
     await db.close();
 
     expect((await run('messages', 'resolve', '--id', 'm1', '--sent')).code).toBe(2);
     expect((await run('messages', 'resolve', '--id', 'm1', '--sent', '--failed')).code).toBe(2);
-    expect((await run('messages', 'resolve', '--id', 'm1', '--sent', '--wamid', 'wamid.HBgLMjcxMjM0NTY3ODkVAgARGBI=', '--json')).code).toBe(0);
-    expect((await run('messages', 'resolve', '--id', 'm2', '--failed', '--reason', 'customer never got it')).code).toBe(0);
+    expect(
+      (
+        await run(
+          'messages',
+          'resolve',
+          '--id',
+          'm1',
+          '--sent',
+          '--wamid',
+          'wamid.HBgLMjcxMjM0NTY3ODkVAgARGBI=',
+          '--json',
+        )
+      ).code,
+    ).toBe(0);
+    expect((await run('messages', 'resolve', '--id', 'm2', '--failed', '--reason', 'customer never got it')).code).toBe(
+      0,
+    );
     const again = await run('messages', 'resolve', '--id', 'm1', '--failed');
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/no pending or unknown message has id m1/);

@@ -13,7 +13,10 @@ describe('configuration', () => {
   });
 
   it('picks PostgreSQL, another SQLite file or an in-memory SQLite from DATABASE_URL', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost/db' }).database).toEqual({ kind: 'postgres', url: 'postgres://u@localhost/db' });
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@localhost/db' }).database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@localhost/db',
+    });
     expect(loadConfig({ DATABASE_URL: 'postgresql://localhost/db' }).database.kind).toBe('postgres');
     expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toEqual({ kind: 'sqlite', file: ':memory:' });
     const other = loadConfig({ DATABASE_URL: 'sqlite:/tmp/other.db' }).database;

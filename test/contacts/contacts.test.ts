@@ -12,12 +12,25 @@ describe.each(ENGINES)('contacts API on %s', (engine) => {
   afterAll(async () => gw.close());
 
   const create = (body: unknown, path = '/api/contact') =>
-    gw.app.inject({ method: 'POST', url: `${path}?tenantId=${t.slug}`, headers: bearer(t.key), payload: body as object });
+    gw.app.inject({
+      method: 'POST',
+      url: `${path}?tenantId=${t.slug}`,
+      headers: bearer(t.key),
+      payload: body as object,
+    });
 
   it('creates a contact with the number normalized exactly as the send endpoint will', async () => {
-    const res = await create({ phone_number: '+27 (12) 345-6780', name: 'Thandi', email: 'thandi@example.com', custom_fields: { tier: 'gold' } });
+    const res = await create({
+      phone_number: '+27 (12) 345-6780',
+      name: 'Thandi',
+      email: 'thandi@example.com',
+      custom_fields: { tier: 'gold' },
+    });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ success: true, data: { whatsapp_number: '27123456780', name: 'Thandi', custom_fields: { tier: 'gold' } } });
+    expect(res.json()).toMatchObject({
+      success: true,
+      data: { whatsapp_number: '27123456780', name: 'Thandi', custom_fields: { tier: 'gold' } },
+    });
   });
 
   it('answers 409 Contact already exists with the existing id, also at /contact', async () => {
@@ -51,7 +64,9 @@ describe.each(ENGINES)('contacts API on %s', (engine) => {
     ['larger than 16 KB', JSON.stringify({ notes: 'n'.repeat(17_000) }), /custom_fields.*bytes/],
   ])('answers 400 for custom_fields %s and stores nothing', async (_name, fields, message) => {
     const res = await gw.app.inject({
-      method: 'POST', url: `/api/contact?tenantId=${t.slug}`, headers: { ...bearer(t.key), 'content-type': 'application/json' },
+      method: 'POST',
+      url: `/api/contact?tenantId=${t.slug}`,
+      headers: { ...bearer(t.key), 'content-type': 'application/json' },
       payload: `{"phone_number":"+27123456783","custom_fields":${fields}}`,
     });
     expect(res.statusCode).toBe(400);
@@ -68,10 +83,18 @@ describe.each(ENGINES)('contacts API on %s', (engine) => {
   });
 
   it('looks a contact up by any spelling of its number, 404 when absent', async () => {
-    const found = await gw.app.inject({ method: 'GET', url: `/api/contact?tenantId=${t.slug}&phone_number=${encodeURIComponent('+44 (7700) 900-000')}`, headers: bearer(t.key) });
+    const found = await gw.app.inject({
+      method: 'GET',
+      url: `/api/contact?tenantId=${t.slug}&phone_number=${encodeURIComponent('+44 (7700) 900-000')}`,
+      headers: bearer(t.key),
+    });
     expect(found.statusCode).toBe(200);
     expect(found.json().data.whatsapp_number).toBe('447700900000');
-    const missing = await gw.app.inject({ method: 'GET', url: `/api/contact?tenantId=${t.slug}&phone_number=4915112345678`, headers: bearer(t.key) });
+    const missing = await gw.app.inject({
+      method: 'GET',
+      url: `/api/contact?tenantId=${t.slug}&phone_number=4915112345678`,
+      headers: bearer(t.key),
+    });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ error: 'Contact not found', whatsapp_id: '4915112345678' });
   });
@@ -84,7 +107,7 @@ describe.each(ENGINES)('contacts API on %s', (engine) => {
       const url: string = `/api/contacts?tenantId=${t.slug}&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
       const res = await gw.app.inject({ method: 'GET', url, headers: bearer(t.key) });
       expect(res.statusCode).toBe(200);
-      const body = res.json() as { data: { whatsapp_number: string }[]; next_cursor: string | null };
+      const body = res.json<{ data: { whatsapp_number: string }[]; next_cursor: string | null }>();
       expect(body.data.length).toBeLessThanOrEqual(3);
       seen.push(...body.data.map((c) => c.whatsapp_number));
       cursor = body.next_cursor;
@@ -94,21 +117,36 @@ describe.each(ENGINES)('contacts API on %s', (engine) => {
   });
 
   it('refuses a page size out of range', async () => {
-    const res = await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}&limit=0`, headers: bearer(t.key) });
+    const res = await gw.app.inject({
+      method: 'GET',
+      url: `/api/contacts?tenantId=${t.slug}&limit=0`,
+      headers: bearer(t.key),
+    });
     expect(res.statusCode).toBe(400);
   });
 
   // The message says what a limit is, never the pattern the schema happens to check it with.
   it.each(['-1', '0', '201', '1.5', 'ten', '', '9999'])('refuses limit=%s in words', async (limit) => {
-    const res = await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}&limit=${limit}`, headers: bearer(t.key) });
+    const res = await gw.app.inject({
+      method: 'GET',
+      url: `/api/contacts?tenantId=${t.slug}&limit=${limit}`,
+      headers: bearer(t.key),
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'Invalid field', message: 'limit must be an integer between 1 and 200' });
   });
 
   // A malformed cursor once answered the first page (or none): a client paging on would get wrong data.
-  it.each(['garbage', '', "1' OR '1'='1", '00000000-0000-0000-0000-00000000000g'])('refuses cursor=%j', async (cursor) => {
-    const res = await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}&cursor=${encodeURIComponent(cursor)}`, headers: bearer(t.key) });
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: 'Invalid field', message: 'cursor is not valid' });
-  });
+  it.each(['garbage', '', "1' OR '1'='1", '00000000-0000-0000-0000-00000000000g'])(
+    'refuses cursor=%j',
+    async (cursor) => {
+      const res = await gw.app.inject({
+        method: 'GET',
+        url: `/api/contacts?tenantId=${t.slug}&cursor=${encodeURIComponent(cursor)}`,
+        headers: bearer(t.key),
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'Invalid field', message: 'cursor is not valid' });
+    },
+  );
 });

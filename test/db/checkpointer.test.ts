@@ -33,7 +33,12 @@ describe('the WAL checkpointer', () => {
     db.exec('create table t (id integer primary key, body text not null)');
     let restarts = 0;
     const errors: string[] = [];
-    const checkpointer = startCheckpointer(file, { intervalMs: 10, restartAfterFrames: 64, onRestart: () => restarts++, onError: (m) => errors.push(m) });
+    const checkpointer = startCheckpointer(file, {
+      intervalMs: 10,
+      restartAfterFrames: 64,
+      onRestart: () => restarts++,
+      onError: (m) => errors.push(m),
+    });
     // On a loaded machine the thread may take a while to start; the bound below is about what it
     // does once running, so wait for it rather than for a fixed time.
     await checkpointer.ready;

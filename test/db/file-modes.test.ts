@@ -34,8 +34,14 @@ describe('files the gateway creates', () => {
     const storage = createStorage({ kind: 'fs', dir: path.join(dir, 'media') });
     const src = path.join(dir, 'src');
     fs.writeFileSync(src, 'bytes', { mode: 0o600 });
-    await storage.put(mediaKey('01234567-89ab-7cde-8f01-23456789abcd', 'a'.repeat(64)), src, { contentType: 'image/png', size: 5, sha256: 'abc' });
-    const files = fs.readdirSync(path.join(dir, 'media'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    await storage.put(mediaKey('01234567-89ab-7cde-8f01-23456789abcd', 'a'.repeat(64)), src, {
+      contentType: 'image/png',
+      size: 5,
+      sha256: 'abc',
+    });
+    const files = fs
+      .readdirSync(path.join(dir, 'media'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile());
     expect(files.length).toBe(2);
     for (const e of files) expect(modeOf(path.join(e.parentPath, e.name)), e.name).toBe(0o600);
     await storage.close();

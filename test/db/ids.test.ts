@@ -36,16 +36,25 @@ describe('nowIso', () => {
   it('writes exactly what Date#toISOString writes, whatever the sequence of clock readings', () => {
     const now = vi.spyOn(Date, 'now');
     // Readings close together (same millisecond, same second, across a second) and far apart.
-    const step = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 2500 }), fc.integer({ min: -3_000, max: 10 ** 11 }));
+    const step = fc.oneof(
+      fc.constant(0),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 2500 }),
+      fc.integer({ min: -3_000, max: 10 ** 11 }),
+    );
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 4 * 10 ** 12 }), fc.array(step, { minLength: 1, maxLength: 40 }), (start, steps) => {
-        let t = start;
-        for (const d of steps) {
-          t = Math.max(0, t + d);
-          now.mockReturnValue(t);
-          expect(nowIso()).toBe(new Date(t).toISOString());
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 4 * 10 ** 12 }),
+        fc.array(step, { minLength: 1, maxLength: 40 }),
+        (start, steps) => {
+          let t = start;
+          for (const d of steps) {
+            t = Math.max(0, t + d);
+            now.mockReturnValue(t);
+            expect(nowIso()).toBe(new Date(t).toISOString());
+          }
+        },
+      ),
     );
   });
 });

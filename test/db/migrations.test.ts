@@ -13,7 +13,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
   async function schemaDb(): Promise<{ schema: string; db: Db }> {
     const { schema, drop } = await createPgSchema();
     drops.push(drop);
-    const db = openDatabase({ kind: 'postgres', url: process.env.TEST_DATABASE_URL! }, { searchPath: schema, poolSize: 2 });
+    const db = openDatabase(
+      { kind: 'postgres', url: process.env.TEST_DATABASE_URL! },
+      { searchPath: schema, poolSize: 2 },
+    );
     dbs.push(db);
     return { schema, db };
   }
@@ -22,7 +25,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
     const c = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await c.connect();
     try {
-      const res = await c.query<{ table_name: string }>('select table_name from information_schema.tables where table_schema = $1 order by table_name', [schema]);
+      const res = await c.query<{ table_name: string }>(
+        'select table_name from information_schema.tables where table_schema = $1 order by table_name',
+        [schema],
+      );
       return res.rows.map((r) => r.table_name);
     } finally {
       await c.end();
@@ -41,7 +47,13 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
     expect(await migrate(second.db)).toEqual(['001-initial', '002-lean-message-indexes', '003-message-by-meta-id']);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(
-        expect.arrayContaining(['flowiq_migrations', 'flowiq_migrations_lock', 'organizations', 'helpdesk_messages', 'customer_sessions']),
+        expect.arrayContaining([
+          'flowiq_migrations',
+          'flowiq_migrations_lock',
+          'organizations',
+          'helpdesk_messages',
+          'customer_sessions',
+        ]),
       );
     }
     // Each schema records its own migrations, so a second run applies nothing.

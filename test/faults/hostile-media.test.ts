@@ -16,7 +16,9 @@ function hostileSource(): http.Server {
     const socket = req.socket;
     switch (new URL(req.url ?? '/', 'http://x').pathname) {
       case '/close-after-body': // Content-Length and Connection: close, like python's http.server
-        res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': PDF.length, connection: 'close' }).end(PDF);
+        res
+          .writeHead(200, { 'content-type': 'application/pdf', 'content-length': PDF.length, connection: 'close' })
+          .end(PDF);
         return;
       case '/early-close': // headers promise 6 MB, the socket ends after 64 KB
         res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': PDF.length });
@@ -33,7 +35,10 @@ function hostileSource(): http.Server {
         return;
       }
       case '/lies-short': // declares less than it sends
-        socket.end(`HTTP/1.1 200 OK\r\ncontent-type: application/pdf\r\ncontent-length: 100\r\n\r\n${PDF.subarray(0, 4096).toString('latin1')}`, 'latin1');
+        socket.end(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/pdf\r\ncontent-length: 100\r\n\r\n${PDF.subarray(0, 4096).toString('latin1')}`,
+          'latin1',
+        );
         return;
       case '/lies-long': // declares more than it sends, then closes
         res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': 200 * 1024 * 1024 });
@@ -71,7 +76,11 @@ describe('hostile media sources against the real gateway', () => {
     await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(source.address() as AddressInfo).port}`;
     seeded = await seedDatabase();
-    gw = await spawnGateway(seeded, { META_GRAPH_URL: sim.url, MEDIA_ALLOW_PRIVATE_NETWORKS: 'true', MEDIA_DOWNLOAD_TIMEOUT_MS: '3000' });
+    gw = await spawnGateway(seeded, {
+      META_GRAPH_URL: sim.url,
+      MEDIA_ALLOW_PRIVATE_NETWORKS: 'true',
+      MEDIA_DOWNLOAD_TIMEOUT_MS: '3000',
+    });
   });
   afterAll(async () => {
     gw.proc.kill('SIGTERM');
@@ -81,9 +90,18 @@ describe('hostile media sources against the real gateway', () => {
     await sim.close();
   });
 
-  it('answers every request, in the document\'s shape, and stays up', async () => {
+  it("answers every request, in the document's shape, and stays up", async () => {
     const cases: [path: string, type: string][] = [];
-    for (const p of ['/close-after-body', '/early-close', '/reset-mid-body', '/slow-drip', '/lies-short', '/lies-long', '/endless', '/garbage']) {
+    for (const p of [
+      '/close-after-body',
+      '/early-close',
+      '/reset-mid-body',
+      '/slow-drip',
+      '/lies-short',
+      '/lies-long',
+      '/endless',
+      '/garbage',
+    ]) {
       for (const type of ['image', 'document']) cases.push([p, type]);
     }
     const all = [...cases, ...cases]; // twice each, all at once

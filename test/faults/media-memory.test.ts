@@ -14,7 +14,12 @@ describe('media memory', () => {
   afterAll(async () => sim.close());
 
   it('four concurrent 99 MB documents raise the gateway peak RSS by less than 64 MB', async () => {
-    const r = await measureGatewayMediaMemory({ graphUrl: sim.url, phoneId: PHONE_ID, token: META_TOKEN, secret: TEST_SECRET });
+    const r = await measureGatewayMediaMemory({
+      graphUrl: sim.url,
+      phoneId: PHONE_ID,
+      token: META_TOKEN,
+      secret: TEST_SECRET,
+    });
     console.log(`VmHWM baseline ${r.baselineKB} kB, peak ${r.peakKB} kB, growth ${r.growthMB} MB`);
     expect(r.statuses, r.bodies.join('\n')).toEqual([200, 200, 200, 200]);
     expect(r.growthMB).toBeLessThan(64);

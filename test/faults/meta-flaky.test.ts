@@ -18,9 +18,25 @@ describe.each(ENGINES)('Meta failing 30%% of calls, on %s', (engine) => {
       { code: 131026, httpStatus: 400, p: 0.06 },
       { code: 100, httpStatus: 400, p: 0.04 },
     ];
-    for (const f of faults) gw.sim.injectFault({ path: 'messages', times: Infinity, probability: f.p, action: { kind: 'graph_error', code: f.code, httpStatus: f.httpStatus } });
-    gw.sim.injectFault({ path: 'messages', times: Infinity, probability: 0.05, action: { kind: 'http_status', status: 503 } });
-    gw.sim.injectFault({ path: 'messages', times: Infinity, probability: 0.04, action: { kind: 'drop', when: 'after' } });
+    for (const f of faults)
+      gw.sim.injectFault({
+        path: 'messages',
+        times: Infinity,
+        probability: f.p,
+        action: { kind: 'graph_error', code: f.code, httpStatus: f.httpStatus },
+      });
+    gw.sim.injectFault({
+      path: 'messages',
+      times: Infinity,
+      probability: 0.05,
+      action: { kind: 'http_status', status: 503 },
+    });
+    gw.sim.injectFault({
+      path: 'messages',
+      times: Infinity,
+      probability: 0.04,
+      action: { kind: 'drop', when: 'after' },
+    });
   });
   afterAll(async () => gw.close());
 
@@ -48,7 +64,11 @@ describe.each(ENGINES)('Meta failing 30%% of calls, on %s', (engine) => {
     }
     for (const [, wamids] of accepted) expect(wamids).toHaveLength(1);
 
-    const rows = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select(['content', 'status', 'whatsapp_message_id']).where('organization_id', '=', gw.tenant.organizationId).execute();
+    const rows = await gw.ctx.db.kysely
+      .selectFrom('helpdesk_messages')
+      .select(['content', 'status', 'whatsapp_message_id'])
+      .where('organization_id', '=', gw.tenant.organizationId)
+      .execute();
     const byText = new Map(rows.map((r) => [(JSON.parse(r.content) as { text: string }).text, r]));
     for (const a of answers) {
       const row = byText.get(a.text);

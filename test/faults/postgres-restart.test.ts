@@ -38,7 +38,8 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL && cluster))('PostgreSQL re
     gw = await startSimGateway('postgres', { META_RETRY_BUDGET_MS: '500' });
   });
   afterAll(async () => {
-    if (!pgReady()) execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!.version, cluster!.name, 'start']);
+    if (!pgReady())
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!.version, cluster!.name, 'start']);
     await waitFor(pgReady, 30_000);
     await gw.close();
   });
@@ -51,7 +52,12 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL && cluster))('PostgreSQL re
       while (!stop) {
         const text = `pg-${n++}`;
         const res = await gw.send({ phone_number: '+27123456789', message_type: 'text', text });
-        answers.push({ text, status: res.statusCode, retryAfter: res.headers['retry-after'] as string | undefined, error: (res.json() as { error?: string }).error });
+        answers.push({
+          text,
+          status: res.statusCode,
+          retryAfter: res.headers['retry-after'],
+          error: res.json<{ error?: string }>().error,
+        });
       }
     };
     const load = Promise.all(Array.from({ length: 10 }, worker));
@@ -64,7 +70,10 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL && cluster))('PostgreSQL re
     execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster!.version, cluster!.name, 'start']);
     const restartedAt = answers.length;
     // Recovered: 200 answers again after the restart.
-    const recovered = await waitFor(() => answers.slice(restartedAt).filter((a) => a.status === 200).length > 50, 30_000);
+    const recovered = await waitFor(
+      () => answers.slice(restartedAt).filter((a) => a.status === 200).length > 50,
+      30_000,
+    );
     stop = true;
     await load;
     expect(sawOutage).toBe(true);
@@ -77,8 +86,14 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL && cluster))('PostgreSQL re
       expect(a.error).toBe('Service unavailable');
       expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
     }
-    const rows = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select(['content', 'status']).where('organization_id', '=', gw.tenant.organizationId).execute();
-    const sent = new Set(rows.filter((r) => r.status === 'sent').map((r) => (JSON.parse(r.content) as { text: string }).text));
+    const rows = await gw.ctx.db.kysely
+      .selectFrom('helpdesk_messages')
+      .select(['content', 'status'])
+      .where('organization_id', '=', gw.tenant.organizationId)
+      .execute();
+    const sent = new Set(
+      rows.filter((r) => r.status === 'sent').map((r) => (JSON.parse(r.content) as { text: string }).text),
+    );
     for (const a of answers.filter((x) => x.status === 200)) expect(sent.has(a.text), a.text).toBe(true);
   });
 });

@@ -26,9 +26,17 @@ export interface SeededDatabase {
 export async function seedDatabase(databaseUrl?: string): Promise<SeededDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-fault-'));
   const url = databaseUrl ?? `sqlite:${path.join(dataDir, 'flowiq.db')}`;
-  const ctx = await createContext(loadConfig({ DATABASE_URL: url, DATA_DIR: dataDir, FLOWIQ_SECRET: TEST_SECRET }), TEST_SECRET);
+  const ctx = await createContext(
+    loadConfig({ DATABASE_URL: url, DATA_DIR: dataDir, FLOWIQ_SECRET: TEST_SECRET }),
+    TEST_SECRET,
+  );
   const slug = `fault-${Date.now()}`;
-  const org = await ctx.organizations.create(slug, { name: 'Fault Org', provider: 'meta', metaPhoneId: PHONE_ID, metaToken: META_TOKEN });
+  const org = await ctx.organizations.create(slug, {
+    name: 'Fault Org',
+    provider: 'meta',
+    metaPhoneId: PHONE_ID,
+    metaToken: META_TOKEN,
+  });
   const key = await ctx.auth.createKey({ orgSlug: slug });
   await ctx.contacts.create(org.id, { phone_number: '+27123456789' });
   await ctx.close();
@@ -39,11 +47,20 @@ export async function spawnGateway(seeded: SeededDatabase, env: Record<string, s
   const port = await freePort();
   let out = '';
   const proc = spawn(process.execPath, ['bin/flowiq.js', 'serve'], {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: seeded.databaseUrl, DATA_DIR: seeded.dataDir, FLOWIQ_SECRET: TEST_SECRET, RATE_LIMIT_PER_KEY: '0', LOG_LEVEL: 'warn', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: seeded.databaseUrl,
+      DATA_DIR: seeded.dataDir,
+      FLOWIQ_SECRET: TEST_SECRET,
+      RATE_LIMIT_PER_KEY: '0',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, proc, () => out);

@@ -35,13 +35,20 @@ async function until<T>(what: string, ms: number, attempt: () => Promise<T | und
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${ms} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} did not happen within ${ms} ms${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
   await until('redis-server listening', 10_000, async () => ((await canConnect(port)) ? true : undefined));
   return proc;
 }
@@ -66,7 +73,11 @@ describe.runIf(hasRedisServer)('Redis down and back', () => {
     redisPort = await freePort();
     redis = await startRedis(redisPort);
     // The rate limiter on too, so that it shares the Redis connection as in production.
-    gw = await spawnGateway(seeded, { META_GRAPH_URL: sim.url, REDIS_URL: `redis://127.0.0.1:${redisPort}`, RATE_LIMIT_PER_KEY: '10000' });
+    gw = await spawnGateway(seeded, {
+      META_GRAPH_URL: sim.url,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      RATE_LIMIT_PER_KEY: '10000',
+    });
   });
   afterAll(async () => {
     if (gw && gw.proc.exitCode === null) {
@@ -82,7 +93,11 @@ describe.runIf(hasRedisServer)('Redis down and back', () => {
   const send = (text: string) =>
     fetch(`${gw.url}/send-whatsapp?tenantId=${seeded.slug}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${seeded.key}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      headers: {
+        authorization: `Bearer ${seeded.key}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
       body: JSON.stringify({ phone_number: '+27123456789', message_type: 'text', text }),
     });
   const readyz = async () => {
@@ -121,8 +136,12 @@ describe.runIf(hasRedisServer)('Redis down and back', () => {
     redis = await startRedis(redisPort);
 
     // Same process, same port: recovered when a send succeeds and /readyz is green again.
-    await until('a successful send after Redis restarted', 15_000, async () => ((await send('after')).status === 200 ? true : undefined));
-    await until('/readyz 200 after Redis restarted', 15_000, async () => ((await readyz()).status === 200 ? true : undefined));
+    await until('a successful send after Redis restarted', 15_000, async () =>
+      (await send('after')).status === 200 ? true : undefined,
+    );
+    await until('/readyz 200 after Redis restarted', 15_000, async () =>
+      (await readyz()).status === 200 ? true : undefined,
+    );
     expect(gw.proc.exitCode).toBeNull();
   });
 });

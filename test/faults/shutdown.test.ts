@@ -27,7 +27,8 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(sim.counts().messageCalls).toBe(5);
     gw.proc.kill('SIGTERM');
     const closingBy = Date.now() + 10_000;
-    while (!gw.output().includes('shutting down') && Date.now() < closingBy) await new Promise((r) => setTimeout(r, 10));
+    while (!gw.output().includes('shutting down') && Date.now() < closingBy)
+      await new Promise((r) => setTimeout(r, 10));
     // A kept-alive connection may still carry a request: it gets our 503, else the connection is refused.
     const late = await sendText(gw, seeded, 'after-sigterm').then(
       async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }),
@@ -38,13 +39,23 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(await gw.exited, gw.output()).toBe(0);
     if (late !== 'refused') {
       expect(late.status).toBe(503);
-      expect(late.body).toMatchObject({ error: 'Service unavailable', message: expect.stringMatching(/shutting down/), request_id: expect.any(String) });
+      expect(late.body).toMatchObject({
+        error: 'Service unavailable',
+        message: expect.stringMatching(/shutting down/),
+        request_id: expect.any(String),
+      });
     }
 
     const db = openDatabase({ kind: 'sqlite', file: seeded.databaseUrl.slice('sqlite:'.length) });
     const rows = await db.kysely.selectFrom('helpdesk_messages').select(['status', 'content']).execute();
     await db.close();
-    expect(rows.filter((r) => r.content.includes('in-flight')).map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
+    expect(rows.filter((r) => r.content.includes('in-flight')).map((r) => r.status)).toEqual([
+      'sent',
+      'sent',
+      'sent',
+      'sent',
+      'sent',
+    ]);
     expect(rows.some((r) => r.content.includes('after-sigterm'))).toBe(false);
   });
 });

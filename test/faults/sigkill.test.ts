@@ -12,7 +12,9 @@ import { seedDatabase, sendText, spawnGateway } from './process.js';
 
 // The gateway killed with SIGKILL under load and restarted: every message Meta accepted has a row,
 // no row is left pending, and the operator can list the ones whose outcome is unknown.
-const targets: { name: string; url: () => Promise<{ url?: string; drop(): Promise<void> }> }[] = [{ name: 'sqlite', url: async () => ({ drop: async () => {} }) }];
+const targets: { name: string; url: () => Promise<{ url?: string; drop(): Promise<void> }> }[] = [
+  { name: 'sqlite', url: async () => ({ drop: async () => {} }) },
+];
 if (process.env.TEST_DATABASE_URL) {
   targets.push({
     name: 'postgres',
@@ -67,7 +69,10 @@ describe.each(targets)('SIGKILL under load on $name', ({ url }) => {
     await restarted.exited;
 
     const conn = openDatabase(parseDatabaseUrl(seeded.databaseUrl));
-    const rows = await conn.kysely.selectFrom('helpdesk_messages').select(['content', 'status', 'whatsapp_message_id']).execute();
+    const rows = await conn.kysely
+      .selectFrom('helpdesk_messages')
+      .select(['content', 'status', 'whatsapp_message_id'])
+      .execute();
     await conn.close();
     const byText = new Map(rows.map((r) => [(JSON.parse(r.content) as { text: string }).text, r]));
     const accepted = sim.messages().map((m) => (m.payload as { text: { body: string } }).text.body);

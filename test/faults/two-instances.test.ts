@@ -22,8 +22,15 @@ describe.runIf(enabled)('two instances on one PostgreSQL and one Redis', () => {
     const schema = await createPgSchema();
     drop = schema.drop;
     for (let i = 0; i < 2; i++) {
-      const config = testConfig({ META_GRAPH_URL: sim.url, REDIS_URL: process.env.TEST_REDIS_URL!, RATE_LIMIT_PER_KEY: '30' });
-      const db = openDatabase({ kind: 'postgres', url: process.env.TEST_DATABASE_URL! }, { searchPath: schema.schema, poolSize: 5 });
+      const config = testConfig({
+        META_GRAPH_URL: sim.url,
+        REDIS_URL: process.env.TEST_REDIS_URL!,
+        RATE_LIMIT_PER_KEY: '30',
+      });
+      const db = openDatabase(
+        { kind: 'postgres', url: process.env.TEST_DATABASE_URL! },
+        { searchPath: schema.schema, poolSize: 5 },
+      );
       await migrate(db);
       const ctx = await createContext(config, TEST_SECRET, { db, migrate: false });
       const app = await buildApp(ctx, { logger: false });
@@ -35,7 +42,10 @@ describe.runIf(enabled)('two instances on one PostgreSQL and one Redis', () => {
 
   afterAll(async () => {
     const redis = new Redis(process.env.TEST_REDIS_URL!);
-    const keys = [...(await redis.keys(`flowiq:idem:${tenant.organizationId}:*`)), ...(await redis.keys('flowiq:rl:*'))];
+    const keys = [
+      ...(await redis.keys(`flowiq:idem:${tenant.organizationId}:*`)),
+      ...(await redis.keys('flowiq:rl:*')),
+    ];
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
     for (const { app, ctx } of instances) {
@@ -51,7 +61,12 @@ describe.runIf(enabled)('two instances on one PostgreSQL and one Redis', () => {
     const body = { phone_number: '+27123456789', message_type: 'text', text: 'once, across instances' };
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        instances[i % 2]!.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${tenant.slug}`, headers: { ...bearer(tenant.key), 'idempotency-key': key }, payload: body }),
+        instances[i % 2]!.app.inject({
+          method: 'POST',
+          url: `/send-whatsapp?tenantId=${tenant.slug}`,
+          headers: { ...bearer(tenant.key), 'idempotency-key': key },
+          payload: body,
+        }),
       ),
     );
     expect(sim.counts().accepted).toBe(1);
@@ -61,13 +76,21 @@ describe.runIf(enabled)('two instances on one PostgreSQL and one Redis', () => {
 
   it('shares one rate limit per key across both instances', async () => {
     const key = await instances[0]!.ctx.auth.createKey({ orgSlug: tenant.slug });
-    const list = (i: number) => instances[i % 2]!.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${tenant.slug}`, headers: bearer(key.key) });
+    const list = (i: number) =>
+      instances[i % 2]!.app.inject({
+        method: 'GET',
+        url: `/api/contacts?tenantId=${tenant.slug}`,
+        headers: bearer(key.key),
+      });
     const expected = Array.from({ length: 30 }, (_, i) => 29 - i).join();
     let seen = '';
     for (let attempt = 0; attempt < 5; attempt++) {
       const responses = [];
       for (let i = 0; i < 31; i++) responses.push(await list(i));
-      seen = responses.slice(0, 30).map((r) => r.headers['ratelimit-remaining']).join();
+      seen = responses
+        .slice(0, 30)
+        .map((r) => r.headers['ratelimit-remaining'])
+        .join();
       if (seen !== expected) {
         // The one-second window rolled over mid-sequence: wait for a fresh window and try again.
         await new Promise((r) => setTimeout(r, 1000));

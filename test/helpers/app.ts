@@ -26,7 +26,12 @@ export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
 }
 
 /** `sqliteFile`: a database file in the data directory instead of memory, as `flowiq serve` runs it. */
-export async function startGateway(engine: EngineName, env: Record<string, string> = {}, logger?: Parameters<typeof buildApp>[1], opts: { sqliteFile?: boolean } = {}): Promise<TestGateway> {
+export async function startGateway(
+  engine: EngineName,
+  env: Record<string, string> = {},
+  logger?: Parameters<typeof buildApp>[1],
+  opts: { sqliteFile?: boolean } = {},
+): Promise<TestGateway> {
   const config = testConfig(env);
   const fresh = await freshDb(engine, opts.sqliteFile ? { file: path.join(config.dataDir, 'flowiq.db') } : {});
   const ctx = await createContext(config, TEST_SECRET, { db: fresh.db, migrate: false });
@@ -57,7 +62,10 @@ export interface Tenant {
 
 let seq = 0;
 
-export async function seedTenant(ctx: AppContext, opts: { provider?: string; phoneId?: string | null; token?: string | null; phone?: string } = {}): Promise<Tenant> {
+export async function seedTenant(
+  ctx: AppContext,
+  opts: { provider?: string; phoneId?: string | null; token?: string | null; phone?: string } = {},
+): Promise<Tenant> {
   seq++;
   const slug = `acme-${process.pid}-${seq}`;
   const name = `Acme ${seq}`;
@@ -68,8 +76,19 @@ export async function seedTenant(ctx: AppContext, opts: { provider?: string; pho
     ...(opts.token === null ? {} : { metaToken: opts.token ?? 'EAAG-test-token-abcdef' }),
   });
   const key = await ctx.auth.createKey({ orgSlug: slug });
-  const contact = await ctx.contacts.create(org.id, { phone_number: opts.phone ?? '+27123456789', name: 'Test Contact' });
-  return { slug, name, organizationId: org.id, key: key.key, keyId: key.id, phone: contact.whatsapp_number, contactId: contact.id };
+  const contact = await ctx.contacts.create(org.id, {
+    phone_number: opts.phone ?? '+27123456789',
+    name: 'Test Contact',
+  });
+  return {
+    slug,
+    name,
+    organizationId: org.id,
+    key: key.key,
+    keyId: key.id,
+    phone: contact.whatsapp_number,
+    contactId: contact.id,
+  };
 }
 
 export function bearer(key: string): Record<string, string> {

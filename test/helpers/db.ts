@@ -50,7 +50,10 @@ export async function freshDb(engine: EngineName, opts: { file?: string } = {}):
     return { db, cleanup: () => db.close() };
   }
   const { schema, drop } = await createPgSchema();
-  const db = openDatabase({ kind: 'postgres', url: process.env.TEST_DATABASE_URL! }, { searchPath: schema, poolSize: 5 });
+  const db = openDatabase(
+    { kind: 'postgres', url: process.env.TEST_DATABASE_URL! },
+    { searchPath: schema, poolSize: 5 },
+  );
   await migrate(db);
   return {
     db,

@@ -14,9 +14,18 @@ export interface SimGateway extends TestGateway {
 export const PHONE_ID = '106540352242922';
 export const META_TOKEN = 'EAAG-sim-token-for-tests-0123456789';
 
-export async function startSimGateway(engine: EngineName, env: Record<string, string> = {}, opts: { sqliteFile?: boolean } = {}): Promise<SimGateway> {
+export async function startSimGateway(
+  engine: EngineName,
+  env: Record<string, string> = {},
+  opts: { sqliteFile?: boolean } = {},
+): Promise<SimGateway> {
   const sim = await startMetaSim({ phones: { [PHONE_ID]: META_TOKEN } });
-  const gw = await startGateway(engine, { META_GRAPH_URL: sim.url, META_RETRY_BUDGET_MS: '1000', RATE_LIMIT_PER_KEY: '0', ...env }, undefined, opts);
+  const gw = await startGateway(
+    engine,
+    { META_GRAPH_URL: sim.url, META_RETRY_BUDGET_MS: '1000', RATE_LIMIT_PER_KEY: '0', ...env },
+    undefined,
+    opts,
+  );
   const tenant = await seedTenant(gw.ctx, { phoneId: PHONE_ID, token: META_TOKEN });
   return {
     ...gw,

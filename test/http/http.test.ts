@@ -13,19 +13,28 @@ describe('HTTP edge', () => {
 
   it('answers /healthz and /readyz', async () => {
     expect((await gw.app.inject('/healthz')).json()).toEqual({ status: 'ok' });
-    expect((await gw.app.inject('/readyz')).json()).toEqual({ status: 'ready', database: 'sqlite', checks: { database: 'ok', storage: 'ok' } });
+    expect((await gw.app.inject('/readyz')).json()).toEqual({
+      status: 'ready',
+      database: 'sqlite',
+      checks: { database: 'ok', storage: 'ok' },
+    });
   });
 
-  it('answers unknown routes in the document\'s error shape', async () => {
+  it("answers unknown routes in the document's error shape", async () => {
     const res = await gw.app.inject('/nope');
     expect(res.statusCode).toBe(404);
     expect(Object.keys(res.json()).sort()).toEqual(['error', 'message', 'request_id']);
   });
 
   const post = (payload: string, headers: Record<string, string> = {}) =>
-    gw.app.inject({ method: 'POST', url: `/api/contact?tenantId=${t.slug}`, headers: { ...bearer(t.key), 'content-type': 'application/json', ...headers }, payload });
+    gw.app.inject({
+      method: 'POST',
+      url: `/api/contact?tenantId=${t.slug}`,
+      headers: { ...bearer(t.key), 'content-type': 'application/json', ...headers },
+      payload,
+    });
 
-  it('answers malformed JSON with 400 in the document\'s shape', async () => {
+  it("answers malformed JSON with 400 in the document's shape", async () => {
     const res = await post('{"phone_number": ');
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error: 'Invalid request', message: 'Request body is not valid JSON' });
@@ -53,42 +62,65 @@ describe('HTTP edge', () => {
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       // Headers for HTML pages only; CORP would also stop another origin from showing signed media.
-      for (const h of ['cross-origin-resource-policy', 'cross-origin-opener-policy', 'origin-agent-cluster', 'x-xss-protection']) expect(res.headers[h]).toBeUndefined();
+      for (const h of [
+        'cross-origin-resource-policy',
+        'cross-origin-opener-policy',
+        'origin-agent-cluster',
+        'x-xss-protection',
+      ])
+        expect(res.headers[h]).toBeUndefined();
     }
   });
 
   it('serves OpenAPI 3.1 at /openapi.json and a reference page at /docs', async () => {
     const spec = (await gw.app.inject('/openapi.json')).json();
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/contact', '/send-whatsapp', '/api/contacts']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/contact', '/send-whatsapp', '/api/contacts']),
+    );
     expect(JSON.stringify(spec.paths['/send-whatsapp'])).toContain('maxLength');
     // Our own keywords never leak into the document: each has its OpenAPI form.
-    for (const own of ['maxGraphemes', 'notBlank', 'maxJsonDepth', 'maxJsonBytes']) expect(JSON.stringify(spec)).not.toContain(`"${own}"`);
+    for (const own of ['maxGraphemes', 'notBlank', 'maxJsonDepth', 'maxJsonBytes'])
+      expect(JSON.stringify(spec)).not.toContain(`"${own}"`);
     expect(JSON.stringify(spec.paths['/api/contact'])).toContain('nested at most 8 levels deep');
     const docs = await gw.app.inject('/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toMatch(/html/);
   });
 
-  it('answers a URL with malformed percent-encoding in the document\'s shape, not Fastify\'s', async () => {
-    const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp%?tenantId=${t.slug}`, headers: bearer(t.key), payload: {} });
+  it("answers a URL with malformed percent-encoding in the document's shape, not Fastify's", async () => {
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: `/send-whatsapp%?tenantId=${t.slug}`,
+      headers: bearer(t.key),
+      payload: {},
+    });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ error: 'Invalid request', message: expect.stringMatching(/percent-encoding/), request_id: expect.any(String) });
+    expect(res.json()).toEqual({
+      error: 'Invalid request',
+      message: expect.stringMatching(/percent-encoding/),
+      request_id: expect.any(String),
+    });
     expect(res.headers['x-request-id']).toBe(res.json().request_id);
   });
 
   // These never become requests: Node's HTTP parser refuses them on the socket.
   it.each([
-    ['headers over the parser\'s limit', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'Request header too large'],
+    [
+      "headers over the parser's limit",
+      `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'Request header too large',
+    ],
     ['bytes that are not HTTP', 'NOT HTTP AT ALL\r\n\r\n', 400, 'Invalid request'],
-  ])('answers %s in the document\'s shape and closes the connection', async (_name, raw, status, error) => {
+  ])("answers %s in the document's shape and closes the connection", async (_name, raw, status, error) => {
     if (!gw.app.server.listening) await gw.app.listen({ host: '127.0.0.1', port: 0 });
     const socket = net.connect((gw.app.server.address() as net.AddressInfo).port, '127.0.0.1', () => socket.write(raw));
     const { head, body } = await answerOf(socket);
     expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
     expect(head).toMatch(/content-type: application\/json/i);
     expect(body).toEqual({ error, message: expect.any(String), request_id: expect.any(String) });
-    expect(head).toContain(`X-Request-Id: ${body.request_id}`);
+    expect(head).toContain(`X-Request-Id: ${String(body.request_id)}`);
   });
 });
 
@@ -106,7 +138,7 @@ function answerOf(socket: net.Socket): Promise<{ head: string; body: Record<stri
 }
 
 describe('a request that arrives while the gateway shuts down', () => {
-  it('gets our 503 with Retry-After and a closed connection, not Fastify\'s body', async () => {
+  it("gets our 503 with Retry-After and a closed connection, not Fastify's body", async () => {
     const gw = await startGateway('sqlite');
     await gw.app.listen({ host: '127.0.0.1', port: 0 });
     // Half a request: the connection is busy, so closing waits for it rather than dropping it.
@@ -123,6 +155,10 @@ describe('a request that arrives while the gateway shuts down', () => {
     expect(head).toMatch(/^HTTP\/1.1 503 /);
     expect(head).toMatch(/retry-after: 1/i);
     expect(head).toMatch(/connection: close/i);
-    expect(body).toEqual({ error: 'Service unavailable', message: 'The server is shutting down; retry the request', request_id: expect.any(String) });
+    expect(body).toEqual({
+      error: 'Service unavailable',
+      message: 'The server is shutting down; retry the request',
+      request_id: expect.any(String),
+    });
   });
 });

@@ -13,7 +13,10 @@ function capture(level: string) {
       done();
     },
   });
-  const parent = pino({ level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } }, stream) as unknown as FastifyBaseLogger;
+  const parent = pino(
+    { level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+    stream,
+  ) as unknown as FastifyBaseLogger;
   return { parent, lines, childSpy: vi.spyOn(parent, 'child') };
 }
 
@@ -68,9 +71,19 @@ describe('request loggers made on first use', () => {
 });
 
 describe('request loggers without pino', () => {
-  it('hand back the parent\'s own child when the parent cannot tell its levels (logging off)', () => {
-    const silent = { level: 'silent', child: () => silent, info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, trace: () => {}, fatal: () => {}, silent: () => {} };
-    const log = lazyChildLogger(silent as unknown as FastifyBaseLogger, { reqId: 'r-5' });
+  it("hand back the parent's own child when the parent cannot tell its levels (logging off)", () => {
+    const silent = {
+      level: 'silent',
+      child: () => silent,
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+      debug: () => {},
+      trace: () => {},
+      fatal: () => {},
+      silent: () => {},
+    };
+    const log = lazyChildLogger(silent, { reqId: 'r-5' });
     expect(log).toBe(silent);
     expect(() => log.error(new Error('x'), 'still callable')).not.toThrow();
   });

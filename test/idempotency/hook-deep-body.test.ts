@@ -9,10 +9,29 @@ describe('idempotency hook body hash', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 200_000; i++) deep = { a: deep };
     let touched = false;
-    const store = new Proxy({}, { get: () => () => { touched = true; throw new Error('store used'); } }) as unknown as IdempotencyStore;
+    const store = new Proxy(
+      {},
+      {
+        get: () => () => {
+          touched = true;
+          throw new Error('store used');
+        },
+      },
+    ) as unknown as IdempotencyStore;
     const { preHandler } = idempotencyHooks({ store, waitMs: 0 });
-    const request = { headers: { 'idempotency-key': 'k1' }, tenant: { organization: { id: 'org' } }, method: 'POST', routeOptions: { url: '/send-whatsapp' }, body: deep };
-    const run = preHandler.call({} as never, request as never, {} as never, () => undefined) as unknown as Promise<void>;
+    const request = {
+      headers: { 'idempotency-key': 'k1' },
+      tenant: { organization: { id: 'org' } },
+      method: 'POST',
+      routeOptions: { url: '/send-whatsapp' },
+      body: deep,
+    };
+    const run = preHandler.call(
+      {} as never,
+      request as never,
+      {} as never,
+      () => undefined,
+    ) as unknown as Promise<void>;
     await expect(run).rejects.toMatchObject({ status: 400, error: 'Invalid request' });
     expect(touched).toBe(false);
   });

@@ -17,7 +17,11 @@ describe('startJobs', () => {
 
   it('stops the jobs already started when a later one fails to start', async () => {
     const log: string[] = [];
-    const failing: Job = { name: 'x', start: async () => Promise.reject(new Error('no')), stop: async () => void log.push('stop x') };
+    const failing: Job = {
+      name: 'x',
+      start: async () => Promise.reject(new Error('no')),
+      stop: async () => void log.push('stop x'),
+    };
     await expect(startJobs([recorder(log, 'a'), failing, recorder(log, 'c')])).rejects.toThrow('no');
     expect(log).toEqual(['start a', 'stop a']);
   });

@@ -16,10 +16,22 @@ describe.each(ENGINES)('the stale-pending sweep on %s', (engine) => {
   afterAll(async () => gw.close());
 
   it('marks rows pending for too long unknown on its timer, and leaves fresh ones', async () => {
-    const job = stalePendingSweep({ messages: gw.ctx.messages, olderThanSeconds: 0.2, intervalMs: 50, log: pino({ level: 'silent' }) });
+    const job = stalePendingSweep({
+      messages: gw.ctx.messages,
+      olderThanSeconds: 0.2,
+      intervalMs: 50,
+      log: pino({ level: 'silent' }),
+    });
     await job.start();
     try {
-      const { id } = await gw.ctx.messages.createPending({ organizationId: tenant.organizationId, contactId: tenant.contactId, messageType: 'text', content: {}, mediaUrl: null, requestId: 'r' });
+      const { id } = await gw.ctx.messages.createPending({
+        organizationId: tenant.organizationId,
+        contactId: tenant.contactId,
+        messageType: 'text',
+        content: {},
+        mediaUrl: null,
+        requestId: 'r',
+      });
       const status = async () => (await gw.ctx.messages.findById(id))!.status;
       expect(await status()).toBe('pending');
       const deadline = Date.now() + 10_000;

@@ -22,15 +22,27 @@ describe('media sources that close the connection after the body', () => {
   beforeEach(() => gw.sim.reset());
 
   it('refuses a 6 MB image by its Content-Length, then sends the same file as a document', async () => {
-    const image = await gw.send({ phone_number: '+27123456789', message_type: 'image', media_url: `${source.url}/big.pdf` });
+    const image = await gw.send({
+      phone_number: '+27123456789',
+      message_type: 'image',
+      media_url: `${source.url}/big.pdf`,
+    });
     expect(image.statusCode).toBe(400);
-    const doc = await gw.send({ phone_number: '+27123456789', message_type: 'document', media_url: `${source.url}/big.pdf` });
+    const doc = await gw.send({
+      phone_number: '+27123456789',
+      message_type: 'document',
+      media_url: `${source.url}/big.pdf`,
+    });
     expect(doc.statusCode, doc.body).toBe(200);
     await new Promise((r) => setTimeout(r, 200)); // a late socket end would crash here
   });
 
   it('sends ten such documents at once', async () => {
-    const results = await Promise.all(Array.from({ length: 10 }, () => gw.send({ phone_number: '+27123456789', message_type: 'document', media_url: `${source.url}/big.pdf` })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        gw.send({ phone_number: '+27123456789', message_type: 'document', media_url: `${source.url}/big.pdf` }),
+      ),
+    );
     expect(results.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
     await new Promise((r) => setTimeout(r, 200));
   });

@@ -19,10 +19,16 @@ describe('a button message with a document header', () => {
     const res = await gw.send({
       phone_number: '+27123456789',
       message_type: 'interactive',
-      interactive: { type: 'button', body: 'Please accept our terms', header_media: { type: 'document', url: `${source.url}/terms.pdf`, filename: 'Terms.pdf' }, buttons: [{ id: 'ok', title: 'Accept' }] },
+      interactive: {
+        type: 'button',
+        body: 'Please accept our terms',
+        header_media: { type: 'document', url: `${source.url}/terms.pdf`, filename: 'Terms.pdf' },
+        buttons: [{ id: 'ok', title: 'Accept' }],
+      },
     });
     expect(res.statusCode, res.body).toBe(200);
-    const header = (gw.sim.messages()[0]!.payload as { interactive: { header: Record<string, unknown> } }).interactive.header;
+    const header = (gw.sim.messages()[0]!.payload as { interactive: { header: Record<string, unknown> } }).interactive
+      .header;
     expect(header).toEqual({ type: 'document', document: { id: gw.sim.uploads()[0]!.id } });
     expect(gw.sim.uploads()[0]).toMatchObject({ filename: 'Terms.pdf', mimeType: 'application/pdf' });
   });

@@ -37,10 +37,11 @@ export async function startSource(): Promise<SourceServer> {
       return state.connections;
     },
     route: (p, h) => routes.set(p, h),
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -66,11 +67,25 @@ export function sha256(data: Buffer | string): string {
 export async function startS3(): Promise<{ env: Record<string, string>; dir: string; close(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-s3-'));
   const port = await freePort();
-  const s3 = new S3rver({ port, address: '127.0.0.1', silent: true, directory: dir, configureBuckets: [{ name: 'media' }] });
+  const s3 = new S3rver({
+    port,
+    address: '127.0.0.1',
+    silent: true,
+    directory: dir,
+    configureBuckets: [{ name: 'media' }],
+  });
   await s3.run();
   return {
     dir,
-    env: { MEDIA_STORAGE: 's3', S3_BUCKET: 'media', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_REGION: 'us-east-1', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true' },
+    env: {
+      MEDIA_STORAGE: 's3',
+      S3_BUCKET: 'media',
+      S3_ENDPOINT: `http://127.0.0.1:${port}`,
+      S3_REGION: 'us-east-1',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      S3_FORCE_PATH_STYLE: 'true',
+    },
     close: async () => {
       await s3.close();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -81,5 +96,8 @@ export async function startS3(): Promise<{ env: Record<string, string>; dir: str
 /** Every file under a directory, for "nothing left behind" checks. */
 export function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath ?? e.path, e.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath ?? e.path, e.name));
 }

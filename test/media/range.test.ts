@@ -15,8 +15,16 @@ describe('Range on signed media URLs', () => {
     bytes = Buffer.concat([sample('.jpg'), Buffer.alloc(3000, 9)]);
     source.route('/range.jpg', serveBytes(bytes));
     gw = await startSimGateway('sqlite', { MEDIA_ALLOW_PRIVATE_NETWORKS: 'true' });
-    const res = await gw.send({ phone_number: '+27123456789', message_type: 'image', media_url: `${source.url}/range.jpg` });
-    const row = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select('media_url').where('whatsapp_message_id', '=', res.json().data.message_id).executeTakeFirstOrThrow();
+    const res = await gw.send({
+      phone_number: '+27123456789',
+      message_type: 'image',
+      media_url: `${source.url}/range.jpg`,
+    });
+    const row = await gw.ctx.db.kysely
+      .selectFrom('helpdesk_messages')
+      .select('media_url')
+      .where('whatsapp_message_id', '=', res.json().data.message_id)
+      .executeTakeFirstOrThrow();
     const signed = new URL(row.media_url!);
     path = signed.pathname + signed.search;
   });
@@ -27,7 +35,16 @@ describe('Range on signed media URLs', () => {
 
   const get = (headers: Record<string, string> = {}) => gw.app.inject({ method: 'GET', url: path, headers });
 
-  it.each(['bytes=abc', 'items=0-5', 'bytes=5-2', 'bytes=-', 'bytes=0-5;x', 'bytes 0-5', 'bytes=1-2-3', 'bytes=0-5,10-20'])('ignores the Range %j it cannot parse or honour, serving the whole file', async (range) => {
+  it.each([
+    'bytes=abc',
+    'items=0-5',
+    'bytes=5-2',
+    'bytes=-',
+    'bytes=0-5;x',
+    'bytes 0-5',
+    'bytes=1-2-3',
+    'bytes=0-5,10-20',
+  ])('ignores the Range %j it cannot parse or honour, serving the whole file', async (range) => {
     const res = await get({ range });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-range']).toBeUndefined();
@@ -35,7 +52,11 @@ describe('Range on signed media URLs', () => {
     expect(sha256(res.rawPayload)).toBe(sha256(bytes));
   });
 
-  it.each([() => `bytes=${bytes.length}-`, () => `bytes=${bytes.length + 100}-${bytes.length + 200}`, () => 'bytes=-0'])('answers a valid but unsatisfiable range with 416 and bytes */size', async (range) => {
+  it.each([
+    () => `bytes=${bytes.length}-`,
+    () => `bytes=${bytes.length + 100}-${bytes.length + 200}`,
+    () => 'bytes=-0',
+  ])('answers a valid but unsatisfiable range with 416 and bytes */size', async (range) => {
     const res = await get({ range: range() });
     expect(res.statusCode).toBe(416);
     expect(res.headers['content-range']).toBe(`bytes */${bytes.length}`);
@@ -52,7 +73,14 @@ describe('Range on signed media URLs', () => {
     const ok = await get();
     const unsatisfiable = await get({ range: `bytes=${bytes.length}-` });
     expect(unsatisfiable.statusCode).toBe(416);
-    const security = ['content-security-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options', 'referrer-policy', 'cross-origin-embedder-policy'];
+    const security = [
+      'content-security-policy',
+      'strict-transport-security',
+      'x-content-type-options',
+      'x-frame-options',
+      'referrer-policy',
+      'cross-origin-embedder-policy',
+    ];
     const present = security.filter((h) => ok.headers[h] !== undefined);
     expect(present.length).toBeGreaterThan(3);
     for (const h of present) expect(unsatisfiable.headers[h], h).toBe(ok.headers[h]);

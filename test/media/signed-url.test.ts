@@ -12,8 +12,16 @@ describe('signed media URLs served by the gateway', () => {
     bytes = Buffer.concat([sample('.jpg'), Buffer.alloc(5000, 7)]);
     source.route('/photo.jpg', serveBytes(bytes));
     gw = await startSimGateway('sqlite', { MEDIA_ALLOW_PRIVATE_NETWORKS: 'true' });
-    const res = await gw.send({ phone_number: '+27123456789', message_type: 'image', media_url: `${source.url}/photo.jpg` });
-    const row = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').select('media_url').where('whatsapp_message_id', '=', res.json().data.message_id).executeTakeFirstOrThrow();
+    const res = await gw.send({
+      phone_number: '+27123456789',
+      message_type: 'image',
+      media_url: `${source.url}/photo.jpg`,
+    });
+    const row = await gw.ctx.db.kysely
+      .selectFrom('helpdesk_messages')
+      .select('media_url')
+      .where('whatsapp_message_id', '=', res.json().data.message_id)
+      .executeTakeFirstOrThrow();
     signed = new URL(row.media_url!);
   });
   afterAll(async () => {
@@ -27,10 +35,16 @@ describe('signed media URLs served by the gateway', () => {
     const res = await get(signed.pathname + signed.search);
     expect(res.statusCode).toBe(200);
     expect(sha256(res.rawPayload)).toBe(sha256(bytes));
-    expect(res.headers).toMatchObject({ 'content-type': 'image/jpeg', 'content-length': String(bytes.length), 'accept-ranges': 'bytes' });
+    expect(res.headers).toMatchObject({
+      'content-type': 'image/jpeg',
+      'content-length': String(bytes.length),
+      'accept-ranges': 'bytes',
+    });
     expect(res.headers.etag).toBe(`"${sha256(bytes)}"`);
     expect(Number(/max-age=(\d+)/.exec(String(res.headers['cache-control']))![1])).toBeGreaterThan(364 * 86400);
-    expect((await get(signed.pathname + signed.search, { 'if-none-match': res.headers.etag as string })).statusCode).toBe(304);
+    expect(
+      (await get(signed.pathname + signed.search, { 'if-none-match': res.headers.etag as string })).statusCode,
+    ).toBe(304);
   });
 
   it('answers Range requests with 206, and 416 out of range', async () => {
@@ -64,7 +78,11 @@ describe('signed media URLs served by the gateway', () => {
   });
 
   it('never serves a path outside the storage root', async () => {
-    for (const url of ['/media/../../etc/passwd', '/media/%2e%2e/%2e%2e/etc/passwd?exp=9999999999&sig=x', '/media/org/..%2f..%2fflowiq-secret?exp=1&sig=x']) {
+    for (const url of [
+      '/media/../../etc/passwd',
+      '/media/%2e%2e/%2e%2e/etc/passwd?exp=9999999999&sig=x',
+      '/media/org/..%2f..%2fflowiq-secret?exp=1&sig=x',
+    ]) {
       const res = await get(url);
       expect([403, 404]).toContain(res.statusCode);
       expect(res.body).not.toContain('root:');

@@ -38,8 +38,17 @@ export const locationBody = (location: Body): Body => ({ phone_number: PHONE, me
 
 export const card = (n = 0): Body => ({ name: { formatted_name: `Person ${n}` } });
 
-export const contactsBody = (cards: unknown[]): Body => ({ phone_number: PHONE, message_type: 'contacts', contacts: cards });
+export const contactsBody = (cards: unknown[]): Body => ({
+  phone_number: PHONE,
+  message_type: 'contacts',
+  contacts: cards,
+});
 
-export const reactionBody = (reaction: Body, extra: Body = {}): Body => ({ phone_number: PHONE, message_type: 'reaction', reaction, ...extra });
+export const reactionBody = (reaction: Body, extra: Body = {}): Body => ({
+  phone_number: PHONE,
+  message_type: 'reaction',
+  reaction,
+  ...extra,
+});
 
 export const s = (n: number, unit = 'a'): string => unit.repeat(n);

@@ -15,10 +15,18 @@ describe('a deeply nested body with an Idempotency-Key', () => {
     const res = await gw.app.inject({
       method: 'POST',
       url: `/send-whatsapp?tenantId=${gw.tenant.slug}`,
-      headers: { authorization: `Bearer ${gw.tenant.key}`, 'content-type': 'application/json', 'idempotency-key': 'deep-1' },
+      headers: {
+        authorization: `Bearer ${gw.tenant.key}`,
+        'content-type': 'application/json',
+        'idempotency-key': 'deep-1',
+      },
       payload: `{"phone_number":"+27123456789","message_type":"text","text":"hi","extra":${deep}}`,
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: expect.any(String), message: expect.any(String), request_id: expect.any(String) });
+    expect(res.json()).toMatchObject({
+      error: expect.any(String),
+      message: expect.any(String),
+      request_id: expect.any(String),
+    });
   });
 });

@@ -4,12 +4,36 @@ export const PHONE = '+27123456789';
 export const WAMID = 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...';
 
 export const DOCUMENT_EXAMPLES: Record<string, Record<string, unknown>> = {
-  'basic text (curl)': { phone_number: PHONE, message_type: 'text', text: 'Hello! This is a test message from FlowIQ API.' },
-  'image with caption (curl)': { phone_number: PHONE, message_type: 'image', media_url: 'https://example.com/image.jpg', caption: 'Check out this image!' },
-  'reply to a message': { phone_number: PHONE, message_type: 'text', text: 'This is a reply to your message!', context_message_id: WAMID },
+  'basic text (curl)': {
+    phone_number: PHONE,
+    message_type: 'text',
+    text: 'Hello! This is a test message from FlowIQ API.',
+  },
+  'image with caption (curl)': {
+    phone_number: PHONE,
+    message_type: 'image',
+    media_url: 'https://example.com/image.jpg',
+    caption: 'Check out this image!',
+  },
+  'reply to a message': {
+    phone_number: PHONE,
+    message_type: 'text',
+    text: 'This is a reply to your message!',
+    context_message_id: WAMID,
+  },
   text: { phone_number: PHONE, message_type: 'text', text: 'Hello, World!' },
-  image: { phone_number: PHONE, message_type: 'image', media_url: 'https://example.com/product.jpg', caption: 'Our latest product!' },
-  video: { phone_number: PHONE, message_type: 'video', media_url: 'https://example.com/demo.mp4', caption: 'Watch our demo video' },
+  image: {
+    phone_number: PHONE,
+    message_type: 'image',
+    media_url: 'https://example.com/product.jpg',
+    caption: 'Our latest product!',
+  },
+  video: {
+    phone_number: PHONE,
+    message_type: 'video',
+    media_url: 'https://example.com/demo.mp4',
+    caption: 'Watch our demo video',
+  },
   audio: { phone_number: PHONE, message_type: 'audio', media_url: 'https://example.com/message.mp3' },
   document: {
     phone_number: PHONE,
@@ -21,12 +45,22 @@ export const DOCUMENT_EXAMPLES: Record<string, Record<string, unknown>> = {
   location: {
     phone_number: PHONE,
     message_type: 'location',
-    location: { latitude: -33.9249, longitude: 18.4241, name: 'Cape Town Office', address: '123 Main Street, Cape Town' },
+    location: {
+      latitude: -33.9249,
+      longitude: 18.4241,
+      name: 'Cape Town Office',
+      address: '123 Main Street, Cape Town',
+    },
   },
   contacts: {
     phone_number: PHONE,
     message_type: 'contacts',
-    contacts: [{ name: { formatted_name: 'John Doe', first_name: 'John', last_name: 'Doe' }, phones: [{ phone: '+27987654321', type: 'CELL' }] }],
+    contacts: [
+      {
+        name: { formatted_name: 'John Doe', first_name: 'John', last_name: 'Doe' },
+        phones: [{ phone: '+27987654321', type: 'CELL' }],
+      },
+    ],
   },
   'interactive button': {
     phone_number: PHONE,

@@ -5,7 +5,7 @@ import * as messageSchemas from '../../src/messages/schema.js';
 import { validateSendRequest } from '../../src/messages/validate.js';
 import { DOCUMENT_EXAMPLES, example } from './document-examples.js';
 
-describe('the document\'s example requests', () => {
+describe("the document's example requests", () => {
   it.each(Object.keys(DOCUMENT_EXAMPLES))('accepts %s', (name) => {
     const body = example(name);
     expect(validateSendRequest(body)).toMatchObject(DOCUMENT_EXAMPLES[name]!);

@@ -27,7 +27,8 @@ type Json = unknown;
 function paths(v: Json, at: (string | number)[] = []): (string | number)[][] {
   const here = [at];
   if (Array.isArray(v)) return here.concat(...v.map((x, i) => paths(x, [...at, i])));
-  if (typeof v === 'object' && v !== null) return here.concat(...Object.entries(v).map(([k, x]) => paths(x, [...at, k])));
+  if (typeof v === 'object' && v !== null)
+    return here.concat(...Object.entries(v).map(([k, x]) => paths(x, [...at, k])));
   return here;
 }
 
@@ -47,7 +48,9 @@ const examples = Object.values(DOCUMENT_EXAMPLES);
 /** A document example with one value somewhere replaced by arbitrary JSON, or removed. */
 const mutatedExample = fc
   .constantFrom(...examples)
-  .chain((ex) => fc.tuple(fc.constant(ex), fc.constantFrom(...paths(ex)), fc.option(fc.jsonValue(), { nil: undefined })))
+  .chain((ex) =>
+    fc.tuple(fc.constant(ex), fc.constantFrom(...paths(ex)), fc.option(fc.jsonValue(), { nil: undefined })),
+  )
   .map(([ex, path, value]) => replaceAt(ex, path, value));
 
 /** The same with an extra key anywhere. */
@@ -55,29 +58,56 @@ const extendedExample = fc
   .constantFrom(...examples)
   .chain((ex) => fc.tuple(fc.constant(ex), fc.constantFrom(...paths(ex)), fc.string(), fc.jsonValue()))
   .map(([ex, path, key, value]) => {
-    const at = paths(ex).find((p) => p.length === path.length + 1 && path.every((k, i) => p[i] === k)) ? [...path, key] : [key];
+    const at = paths(ex).find((p) => p.length === path.length + 1 && path.every((k, i) => p[i] === k))
+      ? [...path, key]
+      : [key];
     return replaceAt(ex, at, value);
   });
 
-describe('any body is accepted or refused with a 400 in the document\'s words', () => {
+describe("any body is accepted or refused with a 400 in the document's words", () => {
   it('for arbitrary JSON values', () => {
     fc.assert(fc.property(fc.jsonValue(), acceptedOrRefused), { numRuns: 2000 });
   });
 
   it('for objects with a real message_type and arbitrary fields', () => {
-    const body = fc.record({
-      phone_number: fc.oneof(fc.constant('+27123456789'), fc.jsonValue()),
-      message_type: fc.constantFrom('text', 'image', 'video', 'audio', 'document', 'location', 'contacts', 'interactive', 'reaction'),
-      fields: fc.dictionary(fc.constantFrom('text', 'media_url', 'caption', 'filename', 'location', 'contacts', 'interactive', 'reaction', 'context_message_id'), fc.jsonValue()),
-    }).map(({ fields, ...rest }) => ({ ...rest, ...fields }));
+    const body = fc
+      .record({
+        phone_number: fc.oneof(fc.constant('+27123456789'), fc.jsonValue()),
+        message_type: fc.constantFrom(
+          'text',
+          'image',
+          'video',
+          'audio',
+          'document',
+          'location',
+          'contacts',
+          'interactive',
+          'reaction',
+        ),
+        fields: fc.dictionary(
+          fc.constantFrom(
+            'text',
+            'media_url',
+            'caption',
+            'filename',
+            'location',
+            'contacts',
+            'interactive',
+            'reaction',
+            'context_message_id',
+          ),
+          fc.jsonValue(),
+        ),
+      })
+      .map(({ fields, ...rest }) => ({ ...rest, ...fields }));
     fc.assert(fc.property(body, acceptedOrRefused), { numRuns: 2000 });
   });
 
-  it('for the document\'s examples with one value changed or removed', () => {
+  it("for the document's examples with one value changed or removed", () => {
     fc.assert(fc.property(mutatedExample, acceptedOrRefused), { numRuns: 3000 });
   });
 
-  it('for the document\'s examples with one key added', () => {
+  it("for the document's examples with one key added", () => {
     fc.assert(fc.property(extendedExample, acceptedOrRefused), { numRuns: 1000 });
   });
 });

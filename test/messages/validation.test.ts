@@ -1,7 +1,14 @@
 // validationErrorToAppError on its own: generic for any route, not only /send-whatsapp.
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import { createAjv, exceedsGraphemes, isHttpUrl, isOneEmoji, isSafeFilename, validationErrorToAppError } from '../../src/http/validation.js';
+import {
+  createAjv,
+  exceedsGraphemes,
+  isHttpUrl,
+  isOneEmoji,
+  isSafeFilename,
+  validationErrorToAppError,
+} from '../../src/http/validation.js';
 import { toOpenApiSchema } from '../../src/messages/openapi.js';
 import { CreateContactBody } from '../../src/contacts/schema.js';
 
@@ -25,8 +32,14 @@ describe('validationErrorToAppError', () => {
 
   it('names the part of the request for errors at its root', () => {
     const schema = Type.Object({ limit: Type.String() });
-    expect(firstError(schema, 'x', 'querystring')).toMatchObject({ error: 'Invalid field', message: 'querystring must be an object' });
-    expect(firstError(schema, {}, 'querystring')).toMatchObject({ error: 'Missing required field', message: 'limit is required' });
+    expect(firstError(schema, 'x', 'querystring')).toMatchObject({
+      error: 'Invalid field',
+      message: 'querystring must be an object',
+    });
+    expect(firstError(schema, {}, 'querystring')).toMatchObject({
+      error: 'Missing required field',
+      message: 'limit is required',
+    });
   });
 
   it('writes array indexes in brackets and object keys that look like numbers as keys', () => {
@@ -43,43 +56,82 @@ describe('validationErrorToAppError', () => {
     [Type.Object({ n: Type.Integer({ minimum: 1 }) }), { n: 0 }, 'n must be at least 1'],
     [Type.Object({ n: Type.Integer() }), { n: 1.5 }, 'n must be an integer'],
     [Type.Object({ n: Type.Number({ exclusiveMaximum: 5 }) }), { n: 5 }, 'n must be less than 5'],
-    [Type.Object({ s: Type.String({ pattern: '^[0-9]+$' }) }), { s: 'x' }, 's is not in the expected format (^[0-9]+$)'],
+    [
+      Type.Object({ s: Type.String({ pattern: '^[0-9]+$' }) }),
+      { s: 'x' },
+      's is not in the expected format (^[0-9]+$)',
+    ],
     [Type.Object({ s: Type.String({ minLength: 3 }) }), { s: 'x' }, 's must be at least 3 characters'],
     [Type.Object({ s: Type.Literal('yes') }), { s: 'no' }, 's must be "yes"'],
-    [Type.Object({ a: Type.Array(Type.Number(), { uniqueItems: true }) }), { a: [1, 1] }, 'a must not contain duplicate items'],
+    [
+      Type.Object({ a: Type.Array(Type.Number(), { uniqueItems: true }) }),
+      { a: [1, 1] },
+      'a must not contain duplicate items',
+    ],
   ])('words other keywords plainly (%#)', (schema, data, message) => {
     expect(firstError(schema, data)).toMatchObject({ error: 'Invalid field', message });
   });
 
   it('still answers a 400 for errors it cannot read', () => {
     const err = validationErrorToAppError([null, 'oops', { keyword: 1 }], 'body');
-    expect({ status: err.status, error: err.error, message: err.message }).toEqual({ status: 400, error: 'Invalid field', message: 'request body is invalid' });
+    expect({ status: err.status, error: err.error, message: err.message }).toEqual({
+      status: 400,
+      error: 'Invalid field',
+      message: 'request body is invalid',
+    });
   });
 });
 
 describe('characters, URLs, file names and emoji', () => {
   it.each([
-    ['hello', 5], ['❤️', 1], ['👨‍👩‍👧‍👦', 1], ['🇿🇦🇧🇷', 2], ['e\u0301', 1], ['👍🏽x', 2], ['', 0],
+    ['hello', 5],
+    ['❤️', 1],
+    ['👨‍👩‍👧‍👦', 1],
+    ['🇿🇦🇧🇷', 2],
+    ['e\u0301', 1],
+    ['👍🏽x', 2],
+    ['', 0],
   ])('counts %s as %i characters', (s, n) => {
     expect(exceedsGraphemes(s, n)).toBe(false);
     expect(exceedsGraphemes(s, n - 1)).toBe(n > 0);
   });
 
   it.each([
-    ['https://example.com/a.jpg', true], ['HTTP://example.com', true], ['http://localhost:8080/x?y=1', true],
-    ['ftp://example.com/a', false], ['//example.com/a', false], ['https://', false], ['https://exa mple.com', false], ['javascript:alert(1)', false],
+    ['https://example.com/a.jpg', true],
+    ['HTTP://example.com', true],
+    ['http://localhost:8080/x?y=1', true],
+    ['ftp://example.com/a', false],
+    ['//example.com/a', false],
+    ['https://', false],
+    ['https://exa mple.com', false],
+    ['javascript:alert(1)', false],
   ])('isHttpUrl(%s) is %s', (s, ok) => {
     expect(isHttpUrl(s)).toBe(ok);
   });
 
   it.each([
-    ['Invoice 2025.pdf', true], ['résumé.docx', true], ['a/b.pdf', false], ['a\\b.pdf', false], ['..', false], ['a\nb', false], ['a\u0000b', false],
+    ['Invoice 2025.pdf', true],
+    ['résumé.docx', true],
+    ['a/b.pdf', false],
+    ['a\\b.pdf', false],
+    ['..', false],
+    ['a\nb', false],
+    ['a\u0000b', false],
   ])('isSafeFilename(%j) is %s', (s, ok) => {
     expect(isSafeFilename(s)).toBe(ok);
   });
 
   it.each([
-    ['👍', true], ['❤️', true], ['❤', true], ['🇿🇦', true], ['#️⃣', true], ['👩🏽‍💻', true], ['', false], ['a', false], ['😀😀', false], ['1', false],
+    ['👍', true],
+    ['❤️', true],
+    ['❤', true],
+    ['🇿🇦', true],
+    ['#️⃣', true],
+    ['👩🏽‍💻', true],
+    ['', false],
+    ['a', false],
+    ['😀😀', false],
+    ['1', false],
   ])('isOneEmoji(%s) is %s', (s, ok) => {
     expect(isOneEmoji(s)).toBe(ok);
   });

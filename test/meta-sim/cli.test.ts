@@ -9,13 +9,17 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const children: ChildProcess[] = [];
 
 function runCli(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'meta-sim/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'meta-sim/cli.ts', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return child;
 }
 
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 /** Resolves with the first stdout line that names the simulator's URL. */
@@ -44,10 +48,19 @@ describe('meta-sim CLI', () => {
     const send = await fetch(`${url}/v23.0/111000111000111/messages`, {
       method: 'POST',
       headers: { authorization: 'Bearer cli-token', 'content-type': 'application/json' },
-      body: JSON.stringify({ messaging_product: 'whatsapp', to: '+16505551234', type: 'text', text: { body: 'from a test' } }),
+      body: JSON.stringify({
+        messaging_product: 'whatsapp',
+        to: '+16505551234',
+        type: 'text',
+        text: { body: 'from a test' },
+      }),
     });
     expect(send.status).toBe(200);
-    const phone = await fetch(`${url}/_sim/phones`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone_id: '222', token: 'two' }) });
+    const phone = await fetch(`${url}/_sim/phones`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phone_id: '222', token: 'two' }),
+    });
     expect(phone.status).toBe(200);
     const counts = await (await fetch(`${url}/_sim/counts`)).json();
     expect(counts).toEqual({ messageCalls: 1, mediaCalls: 0, accepted: 1, refused: 0 });
@@ -65,16 +78,14 @@ describe('meta-sim CLI', () => {
     expect(await stderr).toMatch(/bogus[\s\S]*usage: flowiq meta-sim/);
   });
 
-  it.each([
-    [['--port', 'eighty']],
-    [['--phone', 'no-colon']],
-    [['--throughput', '-1']],
-    [['stray-positional']],
-  ])('exits with code 2 for bad flags %j', async (args) => {
-    const child = runCli(args);
-    const stderr = collect(child.stderr);
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(2);
-    expect(await stderr).toContain('flowiq meta-sim:');
-  });
+  it.each([[['--port', 'eighty']], [['--phone', 'no-colon']], [['--throughput', '-1']], [['stray-positional']]])(
+    'exits with code 2 for bad flags %j',
+    async (args) => {
+      const child = runCli(args);
+      const stderr = collect(child.stderr);
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(2);
+      expect(await stderr).toContain('flowiq meta-sim:');
+    },
+  );
 });

@@ -19,7 +19,7 @@ async function failure(p: Promise<unknown>): Promise<Error & { cause?: { code?: 
 }
 
 describe('Meta simulator faults', () => {
-  it('graph_error answers Graph\'s envelope with the code, default message and status, then stops', async () => {
+  it("graph_error answers Graph's envelope with the code, default message and status, then stops", async () => {
     sim.injectFault({ action: { kind: 'graph_error', code: 131000 } });
     const hit = await postMessage(sim, hello());
     expect(hit.status).toBe(500);
@@ -29,13 +29,28 @@ describe('Meta simulator faults', () => {
   });
 
   it('graph_error carries the status, message, subcode and is_transient it was given', async () => {
-    sim.injectFault({ action: { kind: 'graph_error', code: 4, httpStatus: 429, message: 'Application request limit reached', isTransient: true, subcode: 2446079 } });
+    sim.injectFault({
+      action: {
+        kind: 'graph_error',
+        code: 4,
+        httpStatus: 429,
+        message: 'Application request limit reached',
+        isTransient: true,
+        subcode: 2446079,
+      },
+    });
     const res = await postMessage(sim, hello());
     expect(res.status).toBe(429);
-    expect((res.body as { error: unknown }).error).toMatchObject({ code: 4, message: 'Application request limit reached', error_subcode: 2446079, is_transient: true, type: 'OAuthException' });
+    expect((res.body as { error: unknown }).error).toMatchObject({
+      code: 4,
+      message: 'Application request limit reached',
+      error_subcode: 2446079,
+      is_transient: true,
+      type: 'OAuthException',
+    });
   });
 
-  it('graph_error 130429 answers 400, as Meta\'s table has it', async () => {
+  it("graph_error 130429 answers 400, as Meta's table has it", async () => {
     sim.injectFault({ path: 'messages', action: { kind: 'graph_error', code: 130429 } });
     const res = await postMessage(sim, hello());
     expect(res.status).toBe(400);

@@ -4,11 +4,26 @@ import { message } from './helpers.js';
 export function fullContactCard(): Record<string, unknown> {
   return {
     addresses: [
-      { street: '1 Lucky Shrub Way', city: 'Menlo Park', state: 'CA', zip: '94025', country: 'United States', country_code: 'US', type: 'Office' },
+      {
+        street: '1 Lucky Shrub Way',
+        city: 'Menlo Park',
+        state: 'CA',
+        zip: '94025',
+        country: 'United States',
+        country_code: 'US',
+        type: 'Office',
+      },
     ],
     birthday: '1999-01-23',
     emails: [{ email: 'bjohnson@luckyshrub.com', type: 'Work' }],
-    name: { formatted_name: 'Barbara J. Johnson', first_name: 'Barbara', last_name: 'Johnson', middle_name: 'Joana', suffix: 'Esq.', prefix: 'Dr.' },
+    name: {
+      formatted_name: 'Barbara J. Johnson',
+      first_name: 'Barbara',
+      last_name: 'Johnson',
+      middle_name: 'Joana',
+      suffix: 'Esq.',
+      prefix: 'Dr.',
+    },
     org: { company: 'Lucky Shrub', department: 'Legal', title: 'Lead Counsel' },
     phones: [
       { phone: '+16505559999', type: 'Landline' },
@@ -48,7 +63,9 @@ export function shippingList(): Record<string, unknown> {
 }
 
 /** A reply-button message with `n` buttons, each part overridable. */
-export function buttons(opts: { body?: string; header?: unknown; footer?: string; buttons?: unknown[] } = {}): Record<string, unknown> {
+export function buttons(
+  opts: { body?: string; header?: unknown; footer?: string; buttons?: unknown[] } = {},
+): Record<string, unknown> {
   return message('interactive', {
     type: 'button',
     ...(opts.header !== undefined ? { header: opts.header } : {}),
@@ -74,7 +91,9 @@ export function sections(count: number, rowsEach: number): Record<string, unknow
   }));
 }
 
-export function list(opts: { sections?: unknown[]; button?: string; header?: unknown; body?: string } = {}): Record<string, unknown> {
+export function list(
+  opts: { sections?: unknown[]; button?: string; header?: unknown; body?: string } = {},
+): Record<string, unknown> {
   return message('interactive', {
     type: 'list',
     ...(opts.header !== undefined ? { header: opts.header } : {}),
@@ -84,5 +103,8 @@ export function list(opts: { sections?: unknown[]; button?: string; header?: unk
 }
 
 export function contactCard(formattedName = 'John Doe'): Record<string, unknown> {
-  return { name: { formatted_name: formattedName, first_name: 'John' }, phones: [{ phone: '+27987654321', type: 'CELL' }] };
+  return {
+    name: { formatted_name: formattedName, first_name: 'John' },
+    phones: [{ phone: '+27987654321', type: 'CELL' }],
+  };
 }

@@ -28,7 +28,11 @@ export async function postMessage(sim: MetaSim, body: unknown, opts: CallOptions
   const token = opts.token === undefined ? TOKEN : opts.token;
   if (token !== null) headers['authorization'] = `Bearer ${token}`;
   const url = `${sim.url}/${opts.version ?? 'v23.0'}/${opts.phoneId ?? PHONE_ID}/messages`;
-  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return readResponse(res);
 }
 
@@ -60,7 +64,12 @@ export interface GraphErrorView {
 export function graphError(res: GraphResponse): GraphErrorView {
   const env = res.body as { error?: Record<string, unknown> } | undefined;
   const e = env?.error;
-  if (e === undefined || typeof e['code'] !== 'number' || typeof e['message'] !== 'string' || typeof e['fbtrace_id'] !== 'string') {
+  if (
+    e === undefined ||
+    typeof e['code'] !== 'number' ||
+    typeof e['message'] !== 'string' ||
+    typeof e['fbtrace_id'] !== 'string'
+  ) {
     throw new Error(`not a Graph error envelope: ${res.status} ${res.text}`);
   }
   const data = e['error_data'] as { details?: string; messaging_product?: string } | undefined;
@@ -92,7 +101,11 @@ export async function upload(sim: MetaSim, opts: UploadOptions): Promise<GraphRe
   if (product === 'field') form.set('messaging_product', 'whatsapp');
   if (opts.type !== null) form.set('type', opts.type ?? opts.partType ?? 'application/octet-stream');
   for (const [k, v] of Object.entries(opts.extraFields ?? {})) form.set(k, v);
-  form.set('file', new Blob([opts.bytes], { type: opts.partType ?? opts.type ?? 'application/octet-stream' }), opts.filename ?? 'file.bin');
+  form.set(
+    'file',
+    new Blob([opts.bytes], { type: opts.partType ?? opts.type ?? 'application/octet-stream' }),
+    opts.filename ?? 'file.bin',
+  );
   const query = product === 'query' ? '?messaging_product=whatsapp' : '';
   const res = await fetch(`${sim.url}/v23.0/${PHONE_ID}/media${query}`, {
     method: 'POST',

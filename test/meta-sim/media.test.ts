@@ -3,7 +3,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { MetaSim } from '../../meta-sim/index.js';
-import { graphError, PHONE_ID, readResponse, SAMPLE, sized, TOKEN, upload, type GraphResponse, useTestSim } from './helpers.js';
+import {
+  graphError,
+  PHONE_ID,
+  readResponse,
+  SAMPLE,
+  sized,
+  TOKEN,
+  upload,
+  type GraphResponse,
+  useTestSim,
+} from './helpers.js';
 
 let sim: MetaSim;
 useTestSim((s) => (sim = s));
@@ -52,13 +62,27 @@ describe('Meta simulator media uploads', () => {
     expect(res.status, res.text).toBe(200);
     const id = (res.body as { id: string }).id;
     expect(id).toMatch(/^\d{15,16}$/);
-    expect(sim.uploads()).toEqual([{ phoneId: PHONE_ID, id, mimeType: mime, size: 2048, sha256: sha256(bytes), filename: 'sample.bin', at: expect.any(Number) }]);
+    expect(sim.uploads()).toEqual([
+      {
+        phoneId: PHONE_ID,
+        id,
+        mimeType: mime,
+        size: 2048,
+        sha256: sha256(bytes),
+        filename: 'sample.bin',
+        at: expect.any(Number),
+      },
+    ]);
   });
 
   it.each(MISMATCHED)('refuses %s with 131053', async (_name, mime, head) => {
     const res = await upload(sim, { bytes: sized(head, 512), type: mime });
     expect(res.status).toBe(400);
-    expect(graphError(res)).toMatchObject({ code: 131053, message: '(#131053) Media upload error', details: expect.stringContaining(mime) });
+    expect(graphError(res)).toMatchObject({
+      code: 131053,
+      message: '(#131053) Media upload error',
+      details: expect.stringContaining(mime),
+    });
     expect(sim.uploads()).toHaveLength(0);
   });
 
@@ -94,16 +118,24 @@ describe('Meta simulator media uploads', () => {
     const form = new FormData();
     form.set('messaging_product', 'whatsapp');
     form.set('type', 'image/png');
-    const res = await readResponse(await fetch(`${sim.url}/v23.0/${PHONE_ID}/media`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: form }));
+    const res = await readResponse(
+      await fetch(`${sim.url}/v23.0/${PHONE_ID}/media`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: form,
+      }),
+    );
     expect(graphError(res)).toMatchObject({ code: 131008, details: expect.stringContaining('file') });
   });
 
   it('refuses a JSON body with code 100', async () => {
-    const res = await readResponse(await fetch(`${sim.url}/v23.0/${PHONE_ID}/media`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ messaging_product: 'whatsapp', file: 'x' }),
-    }));
+    const res = await readResponse(
+      await fetch(`${sim.url}/v23.0/${PHONE_ID}/media`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messaging_product: 'whatsapp', file: 'x' }),
+      }),
+    );
     expect(graphError(res).code).toBe(100);
   });
 
@@ -165,6 +197,6 @@ async function streamUpload(size: number, head: Buffer, mime: string): Promise<{
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
     body: ReadableStream.from(parts()),
     duplex: 'half',
-  } as RequestInit);
+  });
   return { res: await readResponse(res), sha256: hash.digest('hex') };
 }

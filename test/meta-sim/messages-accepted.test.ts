@@ -33,66 +33,143 @@ async function uploadAll(): Promise<MediaIds> {
 const fixed = (m: Record<string, unknown>) => async () => m;
 
 const EXAMPLES: Example[] = [
-  { name: 'text with a link preview', build: fixed(message('text', { preview_url: true, body: "As requested, here's the link to our latest product: https://www.meta.com/quest/quest-3/" })) },
-  { name: 'text without recipient_type (Meta leaves it out in examples)', build: fixed({ messaging_product: 'whatsapp', to: '16505551234', type: 'text', text: { body: 'Hi 👋' } }) },
-  { name: 'image by link with caption', build: fixed(message('image', { link: 'https://www.luckyshrub.com/assets/succulents/aloe.png', caption: 'The best succulent ever?' })) },
+  {
+    name: 'text with a link preview',
+    build: fixed(
+      message('text', {
+        preview_url: true,
+        body: "As requested, here's the link to our latest product: https://www.meta.com/quest/quest-3/",
+      }),
+    ),
+  },
+  {
+    name: 'text without recipient_type (Meta leaves it out in examples)',
+    build: fixed({ messaging_product: 'whatsapp', to: '16505551234', type: 'text', text: { body: 'Hi 👋' } }),
+  },
+  {
+    name: 'image by link with caption',
+    build: fixed(
+      message('image', {
+        link: 'https://www.luckyshrub.com/assets/succulents/aloe.png',
+        caption: 'The best succulent ever?',
+      }),
+    ),
+  },
   { name: 'image by uploaded id', build: async (ids) => message('image', { id: (await ids()).image }) },
-  { name: 'video by id with caption', build: async (ids) => message('video', { id: (await ids()).video, caption: 'A succulent eclipse!' }) },
-  { name: 'video by link', build: fixed(message('video', { link: 'https://www.luckyshrub.com/assets/videos/eclipse.mp4' })) },
-  { name: 'audio by link', build: fixed(message('audio', { link: 'https://www.luckyshrub.com/media/ringtones/wind-chime.mp3' })) },
-  { name: 'voice message by ogg/opus id', build: async (ids) => message('audio', { id: (await ids()).voice, voice: true }) },
+  {
+    name: 'video by id with caption',
+    build: async (ids) => message('video', { id: (await ids()).video, caption: 'A succulent eclipse!' }),
+  },
+  {
+    name: 'video by link',
+    build: fixed(message('video', { link: 'https://www.luckyshrub.com/assets/videos/eclipse.mp4' })),
+  },
+  {
+    name: 'audio by link',
+    build: fixed(message('audio', { link: 'https://www.luckyshrub.com/media/ringtones/wind-chime.mp3' })),
+  },
+  {
+    name: 'voice message by ogg/opus id',
+    build: async (ids) => message('audio', { id: (await ids()).voice, voice: true }),
+  },
   {
     name: 'document with filename and caption',
-    build: fixed(message('document', {
-      link: 'https://www.luckyshrub.com/invoices/FmOzfD9cKf/lucky-shrub-invoice.pdf',
-      caption: 'Lucky Shrub Invoice',
-      filename: 'lucky-shrub-invoice.pdf',
-    })),
+    build: fixed(
+      message('document', {
+        link: 'https://www.luckyshrub.com/invoices/FmOzfD9cKf/lucky-shrub-invoice.pdf',
+        caption: 'Lucky Shrub Invoice',
+        filename: 'lucky-shrub-invoice.pdf',
+      }),
+    ),
   },
   { name: 'sticker by id', build: async (ids) => message('sticker', { id: (await ids()).sticker }) },
   { name: 'animated sticker by id', build: async (ids) => message('sticker', { id: (await ids()).animatedSticker }) },
   {
     name: 'location with coordinates as strings (Meta docs)',
-    build: fixed(message('location', { latitude: '37.44216251868683', longitude: '-122.16153582049394', name: 'Philz Coffee', address: '101 Forest Ave, Palo Alto, CA 94301' })),
+    build: fixed(
+      message('location', {
+        latitude: '37.44216251868683',
+        longitude: '-122.16153582049394',
+        name: 'Philz Coffee',
+        address: '101 Forest Ave, Palo Alto, CA 94301',
+      }),
+    ),
   },
-  { name: 'location with coordinates as numbers (spec examples)', build: fixed(message('location', { latitude: -33.9249, longitude: 18.4241 })) },
-  { name: 'contacts (Meta docs example)', build: fixed({ messaging_product: 'whatsapp', to: TO, type: 'contacts', contacts: [fullContactCard()] }) },
+  {
+    name: 'location with coordinates as numbers (spec examples)',
+    build: fixed(message('location', { latitude: -33.9249, longitude: 18.4241 })),
+  },
+  {
+    name: 'contacts (Meta docs example)',
+    build: fixed({ messaging_product: 'whatsapp', to: TO, type: 'contacts', contacts: [fullContactCard()] }),
+  },
   {
     name: 'reply buttons with an image header',
-    build: async (ids) => message('interactive', {
-      type: 'button',
-      header: { type: 'image', image: { id: (await ids()).image } },
-      body: { text: 'Hi Pablo! Your gardening workshop is scheduled for 9am tomorrow. Use the buttons if you need to reschedule. Thank you!' },
-      footer: { text: 'Lucky Shrub: Your gateway to succulents!™' },
-      action: {
-        buttons: [
-          { type: 'reply', reply: { id: 'change-button', title: 'Change' } },
-          { type: 'reply', reply: { id: 'cancel-button', title: 'Cancel' } },
-        ],
-      },
-    }),
+    build: async (ids) =>
+      message('interactive', {
+        type: 'button',
+        header: { type: 'image', image: { id: (await ids()).image } },
+        body: {
+          text: 'Hi Pablo! Your gardening workshop is scheduled for 9am tomorrow. Use the buttons if you need to reschedule. Thank you!',
+        },
+        footer: { text: 'Lucky Shrub: Your gateway to succulents!™' },
+        action: {
+          buttons: [
+            { type: 'reply', reply: { id: 'change-button', title: 'Change' } },
+            { type: 'reply', reply: { id: 'cancel-button', title: 'Cancel' } },
+          ],
+        },
+      }),
   },
   {
     name: 'reply buttons with a text header and a document header by link',
-    build: fixed(message('interactive', {
-      type: 'button',
-      header: { type: 'document', document: { link: 'https://example.com/menu.pdf' } },
-      body: { text: 'Would you like to confirm your order #12345?' },
-      action: { buttons: [{ type: 'reply', reply: { id: 'confirm', title: 'Confirm' } }] },
-    })),
+    build: fixed(
+      message('interactive', {
+        type: 'button',
+        header: { type: 'document', document: { link: 'https://example.com/menu.pdf' } },
+        body: { text: 'Would you like to confirm your order #12345?' },
+        action: { buttons: [{ type: 'reply', reply: { id: 'confirm', title: 'Confirm' } }] },
+      }),
+    ),
   },
   { name: 'list message (Meta docs example)', build: fixed(message('interactive', shippingList())) },
-  { name: 'reaction', build: fixed(message('reaction', { message_id: 'wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA', emoji: '\uD83D\uDE00' })) },
-  { name: 'reaction with a heart and variation selector', build: fixed(message('reaction', { message_id: 'wamid.X', emoji: '❤️' })) },
+  {
+    name: 'reaction',
+    build: fixed(
+      message('reaction', {
+        message_id: 'wamid.HBgLMTY1MDUwNzY1MjAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA',
+        emoji: '\uD83D\uDE00',
+      }),
+    ),
+  },
+  {
+    name: 'reaction with a heart and variation selector',
+    build: fixed(message('reaction', { message_id: 'wamid.X', emoji: '❤️' })),
+  },
   { name: 'reaction with a flag', build: fixed(message('reaction', { message_id: 'wamid.X', emoji: '🇿🇦' })) },
-  { name: 'reaction removal with an empty emoji', build: fixed(message('reaction', { message_id: 'wamid.X', emoji: '' })) },
+  {
+    name: 'reaction removal with an empty emoji',
+    build: fixed(message('reaction', { message_id: 'wamid.X', emoji: '' })),
+  },
   {
     name: 'reply to a message with context',
-    build: fixed(message('text', { body: 'This is a reply to your message!' }, { context: { message_id: 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI' } })),
+    build: fixed(
+      message(
+        'text',
+        { body: 'This is a reply to your message!' },
+        { context: { message_id: 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI' } },
+      ),
+    ),
   },
   {
     name: 'image reply with context and biz_opaque_callback_data',
-    build: fixed(message('image', { link: 'https://example.com/a.jpg' }, { context: { message_id: 'wamid.Y' }, biz_opaque_callback_data: 'order-42' })),
+    build: fixed(
+      message(
+        'image',
+        { link: 'https://example.com/a.jpg' },
+        { context: { message_id: 'wamid.Y' }, biz_opaque_callback_data: 'order-42' },
+      ),
+    ),
   },
 ];
 

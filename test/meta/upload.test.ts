@@ -24,8 +24,10 @@ describe('contentDisposition', () => {
     expect(v).toBe('form-data; name="file"; filename="x.pdf%0D%0AX-Injected: 1"');
   });
 
-  it('sends non-ASCII names as UTF-8, as undici\'s FormData did', () => {
-    expect(contentDisposition("Relatório d'été 📄.pdf")).toBe(`form-data; name="file"; filename="Relatório d'été 📄.pdf"`);
+  it("sends non-ASCII names as UTF-8, as undici's FormData did", () => {
+    expect(contentDisposition("Relatório d'été 📄.pdf")).toBe(
+      `form-data; name="file"; filename="Relatório d'été 📄.pdf"`,
+    );
   });
 });
 
@@ -33,7 +35,9 @@ describe('multipartParts', () => {
   it('strips CR/LF from the MIME type and frames the parts with the boundary', () => {
     const { head, tail } = multipartParts('application/pdf\r\nX-Evil: 1', 'r.pdf', 'BOUND');
     const h = head.toString();
-    expect(h.startsWith('--BOUND\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n')).toBe(true);
+    expect(
+      h.startsWith('--BOUND\r\nContent-Disposition: form-data; name="messaging_product"\r\n\r\nwhatsapp\r\n'),
+    ).toBe(true);
     expect(h).toContain('name="type"\r\n\r\napplication/pdfX-Evil: 1\r\n');
     expect(h).not.toContain('\r\nX-Evil');
     expect(h.endsWith('Content-Type: application/pdfX-Evil: 1\r\n\r\n')).toBe(true);
@@ -61,7 +65,15 @@ describe('MetaClient.uploadMedia over a real socket', () => {
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-upload-mp-'));
     server = http.createServer((req, res) => {
-      const r: Received = { contentLength: Number(req.headers['content-length']), bytes: 0, fields: {}, filename: '', mime: '', fileSize: 0, fileSha: '' };
+      const r: Received = {
+        contentLength: Number(req.headers['content-length']),
+        bytes: 0,
+        fields: {},
+        filename: '',
+        mime: '',
+        fileSize: 0,
+        fileSha: '',
+      };
       req.on('data', (d: Buffer) => (r.bytes += d.length));
       const bb = Busboy({ headers: req.headers as BusboyHeaders });
       bb.on('field', (name, value) => (r.fields[name] = value));
@@ -77,13 +89,21 @@ describe('MetaClient.uploadMedia over a real socket', () => {
       });
       bb.on('finish', () => {
         received.push(r);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `media-${received.length}` }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ id: `media-${received.length}` }));
       });
       req.pipe(bb);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    client = new MetaClient({ graphUrl: url, apiVersion: 'v23.0', connectTimeoutMs: 5_000, timeoutMs: 10_000, retryBudgetMs: 0 });
+    client = new MetaClient({
+      graphUrl: url,
+      apiVersion: 'v23.0',
+      connectTimeoutMs: 5_000,
+      timeoutMs: 10_000,
+      retryBudgetMs: 0,
+    });
   });
   afterAll(async () => {
     await client.close();
@@ -127,7 +147,13 @@ describe('MetaClient.uploadMedia when Graph gives no usable id', () => {
       req.on('end', () => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    client = new MetaClient({ graphUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiVersion: 'v23.0', connectTimeoutMs: 5_000, timeoutMs: 10_000, retryBudgetMs: 0 });
+    client = new MetaClient({
+      graphUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      apiVersion: 'v23.0',
+      connectTimeoutMs: 5_000,
+      timeoutMs: 10_000,
+      retryBudgetMs: 0,
+    });
   });
   afterAll(async () => {
     await client.close();
@@ -135,13 +161,18 @@ describe('MetaClient.uploadMedia when Graph gives no usable id', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  const upload = () => client.uploadMedia('123', 't', { path: path.join(tmp, 'f'), mimeType: 'application/pdf', filename: 'f.pdf' });
+  const upload = () =>
+    client.uploadMedia('123', 't', { path: path.join(tmp, 'f'), mimeType: 'application/pdf', filename: 'f.pdf' });
 
   it.each([
     ['a 2xx that is not JSON', { status: 200, body: '<html>' }, { kind: 'http', httpStatus: 200 }],
     ['a 2xx without an id', { status: 200, body: '{}' }, { kind: 'http', httpStatus: 200 }],
     ['an error status without an envelope', { status: 502, body: 'bad gateway' }, { kind: 'http', httpStatus: 502 }],
-    ['Graph\'s error envelope', { status: 400, body: JSON.stringify({ error: { code: 131053, message: 'Media upload error' } }) }, { kind: 'graph', httpStatus: 400 }],
+    [
+      "Graph's error envelope",
+      { status: 400, body: JSON.stringify({ error: { code: 131053, message: 'Media upload error' } }) },
+      { kind: 'graph', httpStatus: 400 },
+    ],
   ])('fails with %s as a MetaCallError', async (_name, given, failure) => {
     answer = given;
     const err = await upload().catch((e: unknown) => e);

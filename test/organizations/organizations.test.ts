@@ -56,7 +56,11 @@ describe.each(ENGINES)('organizations and keys on %s', (engine) => {
   it('updates provider, phone id and token', async () => {
     await orgs.create('acme', { name: 'Acme', provider: 'wati' });
     const updated = await orgs.update('acme', { provider: 'meta', metaPhoneId: '999', metaToken: TOKEN });
-    expect(updated).toMatchObject({ whatsapp_provider_choice: 'meta', meta_phone_id: '999', meta_token_configured: true });
+    expect(updated).toMatchObject({
+      whatsapp_provider_choice: 'meta',
+      meta_phone_id: '999',
+      meta_token_configured: true,
+    });
   });
 
   it('stores API keys as hashes with a display prefix, shows the secret once', async () => {

@@ -44,7 +44,10 @@ describe('npm run demo', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    child = spawn(process.execPath, ['bin/flowiq.js', 'demo', '--port', String(port), '--json'], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['bin/flowiq.js', 'demo', '--port', String(port), '--json'], {
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     info = await new Promise((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d: Buffer) => {
@@ -68,9 +71,12 @@ describe('npm run demo', () => {
 
   it('exits with a clear message on a busy port instead of hanging', async () => {
     const port = new URL(info.url).port;
-    const busy = spawn(process.execPath, ['bin/flowiq.js', 'demo', '--port', port], { env: { ...process.env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const busy = spawn(process.execPath, ['bin/flowiq.js', 'demo', '--port', port], {
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
-    busy.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    busy.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const timer = setTimeout(() => busy.kill('SIGKILL'), 20_000);
     const code = await new Promise((r) => busy.once('exit', r));
     clearTimeout(timer);
@@ -78,7 +84,7 @@ describe('npm run demo', () => {
     expect(err).toMatch(new RegExp(`port ${port} is already in use.*--port`));
   });
 
-  it('runs the document\'s integration example unchanged: text, buttons and a document', async () => {
+  it("runs the document's integration example unchanged: text, buttons and a document", async () => {
     const textResult = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
       phone_number: '+27123456789',
       message_type: 'text',
@@ -103,24 +109,60 @@ describe('npm run demo', () => {
       filename: 'Monthly_Report.pdf',
       caption: 'Please review the attached report',
     });
-    for (const [result, type] of [[textResult, 'text'], [buttonResult, 'interactive'], [docResult, 'document']] as const) {
-      expect(result).toMatchObject({ success: true, message: 'Message sent successfully', data: { recipient: '27123456789', message_type: type, organization: 'FlowIQ Demo' } });
+    for (const [result, type] of [
+      [textResult, 'text'],
+      [buttonResult, 'interactive'],
+      [docResult, 'document'],
+    ] as const) {
+      expect(result).toMatchObject({
+        success: true,
+        message: 'Message sent successfully',
+        data: { recipient: '27123456789', message_type: type, organization: 'FlowIQ Demo' },
+      });
       expect(result.data.message_id).toMatch(/^wamid\./);
     }
   });
 
-  it('answers the document\'s 404 for an unknown contact, which the example reports as an error', async () => {
-    await expect(sendWhatsAppMessage(info.tenantId, info.apiKey, { phone_number: '+27000000001', message_type: 'text', text: 'hi' })).rejects.toThrow(
+  it("answers the document's 404 for an unknown contact, which the example reports as an error", async () => {
+    await expect(
+      sendWhatsAppMessage(info.tenantId, info.apiKey, {
+        phone_number: '+27000000001',
+        message_type: 'text',
+        text: 'hi',
+      }),
+    ).rejects.toThrow(
       'No contact exists with WhatsApp number 27000000001. Please create the contact first using the /api/contact endpoint.',
     );
   });
 
   it('serves every curl example it prints: the image, video and audio from the document too', async () => {
     for (const body of [
-      { phone_number: '+27123456789', message_type: 'image', media_url: 'https://example.com/image.jpg', caption: 'Check out this image!' },
-      { phone_number: '+27123456789', message_type: 'video', media_url: 'https://example.com/demo.mp4', caption: 'Watch our demo video' },
+      {
+        phone_number: '+27123456789',
+        message_type: 'image',
+        media_url: 'https://example.com/image.jpg',
+        caption: 'Check out this image!',
+      },
+      {
+        phone_number: '+27123456789',
+        message_type: 'video',
+        media_url: 'https://example.com/demo.mp4',
+        caption: 'Watch our demo video',
+      },
       { phone_number: '+27123456789', message_type: 'audio', media_url: 'https://example.com/message.mp3' },
-      { phone_number: '+27123456789', message_type: 'interactive', interactive: { type: 'button', body: 'Check out our new product!', header_media: { type: 'image', url: 'https://example.com/product.jpg' }, buttons: [{ id: 'buy', title: 'Buy Now' }, { id: 'info', title: 'More Info' }] } },
+      {
+        phone_number: '+27123456789',
+        message_type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: 'Check out our new product!',
+          header_media: { type: 'image', url: 'https://example.com/product.jpg' },
+          buttons: [
+            { id: 'buy', title: 'Buy Now' },
+            { id: 'info', title: 'More Info' },
+          ],
+        },
+      },
     ]) {
       const result = await sendWhatsAppMessage(info.tenantId, info.apiKey, body);
       expect(result.success).toBe(true);

@@ -13,12 +13,18 @@ describe('a key claimed by a request that never finished', () => {
 
   it('answers 409 that names the operator commands, and sends nothing', async () => {
     const body = { phone_number: '+27123456789', message_type: 'text', text: 'Hi' };
-    const claimed = await gw.ctx.idempotency.begin({ organizationId: gw.tenant.organizationId, scope: 'POST /send-whatsapp', key: 'dead-1' }, sha256Hex(JSON.stringify(body)));
+    const claimed = await gw.ctx.idempotency.begin(
+      { organizationId: gw.tenant.organizationId, scope: 'POST /send-whatsapp', key: 'dead-1' },
+      sha256Hex(JSON.stringify(body)),
+    );
     expect(claimed.kind).toBe('owner');
     const res = await gw.send(body, { 'idempotency-key': 'dead-1' });
     expect(res.statusCode).toBe(409);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.json()).toMatchObject({ error: 'Request in progress', message: expect.stringMatching(/flowiq messages pending.*flowiq messages resolve/) });
+    expect(res.json()).toMatchObject({
+      error: 'Request in progress',
+      message: expect.stringMatching(/flowiq messages pending.*flowiq messages resolve/),
+    });
     expect(gw.sim.counts().messageCalls).toBe(0);
   });
 });

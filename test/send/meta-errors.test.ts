@@ -6,7 +6,7 @@ import { startSimGateway, type SimGateway } from '../helpers/sim.js';
 
 const TEXT = { phone_number: '+27123456789', message_type: 'text', text: 'Hello' };
 
-describe.each(ENGINES)('Meta\'s answers mapped to ours, on %s', (engine) => {
+describe.each(ENGINES)("Meta's answers mapped to ours, on %s", (engine) => {
   let gw: SimGateway;
   beforeAll(async () => {
     gw = await startSimGateway(engine, { META_TIMEOUT_MS: '500', META_RETRY_BUDGET_MS: '1500' });
@@ -15,32 +15,51 @@ describe.each(ENGINES)('Meta\'s answers mapped to ours, on %s', (engine) => {
   beforeEach(() => gw.sim.reset());
 
   async function lastRow() {
-    return gw.ctx.db.kysely.selectFrom('helpdesk_messages').selectAll().where('organization_id', '=', gw.tenant.organizationId).orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    return gw.ctx.db.kysely
+      .selectFrom('helpdesk_messages')
+      .selectAll()
+      .where('organization_id', '=', gw.tenant.organizationId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
   }
 
-  it('answers a permanent refusal with 502 Meta API error and Meta\'s code, message and fbtrace_id, without retrying', async () => {
-    gw.sim.injectFault({ path: 'messages', action: { kind: 'graph_error', code: 131026, httpStatus: 400, message: 'Message undeliverable' } });
+  it("answers a permanent refusal with 502 Meta API error and Meta's code, message and fbtrace_id, without retrying", async () => {
+    gw.sim.injectFault({
+      path: 'messages',
+      action: { kind: 'graph_error', code: 131026, httpStatus: 400, message: 'Message undeliverable' },
+    });
     const res = await gw.send(TEXT);
     expect(res.statusCode).toBe(502);
     const body = res.json();
-    expect(body).toMatchObject({ error: 'Meta API error', meta_error: { code: 131026, message: 'Message undeliverable' } });
+    expect(body).toMatchObject({
+      error: 'Meta API error',
+      meta_error: { code: 131026, message: 'Message undeliverable' },
+    });
     expect(typeof body.meta_error.fbtrace_id).toBe('string');
     expect(gw.sim.counts().messageCalls).toBe(1);
     expect(await lastRow()).toMatchObject({ status: 'failed', error_code: '131026', whatsapp_message_id: null });
   });
 
-  it.each([4, 80007, 130429])('answers persistent throttling (%i) with 429 and Retry-After after retrying within the budget', async (code) => {
-    gw.sim.injectFault({ path: 'messages', times: Infinity, action: { kind: 'graph_error', code, httpStatus: 400 } });
-    const res = await gw.send(TEXT);
-    expect(res.statusCode).toBe(429);
-    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-    expect(res.json()).toMatchObject({ meta_error: { code } });
-    expect(gw.sim.counts().messageCalls).toBeGreaterThan(1);
-    expect((await lastRow()).status).toBe('failed');
-  });
+  it.each([4, 80007, 130429])(
+    'answers persistent throttling (%i) with 429 and Retry-After after retrying within the budget',
+    async (code) => {
+      gw.sim.injectFault({ path: 'messages', times: Infinity, action: { kind: 'graph_error', code, httpStatus: 400 } });
+      const res = await gw.send(TEXT);
+      expect(res.statusCode).toBe(429);
+      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(res.json()).toMatchObject({ meta_error: { code } });
+      expect(gw.sim.counts().messageCalls).toBeGreaterThan(1);
+      expect((await lastRow()).status).toBe('failed');
+    },
+  );
 
   it('answers the pair limit 131056 with 429 at once: retrying within seconds cannot help', async () => {
-    gw.sim.injectFault({ path: 'messages', times: Infinity, action: { kind: 'graph_error', code: 131056, httpStatus: 400 } });
+    gw.sim.injectFault({
+      path: 'messages',
+      times: Infinity,
+      action: { kind: 'graph_error', code: 131056, httpStatus: 400 },
+    });
     const res = await gw.send(TEXT);
     expect(res.statusCode).toBe(429);
     expect(res.headers['retry-after']).toBe('6');
@@ -78,9 +97,14 @@ describe.each(ENGINES)('Meta\'s answers mapped to ours, on %s', (engine) => {
     expect((await lastRow()).status).toBe('unknown');
   });
 
-  it('answers 502 when Meta refuses the organization\'s token (190)', async () => {
+  it("answers 502 when Meta refuses the organization's token (190)", async () => {
     const t = await seedTenant(gw.ctx, { phoneId: '106540352242922', token: 'EAAG-wrong-token-000000' });
-    const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${t.slug}`, headers: { authorization: `Bearer ${t.key}` }, payload: TEXT });
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: `/send-whatsapp?tenantId=${t.slug}`,
+      headers: { authorization: `Bearer ${t.key}` },
+      payload: TEXT,
+    });
     expect(res.statusCode).toBe(502);
     expect(res.json()).toMatchObject({ error: 'Meta API error', meta_error: { code: 190 } });
     expect(res.body).not.toContain('EAAG-wrong-token');
@@ -89,12 +113,24 @@ describe.each(ENGINES)('Meta\'s answers mapped to ours, on %s', (engine) => {
 
 describe('Meta unreachable', () => {
   it('retries a refused connection within the budget, then answers 504 with a failed row', async () => {
-    const gw = await startGateway('sqlite', { META_GRAPH_URL: `http://127.0.0.1:${REFUSED_PORT}`, META_RETRY_BUDGET_MS: '800', RATE_LIMIT_PER_KEY: '0' });
+    const gw = await startGateway('sqlite', {
+      META_GRAPH_URL: `http://127.0.0.1:${REFUSED_PORT}`,
+      META_RETRY_BUDGET_MS: '800',
+      RATE_LIMIT_PER_KEY: '0',
+    });
     try {
       const t = await seedTenant(gw.ctx);
-      const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${t.slug}`, headers: { authorization: `Bearer ${t.key}` }, payload: TEXT });
+      const res = await gw.app.inject({
+        method: 'POST',
+        url: `/send-whatsapp?tenantId=${t.slug}`,
+        headers: { authorization: `Bearer ${t.key}` },
+        payload: TEXT,
+      });
       expect(res.statusCode).toBe(504);
-      expect(res.json()).toMatchObject({ error: 'Meta API unavailable', message: expect.stringMatching(/could not be reached/) });
+      expect(res.json()).toMatchObject({
+        error: 'Meta API unavailable',
+        message: expect.stringMatching(/could not be reached/),
+      });
       const row = await gw.ctx.db.kysely.selectFrom('helpdesk_messages').selectAll().executeTakeFirstOrThrow();
       expect(row).toMatchObject({ status: 'failed', error_code: 'unreachable' });
     } finally {

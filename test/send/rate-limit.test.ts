@@ -11,7 +11,8 @@ describe('our own rate limit per API key', () => {
   it('answers 429 with Retry-After and RateLimit headers past RATE_LIMIT_PER_KEY per second, per key', async () => {
     const a = await seedTenant(gw.ctx);
     const b = await seedTenant(gw.ctx);
-    const list = (t: typeof a) => gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}`, headers: bearer(t.key) });
+    const list = (t: typeof a) =>
+      gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${t.slug}`, headers: bearer(t.key) });
     // The window is one second: retry the sequence if it happened to straddle two windows.
     for (let attempt = 0; attempt < 3; attempt++) {
       const responses = [];
@@ -33,10 +34,21 @@ describe('our own rate limit per API key', () => {
 
   it('counts one budget per key however the Authorization header is spelled', async () => {
     const a = await seedTenant(gw.ctx);
-    const spellings = [`Bearer ${a.key}`, `Bearer    ${a.key}`, `bearer ${a.key}`, `BEARER ${a.key}`, `Bearer  ${a.key}`, `bEaReR ${a.key}`];
+    const spellings = [
+      `Bearer ${a.key}`,
+      `Bearer    ${a.key}`,
+      `bearer ${a.key}`,
+      `BEARER ${a.key}`,
+      `Bearer  ${a.key}`,
+      `bEaReR ${a.key}`,
+    ];
     for (let attempt = 0; attempt < 3; attempt++) {
       const statuses: number[] = [];
-      for (const authorization of spellings.slice(0, 4)) statuses.push((await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${a.slug}`, headers: { authorization } })).statusCode);
+      for (const authorization of spellings.slice(0, 4))
+        statuses.push(
+          (await gw.app.inject({ method: 'GET', url: `/api/contacts?tenantId=${a.slug}`, headers: { authorization } }))
+            .statusCode,
+        );
       if (statuses.slice(0, 3).some((s) => s === 429)) continue; // straddled the previous window's end
       expect(statuses).toEqual([200, 200, 200, 429]);
       return;

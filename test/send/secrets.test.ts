@@ -18,7 +18,11 @@ describe('secrets never appear in logs, responses or the database', () => {
         cb();
       },
     });
-    gw = await startGateway('sqlite', { META_GRAPH_URL: sim.url, META_RETRY_BUDGET_MS: '300' }, { logger: { ...(loggerOptions('trace') as object), stream } });
+    gw = await startGateway(
+      'sqlite',
+      { META_GRAPH_URL: sim.url, META_RETRY_BUDGET_MS: '300' },
+      { logger: { ...(loggerOptions('trace') as object), stream } },
+    );
   });
   afterAll(async () => {
     await gw.close();
@@ -31,16 +35,29 @@ describe('secrets never appear in logs, responses or the database', () => {
     const bad = await seedTenant(gw.ctx, { phoneId: PHONE_ID, token: wrongToken });
     const responses: string[] = [];
     const send = async (key: string, slug: string, body: unknown) => {
-      const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${slug}`, headers: { authorization: `Bearer ${key}`, 'x-api-key': key }, payload: body as object });
+      const res = await gw.app.inject({
+        method: 'POST',
+        url: `/send-whatsapp?tenantId=${slug}`,
+        headers: { authorization: `Bearer ${key}`, 'x-api-key': key },
+        payload: body as object,
+      });
       responses.push(res.body, JSON.stringify(res.headers));
     };
     await send(good.key, good.slug, { phone_number: '+27123456789', message_type: 'text', text: 'ok' });
-    await send(bad.key, bad.slug, { phone_number: '+27123456789', message_type: 'text', text: 'meta refuses the token' });
+    await send(bad.key, bad.slug, {
+      phone_number: '+27123456789',
+      message_type: 'text',
+      text: 'meta refuses the token',
+    });
     await send(good.key, bad.slug, { phone_number: '+27123456789', message_type: 'text', text: 'wrong org' });
     await send(good.key, good.slug, { phone_number: '+27123456789', message_type: 'bogus' });
     sim.injectFault({ path: 'messages', action: { kind: 'http_status', status: 500, body: 'boom' }, times: 5 });
     await send(good.key, good.slug, { phone_number: '+27123456789', message_type: 'text', text: 'server error' });
-    const db = await Promise.all(['organizations', 'api_keys', 'helpdesk_messages'].map((t) => sql.raw(`select * from ${t}`).execute(gw.ctx.db.kysely)));
+    const db = await Promise.all(
+      ['organizations', 'api_keys', 'helpdesk_messages'].map((t) =>
+        sql.raw(`select * from ${t}`).execute(gw.ctx.db.kysely),
+      ),
+    );
     const everything = [lines.join(''), responses.join('\n'), JSON.stringify(db.map((r) => r.rows))].join('\n');
     expect(lines.length).toBeGreaterThan(5);
     for (const secret of [META_TOKEN, wrongToken, good.key, bad.key, TEST_SECRET]) {
@@ -51,12 +68,26 @@ describe('secrets never appear in logs, responses or the database', () => {
   it('writes one access line per request, with its id, status and time', async () => {
     const t = await seedTenant(gw.ctx, { phoneId: PHONE_ID, token: META_TOKEN });
     const before = lines.length;
-    const res = await gw.app.inject({ method: 'POST', url: `/send-whatsapp?tenantId=${t.slug}`, headers: { authorization: `Bearer ${t.key}`, 'x-request-id': 'access-line-1' }, payload: { phone_number: '+27123456789', message_type: 'bogus' } });
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: `/send-whatsapp?tenantId=${t.slug}`,
+      headers: { authorization: `Bearer ${t.key}`, 'x-request-id': 'access-line-1' },
+      payload: { phone_number: '+27123456789', message_type: 'bogus' },
+    });
     expect(res.statusCode).toBe(400);
-    const mine = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.reqId === 'access-line-1');
+    const mine = lines
+      .slice(before)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.reqId === 'access-line-1');
     const access = mine.filter((l) => l.msg === 'request completed');
     expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({ level: 30, method: 'POST', url: `/send-whatsapp?tenantId=${t.slug}`, statusCode: 400, ms: expect.any(Number) });
+    expect(access[0]).toMatchObject({
+      level: 30,
+      method: 'POST',
+      url: `/send-whatsapp?tenantId=${t.slug}`,
+      statusCode: 400,
+      ms: expect.any(Number),
+    });
     expect(mine.some((l) => l.msg === 'incoming request')).toBe(false);
   });
 });

@@ -18,7 +18,13 @@ describe('changing FLOWIQ_SECRET', () => {
   const saved = { ...process.env };
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-rotate-'));
-    Object.assign(process.env, { DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`, DATA_DIR: dir, FLOWIQ_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', PORT: '0' });
+    Object.assign(process.env, {
+      DATABASE_URL: `sqlite:${path.join(dir, 'db.sqlite')}`,
+      DATA_DIR: dir,
+      FLOWIQ_SECRET: TEST_SECRET,
+      LOG_LEVEL: 'silent',
+      PORT: '0',
+    });
     delete process.env.FLOWIQ_SECRET_PREVIOUS;
   });
   afterEach(() => {
@@ -29,10 +35,29 @@ describe('changing FLOWIQ_SECRET', () => {
   const run = runCli;
 
   it('refuses to start when the secret cannot decrypt the stored tokens, then rotates with the previous one', async () => {
-    expect((await run('org', 'create', '--slug', 'acme', '--name', 'Acme', '--provider', 'meta', '--meta-phone-id', '1234', '--meta-token', TOKEN)).code).toBe(0);
+    expect(
+      (
+        await run(
+          'org',
+          'create',
+          '--slug',
+          'acme',
+          '--name',
+          'Acme',
+          '--provider',
+          'meta',
+          '--meta-phone-id',
+          '1234',
+          '--meta-token',
+          TOKEN,
+        )
+      ).code,
+    ).toBe(0);
 
     process.env.FLOWIQ_SECRET = NEW_SECRET;
-    await expect(serve(loadConfig())).rejects.toThrow(/FLOWIQ_SECRET.*cannot decrypt the stored Meta token of acme.*FLOWIQ_SECRET_PREVIOUS/);
+    await expect(serve(loadConfig())).rejects.toThrow(
+      /FLOWIQ_SECRET.*cannot decrypt the stored Meta token of acme.*FLOWIQ_SECRET_PREVIOUS/,
+    );
 
     process.env.FLOWIQ_SECRET_PREVIOUS = TEST_SECRET;
     const started = await serve(loadConfig());
@@ -62,7 +87,7 @@ describe('changing FLOWIQ_SECRET', () => {
 });
 
 describe('the access log', () => {
-  it('never holds a signed URL\'s signature', async () => {
+  it("never holds a signed URL's signature", async () => {
     const lines: string[] = [];
     const stream = new Writable({
       write(chunk, _enc, done) {

@@ -73,14 +73,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('helpdesk_messages_wamid').on('helpdesk_messages').column('whatsapp_message_id').execute();
+  await db.schema
+    .createIndex('helpdesk_messages_wamid')
+    .on('helpdesk_messages')
+    .column('whatsapp_message_id')
+    .execute();
   await db.schema
     .createIndex('helpdesk_messages_org_contact_time')
     .on('helpdesk_messages')
     .columns(['organization_id', 'contact_id', 'created_at'])
     .execute();
-  await db.schema.createIndex('helpdesk_messages_session_time').on('helpdesk_messages').columns(['session_id', 'created_at']).execute();
-  await db.schema.createIndex('helpdesk_messages_status_time').on('helpdesk_messages').columns(['status', 'created_at']).execute();
+  await db.schema
+    .createIndex('helpdesk_messages_session_time')
+    .on('helpdesk_messages')
+    .columns(['session_id', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('helpdesk_messages_status_time')
+    .on('helpdesk_messages')
+    .columns(['status', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('idempotency_keys')

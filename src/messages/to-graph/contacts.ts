@@ -5,7 +5,10 @@ import type { GraphContactCard, GraphMessageContent } from '../../meta/graph-typ
 type Card = ContactsMessage['contacts'][number];
 
 /** `{ [key]: entries }` without blank fields and empty entries, or `{}` when nothing is left. */
-function entries<K extends string, T extends Record<string, string | undefined>>(key: K, list: T[] | undefined): { [P in K]?: Partial<T>[] } {
+function entries<K extends string, T extends Record<string, string | undefined>>(
+  key: K,
+  list: T[] | undefined,
+): { [P in K]?: Partial<T>[] } {
   const kept = (list ?? []).map(withoutBlanks).filter((e) => e !== undefined);
   return (kept.length === 0 ? {} : { [key]: kept }) as { [P in K]?: Partial<T>[] };
 }

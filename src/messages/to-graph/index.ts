@@ -10,7 +10,6 @@ import { buildReactionMessage } from './reaction.js';
 import { buildTextMessage } from './text.js';
 import type { GraphMessageContent, GraphMessagePayload } from '../../meta/graph-types.js';
 
-
 export interface PayloadOptions {
   /** The recipient as "+digits". */
   to: string;

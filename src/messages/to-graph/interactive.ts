@@ -1,7 +1,12 @@
 import type { InteractiveButton, InteractiveList, InteractiveMessage } from '../schema.js';
 import { isGiven } from '../../lib/text.js';
 import { optional } from './fields.js';
-import type { GraphButtonInteractive, GraphHeader, GraphListInteractive, GraphMessageContent } from '../../meta/graph-types.js';
+import type {
+  GraphButtonInteractive,
+  GraphHeader,
+  GraphListInteractive,
+  GraphMessageContent,
+} from '../../meta/graph-types.js';
 
 export interface HeaderMediaUpload {
   /** Meta's media id of the header_media file. */
@@ -49,13 +54,23 @@ export function buildListMessage(inter: InteractiveList): GraphListInteractive {
       button: inter.button,
       sections: inter.sections.map((section) => ({
         ...optional('title', section.title),
-        rows: section.rows.map((row) => ({ id: row.id, title: row.title, ...optional('description', row.description) })),
+        rows: section.rows.map((row) => ({
+          id: row.id,
+          title: row.title,
+          ...optional('description', row.description),
+        })),
       })),
     },
   };
 }
 
-export function buildInteractiveMessage(req: InteractiveMessage, media?: HeaderMediaUpload): Extract<GraphMessageContent, { type: 'interactive' }> {
+export function buildInteractiveMessage(
+  req: InteractiveMessage,
+  media?: HeaderMediaUpload,
+): Extract<GraphMessageContent, { type: 'interactive' }> {
   const inter = req.interactive;
-  return { type: 'interactive', interactive: inter.type === 'button' ? buildButtonMessage(inter, media) : buildListMessage(inter) };
+  return {
+    type: 'interactive',
+    interactive: inter.type === 'button' ? buildButtonMessage(inter, media) : buildListMessage(inter),
+  };
 }

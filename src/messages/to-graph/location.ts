@@ -5,5 +5,8 @@ import type { GraphMessageContent } from '../../meta/graph-types.js';
 /** Meta: latitude and longitude required, name and address optional; sent as JSON numbers (docs/META.md §1). */
 export function buildLocationMessage(req: LocationMessage): Extract<GraphMessageContent, { type: 'location' }> {
   const { latitude, longitude, name, address } = req.location;
-  return { type: 'location', location: { latitude, longitude, ...optional('name', name), ...optional('address', address) } };
+  return {
+    type: 'location',
+    location: { latitude, longitude, ...optional('name', name), ...optional('address', address) },
+  };
 }

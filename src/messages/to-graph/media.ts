@@ -26,7 +26,10 @@ export function buildMediaMessage(req: MediaMessage, media: UploadedMedia): Medi
       return { type: 'audio', audio: { id } };
     case 'document': {
       const filename = media.filename ?? req.filename;
-      return { type: 'document', document: { id, ...optional('caption', req.caption), ...optional('filename', filename) } };
+      return {
+        type: 'document',
+        document: { id, ...optional('caption', req.caption), ...optional('filename', filename) },
+      };
     }
   }
 }

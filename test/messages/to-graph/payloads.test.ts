@@ -26,7 +26,14 @@ describe('buildGraphPayload', () => {
   });
 
   it('text as a reply carries context.message_id', () => {
-    expect(build({ phone_number: TO, message_type: 'text', text: 'This is a reply to your message!', context_message_id: WAMID })).toEqual({
+    expect(
+      build({
+        phone_number: TO,
+        message_type: 'text',
+        text: 'This is a reply to your message!',
+        context_message_id: WAMID,
+      }),
+    ).toEqual({
       ...envelope,
       type: 'text',
       text: { body: 'This is a reply to your message!' },
@@ -35,7 +42,17 @@ describe('buildGraphPayload', () => {
   });
 
   it('image by media id with caption', () => {
-    expect(build({ phone_number: TO, message_type: 'image', media_url: 'https://example.com/product.jpg', caption: 'Our latest product!' }, { mediaId: MEDIA_ID, filename: 'product.jpg' })).toEqual({
+    expect(
+      build(
+        {
+          phone_number: TO,
+          message_type: 'image',
+          media_url: 'https://example.com/product.jpg',
+          caption: 'Our latest product!',
+        },
+        { mediaId: MEDIA_ID, filename: 'product.jpg' },
+      ),
+    ).toEqual({
       ...envelope,
       type: 'image',
       image: { id: '1234567890123456', caption: 'Our latest product!' },
@@ -43,7 +60,17 @@ describe('buildGraphPayload', () => {
   });
 
   it('video by media id with caption', () => {
-    expect(build({ phone_number: TO, message_type: 'video', media_url: 'https://example.com/demo.mp4', caption: 'Watch our demo video' }, { mediaId: MEDIA_ID })).toEqual({
+    expect(
+      build(
+        {
+          phone_number: TO,
+          message_type: 'video',
+          media_url: 'https://example.com/demo.mp4',
+          caption: 'Watch our demo video',
+        },
+        { mediaId: MEDIA_ID },
+      ),
+    ).toEqual({
       ...envelope,
       type: 'video',
       video: { id: '1234567890123456', caption: 'Watch our demo video' },
@@ -51,7 +78,12 @@ describe('buildGraphPayload', () => {
   });
 
   it('audio by media id, never a caption or filename', () => {
-    expect(build({ phone_number: TO, message_type: 'audio', media_url: 'https://example.com/message.mp3' }, { mediaId: MEDIA_ID, filename: 'message.mp3' })).toEqual({
+    expect(
+      build(
+        { phone_number: TO, message_type: 'audio', media_url: 'https://example.com/message.mp3' },
+        { mediaId: MEDIA_ID, filename: 'message.mp3' },
+      ),
+    ).toEqual({
       ...envelope,
       type: 'audio',
       audio: { id: '1234567890123456' },
@@ -59,7 +91,13 @@ describe('buildGraphPayload', () => {
   });
 
   it('document by media id with caption and the resolved filename', () => {
-    const body = { phone_number: TO, message_type: 'document', media_url: 'https://example.com/invoice.pdf', filename: 'Invoice_2025.pdf', caption: 'Please find your invoice attached' };
+    const body = {
+      phone_number: TO,
+      message_type: 'document',
+      media_url: 'https://example.com/invoice.pdf',
+      filename: 'Invoice_2025.pdf',
+      caption: 'Please find your invoice attached',
+    };
     expect(build(body, { mediaId: MEDIA_ID, filename: 'Invoice_2025.pdf' })).toEqual({
       ...envelope,
       type: 'document',
@@ -69,7 +107,12 @@ describe('buildGraphPayload', () => {
   });
 
   it('leaves out an empty caption', () => {
-    expect(build({ phone_number: TO, message_type: 'image', media_url: 'https://example.com/a.jpg', caption: '' }, { mediaId: MEDIA_ID })).toEqual({
+    expect(
+      build(
+        { phone_number: TO, message_type: 'image', media_url: 'https://example.com/a.jpg', caption: '' },
+        { mediaId: MEDIA_ID },
+      ),
+    ).toEqual({
       ...envelope,
       type: 'image',
       image: { id: '1234567890123456' },
@@ -77,15 +120,29 @@ describe('buildGraphPayload', () => {
   });
 
   it('location with numbers', () => {
-    const body = { phone_number: TO, message_type: 'location', location: { latitude: -33.9249, longitude: 18.4241, name: 'Cape Town Office', address: '123 Main Street, Cape Town' } };
+    const body = {
+      phone_number: TO,
+      message_type: 'location',
+      location: {
+        latitude: -33.9249,
+        longitude: 18.4241,
+        name: 'Cape Town Office',
+        address: '123 Main Street, Cape Town',
+      },
+    };
     expect(build(body)).toEqual({
       ...envelope,
       type: 'location',
-      location: { latitude: -33.9249, longitude: 18.4241, name: 'Cape Town Office', address: '123 Main Street, Cape Town' },
+      location: {
+        latitude: -33.9249,
+        longitude: 18.4241,
+        name: 'Cape Town Office',
+        address: '123 Main Street, Cape Town',
+      },
     });
   });
 
-  it('contacts in Meta\'s card format', () => {
+  it("contacts in Meta's card format", () => {
     const body = {
       phone_number: TO,
       message_type: 'contacts',
@@ -147,7 +204,10 @@ describe('buildGraphPayload', () => {
         type: 'button',
         body: 'Check out our new product!',
         header_media: { type: 'image', url: 'https://example.com/product.jpg' },
-        buttons: [{ id: 'buy', title: 'Buy Now' }, { id: 'info', title: 'More Info' }],
+        buttons: [
+          { id: 'buy', title: 'Buy Now' },
+          { id: 'info', title: 'More Info' },
+        ],
       },
     };
     expect(build(body, { mediaId: MEDIA_ID })).toEqual({
@@ -171,7 +231,12 @@ describe('buildGraphPayload', () => {
     const body = {
       phone_number: TO,
       message_type: 'interactive',
-      interactive: { type: 'button', body: 'Your terms', header_media: { type: 'document', url: 'https://example.com/t.pdf', filename: 'Terms.pdf' }, buttons: [{ id: 'ok', title: 'OK' }] },
+      interactive: {
+        type: 'button',
+        body: 'Your terms',
+        header_media: { type: 'document', url: 'https://example.com/t.pdf', filename: 'Terms.pdf' },
+        buttons: [{ id: 'ok', title: 'OK' }],
+      },
     };
     expect(build(body, { mediaId: MEDIA_ID, filename: 'Terms.pdf' })).toMatchObject({
       interactive: { header: { type: 'document', document: { id: '1234567890123456' } } },
@@ -190,7 +255,13 @@ describe('buildGraphPayload', () => {
         footer: 'Tap the button below to view options',
         button: 'View Menu',
         sections: [
-          { title: 'Main Dishes', rows: [{ id: 'burger', title: 'Burger', description: 'Beef patty with cheese' }, { id: 'pizza', title: 'Pizza' }] },
+          {
+            title: 'Main Dishes',
+            rows: [
+              { id: 'burger', title: 'Burger', description: 'Beef patty with cheese' },
+              { id: 'pizza', title: 'Pizza' },
+            ],
+          },
           { title: 'Drinks', rows: [{ id: 'cola', title: 'Cola', description: '500ml bottle' }] },
         ],
       },
@@ -206,7 +277,13 @@ describe('buildGraphPayload', () => {
         action: {
           button: 'View Menu',
           sections: [
-            { title: 'Main Dishes', rows: [{ id: 'burger', title: 'Burger', description: 'Beef patty with cheese' }, { id: 'pizza', title: 'Pizza' }] },
+            {
+              title: 'Main Dishes',
+              rows: [
+                { id: 'burger', title: 'Burger', description: 'Beef patty with cheese' },
+                { id: 'pizza', title: 'Pizza' },
+              ],
+            },
             { title: 'Drinks', rows: [{ id: 'cola', title: 'Cola', description: '500ml bottle' }] },
           ],
         },
@@ -215,12 +292,16 @@ describe('buildGraphPayload', () => {
   });
 
   it('reaction, with the emoji given or 👍 by default, never a context', () => {
-    expect(build({ phone_number: TO, message_type: 'reaction', reaction: { message_id: WAMID, emoji: '❤️' } })).toEqual({
-      ...envelope,
-      type: 'reaction',
-      reaction: { message_id: 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...', emoji: '❤️' },
-    });
-    expect(buildGraphPayload({ phone_number: TO, message_type: 'reaction', reaction: { message_id: WAMID } }, { to: TO })).toEqual({
+    expect(build({ phone_number: TO, message_type: 'reaction', reaction: { message_id: WAMID, emoji: '❤️' } })).toEqual(
+      {
+        ...envelope,
+        type: 'reaction',
+        reaction: { message_id: 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...', emoji: '❤️' },
+      },
+    );
+    expect(
+      buildGraphPayload({ phone_number: TO, message_type: 'reaction', reaction: { message_id: WAMID } }, { to: TO }),
+    ).toEqual({
       ...envelope,
       type: 'reaction',
       reaction: { message_id: 'wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...', emoji: '👍' },
@@ -228,7 +309,20 @@ describe('buildGraphPayload', () => {
   });
 
   it('refuses to build a media message without its media id', () => {
-    expect(() => build({ phone_number: TO, message_type: 'image', media_url: 'https://example.com/a.jpg' })).toThrow(/media id/);
-    expect(() => build({ phone_number: TO, message_type: 'interactive', interactive: { type: 'button', body: 'x', header_media: { type: 'video', url: 'https://example.com/a.mp4' }, buttons: [{ id: 'a', title: 'A' }] } })).toThrow(/media id/);
+    expect(() => build({ phone_number: TO, message_type: 'image', media_url: 'https://example.com/a.jpg' })).toThrow(
+      /media id/,
+    );
+    expect(() =>
+      build({
+        phone_number: TO,
+        message_type: 'interactive',
+        interactive: {
+          type: 'button',
+          body: 'x',
+          header_media: { type: 'video', url: 'https://example.com/a.mp4' },
+          buttons: [{ id: 'a', title: 'A' }],
+        },
+      }),
+    ).toThrow(/media id/);
   });
 });
