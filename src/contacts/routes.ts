@@ -1,19 +1,18 @@
 // POST /api/contact (also /contact), GET /api/contact, GET /api/contacts.
 import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { IdempotencyHeader } from '../idempotency/schema.js';
-import { authenticateHook } from '../auth/hook.js';
 import type { IdempotencyHooks } from '../idempotency/hook.js';
-import type { AuthService } from '../auth/service.js';
 import { isId } from '../db/ids.js';
 import { InvalidField } from '../errors.js';
 import { ErrorSchema, TenantQuery } from '../http/schemas.js';
 import { ContactSchema, CreateContactBody, ListContactsQuery, LookupContactQuery } from './schema.js';
 import { toContactView, type ContactService } from './service.js';
 
+/** Registered in the tenant API scope, which authenticates and rate-limits (server/scopes.ts). */
 export interface ContactRoutesOptions {
   idempotency: IdempotencyHooks;
-  auth: AuthService;
   contacts: ContactService;
 }
 
@@ -21,8 +20,8 @@ const MAX_PAGE = 200;
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema };
 
-export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOptions): Promise<void> {
-  const onRequest = authenticateHook(opts.auth);
+export async function contactRoutes(fastify: FastifyInstance, opts: ContactRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const create = {
     schema: {
       tags: ['contacts'],
@@ -36,16 +35,17 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
         ...errors,
       },
     },
-    onRequest,
     preHandler: opts.idempotency.preHandler,
     onSend: opts.idempotency.onSend,
-  };
-  const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
-    const row = await opts.contacts.create(request.tenant.organization.id, request.body as CreateContactBody);
-    return reply.code(201).send({ success: true, message: 'Contact created', data: toContactView(row) });
-  };
-  app.post('/api/contact', create, handler);
-  app.post('/contact', { ...create, schema: { ...create.schema, hide: true } }, handler);
+  } as const;
+  for (const [url, hide] of [
+    ['/api/contact', false],
+    ['/contact', true],
+  ] as const)
+    app.post(url, { ...create, schema: { ...create.schema, hide } }, async (request, reply) => {
+      const row = await opts.contacts.create(request.tenant.organization.id, request.body);
+      return reply.code(201).send({ success: true, message: 'Contact created', data: toContactView(row) });
+    });
 
   app.get(
     '/api/contact',
@@ -56,12 +56,11 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
         querystring: LookupContactQuery,
         response: { 200: Type.Object({ success: Type.Literal(true), data: ContactSchema }), ...errors },
       },
-      onRequest,
     },
     async (request) => {
-      const q = request.query as { phone_number: string };
+      const q = request.query;
       return {
-        success: true,
+        success: true as const,
         data: toContactView(await opts.contacts.get(request.tenant.organization.id, q.phone_number)),
       };
     },
@@ -83,10 +82,9 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
           ...errors,
         },
       },
-      onRequest,
     },
     async (request) => {
-      const q = request.query as { limit?: string; cursor?: string };
+      const q = request.query;
       const limit = q.limit === undefined ? 50 : Number(q.limit);
       if (q.limit !== undefined && (!/^[0-9]{1,3}$/.test(q.limit) || limit < 1 || limit > MAX_PAGE)) {
         throw new InvalidField(`limit must be an integer between 1 and ${MAX_PAGE}`);
@@ -101,7 +99,7 @@ export async function contactRoutes(app: FastifyInstance, opts: ContactRoutesOpt
       });
       const page = rows.slice(0, limit);
       const next = rows.length > limit ? page[page.length - 1]!.id : null;
-      return { success: true, data: page.map(toContactView), next_cursor: next };
+      return { success: true as const, data: page.map(toContactView), next_cursor: next };
     },
   );
 }

@@ -1,11 +1,10 @@
 // Our own limit per API key (RATE_LIMIT_PER_KEY requests per second), with the standard
 // RateLimit-* headers; in memory on one instance, in Redis so that several instances share it.
+// It applies to the scope it is registered in (the tenant API), not to health, docs or media.
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { TooManyRequests } from '../errors.js';
-
-const UNLIMITED = new Set(['/healthz', '/readyz']);
 
 /**
  * The authenticated key's id: keyed on the raw header, spelling it differently (spaces after
@@ -34,8 +33,6 @@ export async function registerRateLimit(
     // the idempotency store (which must fail closed) still answers 503 where it matters.
     skipOnError: true,
     ...(opts.redis ? { redis: opts.redis } : {}),
-    allowList: (request) =>
-      UNLIMITED.has(request.url) || request.url.startsWith('/media/') || request.url.startsWith('/docs'),
     errorResponseBuilder: (_request, context) => {
       const seconds = Math.max(1, Math.ceil(context.ttl / 1000));
       return new TooManyRequests(

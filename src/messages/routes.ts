@@ -1,19 +1,22 @@
 // POST /send-whatsapp (also /api/send-whatsapp): HTTP only. Checks 1–4 run in onRequest, before
 // the body is parsed; Fastify validates the body against the schema (5); the service does the rest.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateHook } from '../auth/hook.js';
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Tenant } from '../auth/service.js';
 import type { IdempotencyHooks } from '../idempotency/hook.js';
 import { IdempotencyHeader } from '../idempotency/schema.js';
-import type { AuthService } from '../auth/service.js';
 import { ErrorSchema, TenantQuery } from '../http/schemas.js';
-import { SEND_BODY_WORDING, SendWhatsAppBody, SendWhatsAppSuccess, type SendRequest } from './schema.js';
+import { SEND_BODY_WORDING, SendWhatsAppBody, SendWhatsAppSuccess } from './schema.js';
 import { assertMetaConfigured, type SendOutcome, type SendService } from './service.js';
 
+/** Registered in the tenant API scope, which authenticates and rate-limits (server/scopes.ts). */
 export interface MessageRoutesOptions {
   idempotency: IdempotencyHooks;
-  auth: AuthService;
   send: SendService;
 }
+
+// Checks 3–4 (provider, Meta credentials) right after 1–2, in the auth hook, before the body is read.
+const metaConfigured = (tenant: Tenant): void => assertMetaConfigured(tenant.organization);
 
 /**
  * The success body as JSON text, with Meta's answer spliced in as it arrived rather than parsed
@@ -25,11 +28,10 @@ export function successJson(o: SendOutcome): string {
   return `{"success":true,"message":"Message sent successfully","data":{"message_id":${JSON.stringify(o.message_id)},"recipient":${JSON.stringify(o.recipient)},"message_type":${JSON.stringify(o.message_type)},"organization":${JSON.stringify(o.organization)},"meta_response":${o.metaResponseText}}}`;
 }
 
-export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOptions): Promise<void> {
-  // Checks 3–4 (provider, Meta credentials) right after 1–2, before the body is read.
-  const authenticate = authenticateHook(opts.auth, (tenant) => assertMetaConfigured(tenant.organization));
+export async function messageRoutes(fastify: FastifyInstance, opts: MessageRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const routeOptions = {
-    config: { bodyWording: SEND_BODY_WORDING },
+    config: { bodyWording: SEND_BODY_WORDING, tenantCheck: metaConfigured },
     schema: {
       tags: ['messages'],
       summary: 'Send a WhatsApp message to an existing contact',
@@ -53,24 +55,28 @@ export async function messageRoutes(app: FastifyInstance, opts: MessageRoutesOpt
         504: ErrorSchema,
       },
     },
-    onRequest: authenticate,
     preHandler: opts.idempotency.preHandler,
     onSend: opts.idempotency.onSend,
-  };
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-    // Made only when a media download needs it (a text send pays for no controller): aborts the
-    // download when the client hangs up before the answer, instead of fetching on for nobody.
-    const hangUp = (): AbortSignal => {
-      const controller = new AbortController();
-      reply.raw.once('close', () => {
-        if (!reply.raw.writableEnded)
-          controller.abort(new DOMException('the client closed the connection', 'AbortError'));
-      });
-      return controller.signal;
-    };
-    const outcome = await opts.send.send(request.tenant.organization, request.body as SendRequest, request.id, hangUp);
-    return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(successJson(outcome));
-  };
-  app.post('/send-whatsapp', routeOptions, handler);
-  app.post('/api/send-whatsapp', { ...routeOptions, schema: { ...routeOptions.schema, hide: true } }, handler);
+  } as const;
+  for (const [url, hide] of [
+    ['/send-whatsapp', false],
+    ['/api/send-whatsapp', true],
+  ] as const)
+    app.post(url, { ...routeOptions, schema: { ...routeOptions.schema, hide } }, async (request, reply) => {
+      // Made only when a media download needs it (a text send pays for no controller): aborts the
+      // download when the client hangs up before the answer, instead of fetching on for nobody.
+      const hangUp = (): AbortSignal => {
+        const controller = new AbortController();
+        reply.raw.once('close', () => {
+          if (!reply.raw.writableEnded)
+            controller.abort(new DOMException('the client closed the connection', 'AbortError'));
+        });
+        return controller.signal;
+      };
+      const outcome = await opts.send.send(request.tenant.organization, request.body, request.id, hangUp);
+      return reply
+        .code(200)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(successJson(outcome) as unknown as SendWhatsAppSuccess); // its JSON text, sent as it is
+    });
 }

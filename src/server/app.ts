@@ -5,7 +5,6 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { contactRoutes } from '../contacts/routes.js';
 import type { Tenant } from '../auth/service.js';
 import type { AppContext } from './context.js';
 import { ServiceUnavailable } from '../errors.js';
@@ -16,15 +15,12 @@ import {
   registerErrorHandling,
 } from '../http/error-handler.js';
 import { healthRoutes } from '../http/health.js';
-import { registerRateLimit } from '../http/rate-limit.js';
 import { redactUrl } from '../http/redact-url.js';
 import { useLazyRequestLoggers } from '../http/request-logger.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
-import { idempotencyHooks } from '../idempotency/hook.js';
 import { ajvOptions } from '../http/validation.js';
-import { mediaRoutes } from '../media/routes.js';
-import { messageRoutes } from '../messages/routes.js';
 import { openApiTransform } from '../messages/schema.js';
+import { publicMediaScope, tenantApiScope } from './scopes.js';
 
 export interface BuildAppOptions {
   /** A pino logger config, `false` for silence, or a stream for tests that read the logs. */
@@ -150,14 +146,8 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await registerRateLimit(app, { perSecond: ctx.config.rateLimitPerKey, redis: ctx.redis });
   await app.register(healthRoutes, { db: ctx.db, redis: ctx.redis, storage: ctx.media.storage });
-  const idempotency = idempotencyHooks({
-    store: ctx.idempotency,
-    waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs,
-  });
-  await app.register(contactRoutes, { auth: ctx.auth, contacts: ctx.contacts, idempotency });
-  await app.register(messageRoutes, { auth: ctx.auth, send: ctx.send, idempotency });
-  await app.register(mediaRoutes, { storage: ctx.media.storage, signer: ctx.media.signer });
+  await app.register(tenantApiScope, ctx);
+  await app.register(publicMediaScope, ctx);
   return app;
 }

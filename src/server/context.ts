@@ -3,6 +3,8 @@
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../config.js';
+import { MetaAppService } from '../apps/service.js';
+import { MetaAppStore } from '../apps/store.js';
 import { AuthService } from '../auth/service.js';
 import { ApiKeyStore } from '../auth/store.js';
 import { ContactService } from '../contacts/service.js';
@@ -27,6 +29,8 @@ export interface AppContext {
   db: Db;
   organizations: OrganizationService;
   organizationStore: OrganizationStore;
+  /** Meta apps: `flowiq app`, and the webhook route's lookups (appForWebhook, organizationForPhoneNumber). */
+  apps: MetaAppService;
   auth: AuthService;
   contacts: ContactService;
   messages: MessageStore;
@@ -56,7 +60,9 @@ export async function createContext(
   const db = opts.db ?? openDatabase(config.database, opts.dbOptions);
   if (opts.migrate !== false) await migrate(db);
   const organizationStore = new OrganizationStore(db);
-  const organizations = new OrganizationService(organizationStore, new TokenCipher(secret, config.previousSecret));
+  const cipher = new TokenCipher(secret, config.previousSecret);
+  const organizations = new OrganizationService(organizationStore, cipher);
+  const apps = new MetaAppService(new MetaAppStore(db), cipher);
   const auth = new AuthService(new ApiKeyStore(db), organizationStore, opts.onBackgroundError);
   const contacts = new ContactService(new ContactStore(db));
   const messages = new MessageStore(db);
@@ -102,6 +108,7 @@ export async function createContext(
     db,
     organizations,
     organizationStore,
+    apps,
     auth,
     contacts,
     messages,

@@ -1,5 +1,6 @@
 // Process entry for `flowiq serve`: load config, build the app, start background jobs, listen, shut down in order.
 import { buildApp, loggerOptions } from './app.js';
+import { undecryptableStoredSecrets } from '../apps/stored-secrets.js';
 import { ConfigError, type Config } from '../config.js';
 import { createContext } from './context.js';
 import { startJobs } from '../jobs/scheduler.js';
@@ -11,15 +12,14 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
   keepTickShapes();
   const resolved = resolveSecret(config.secret, config.dataDir);
   const ctx = await createContext(config, resolved.secret);
-  // A changed FLOWIQ_SECRET would otherwise surface as a 500 on every send: refuse to start instead.
-  const undecryptable = await ctx.organizations.undecryptableTokens();
-  if (undecryptable.length > 0) {
+  // A changed FLOWIQ_SECRET would otherwise surface as a 500 on every send (or every webhook):
+  // refuse to start instead.
+  const undecryptable = await undecryptableStoredSecrets(ctx.organizations, ctx.apps);
+  if (undecryptable !== undefined) {
     await ctx.close();
-    const names =
-      undecryptable.slice(0, 5).join(', ') + (undecryptable.length > 5 ? ` and ${undecryptable.length - 5} more` : '');
     throw new ConfigError(
       'FLOWIQ_SECRET',
-      `cannot decrypt the stored Meta token of ${names}: it is not the secret they were encrypted with. Restore the previous FLOWIQ_SECRET, or set FLOWIQ_SECRET_PREVIOUS to it and run \`flowiq secret reencrypt\`.`,
+      `cannot decrypt ${undecryptable}: it is not the secret they were encrypted with. Restore the previous FLOWIQ_SECRET, or set FLOWIQ_SECRET_PREVIOUS to it and run \`flowiq secret reencrypt\`.`,
     );
   }
   const app = await buildApp(ctx, { logger: loggerOptions(config.logLevel) });

@@ -59,4 +59,16 @@ describe('our own rate limit per API key', () => {
   it('does not limit health checks', async () => {
     for (let i = 0; i < 10; i++) expect((await gw.app.inject('/healthz')).statusCode).toBe(200);
   });
+
+  it('limits only the tenant API: not the OpenAPI document, nor signed media links', async () => {
+    for (let i = 0; i < 10; i++) {
+      const doc = await gw.app.inject('/openapi.json');
+      expect(doc.statusCode).toBe(200);
+      expect(doc.headers['ratelimit-limit']).toBeUndefined();
+      // A media link that does not verify is refused by its signature, never by the key's budget.
+      const media = await gw.app.inject('/media/aa/bb.jpg?exp=1&sig=x');
+      expect(media.statusCode).toBe(403);
+      expect(media.headers['ratelimit-limit']).toBeUndefined();
+    }
+  });
 });
