@@ -9,6 +9,7 @@ import { openSqliteConnection } from './sqlite-connection.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-lean-message-indexes.js';
 import * as m003 from './migrations/003-message-by-meta-id.js';
+import * as m004 from './migrations/004-meta-apps.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -45,6 +46,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001-initial': m001,
   '002-lean-message-indexes': m002,
   '003-message-by-meta-id': m003,
+  '004-meta-apps': m004,
 };
 
 export interface OpenOptions {

@@ -12,6 +12,24 @@ export interface OrganizationsTable {
   meta_phone_id: string | null;
   /** AES-256-GCM ciphertext (organizations/token-cipher.ts), never the token itself. */
   whatsapp_bearer_token: string | null;
+  /** The WhatsApp Business Account the number belongs to (digits), if known. */
+  meta_waba_id: string | null;
+  /** Meta's app id of the app whose webhooks this organization receives: meta_apps.meta_app_id. */
+  meta_app_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A Meta app (migration 004): one may serve many organizations, each by its meta_phone_id. */
+export interface MetaAppsTable {
+  id: string;
+  /** Meta's app id (digits), public: the `{app}` of the webhook URL. Never changes. */
+  meta_app_id: string;
+  name: string | null;
+  /** AES-256-GCM ciphertext (organizations/token-cipher.ts), never the secret itself. */
+  app_secret: string;
+  /** AES-256-GCM ciphertext, as app_secret. */
+  verify_token: string;
   created_at: string;
   updated_at: string;
 }
@@ -88,6 +106,7 @@ export interface IdempotencyKeysTable {
 
 export interface Database {
   organizations: OrganizationsTable;
+  meta_apps: MetaAppsTable;
   api_keys: ApiKeysTable;
   contacts: ContactsTable;
   customer_sessions: CustomerSessionsTable;

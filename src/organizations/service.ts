@@ -16,6 +16,9 @@ export interface OrganizationView {
   name: string;
   whatsapp_provider_choice: string;
   meta_phone_id: string | null;
+  meta_waba_id: string | null;
+  /** Meta's id of the app whose webhooks this organization receives (`flowiq app`). */
+  meta_app_id: string | null;
   meta_token_configured: boolean;
   created_at: string;
   updated_at: string;
@@ -26,6 +29,10 @@ export interface OrganizationInput {
   provider?: string;
   metaPhoneId?: string;
   metaToken?: string;
+  /** WhatsApp Business Account id (digits); null clears it. */
+  metaWabaId?: string | null;
+  /** Meta app id of an existing app record (`flowiq app create`); null detaches the organization. */
+  metaApp?: string | null;
 }
 
 export function toView(row: OrganizationRow): OrganizationView {
@@ -35,6 +42,8 @@ export function toView(row: OrganizationRow): OrganizationView {
     name: row.name,
     whatsapp_provider_choice: row.whatsapp_provider_choice,
     meta_phone_id: row.meta_phone_id,
+    meta_waba_id: row.meta_waba_id,
+    meta_app_id: row.meta_app_id,
     meta_token_configured: row.whatsapp_bearer_token !== null,
     created_at: row.created_at,
     updated_at: row.updated_at,
@@ -52,6 +61,14 @@ function checkInput(input: OrganizationInput): void {
   if (input.metaToken !== undefined && !/^[\x21-\x7e]{8,4096}$/.test(input.metaToken)) {
     throw new InvalidRequest('meta token must be 8 or more printable characters without spaces');
   }
+  if (input.metaWabaId != null && !/^\d{1,32}$/.test(input.metaWabaId)) {
+    throw new InvalidRequest('meta WABA id must be the numeric WhatsApp Business Account id from Meta');
+  }
+  if (input.metaApp != null && !/^\d{1,32}$/.test(input.metaApp)) {
+    throw new InvalidRequest(
+      'meta app must be the numeric app id from Meta of an app created with `flowiq app create`',
+    );
+  }
 }
 
 export class OrganizationService {
@@ -64,6 +81,7 @@ export class OrganizationService {
     if (!SLUG.test(slug))
       throw new InvalidRequest('slug must be 1–63 lowercase letters, digits, - or _, starting with a letter or digit');
     checkInput(input);
+    await this.#checkApp(input.metaApp);
     const id = newId();
     const now = nowIso();
     const row: OrganizationRow = {
@@ -73,13 +91,18 @@ export class OrganizationService {
       whatsapp_provider_choice: input.provider ?? 'meta',
       meta_phone_id: input.metaPhoneId ?? null,
       whatsapp_bearer_token: input.metaToken === undefined ? null : this.cipher.encrypt(input.metaToken, id),
+      meta_waba_id: input.metaWabaId ?? null,
+      meta_app_id: input.metaApp ?? null,
       created_at: now,
       updated_at: now,
     };
     try {
       await this.store.insert(row);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new InvalidRequest(`an organization with slug "${slug}" already exists`);
+      if (isUniqueViolation(err)) {
+        await this.#checkPhoneFree(row);
+        throw new InvalidRequest(`an organization with slug "${slug}" already exists`);
+      }
       throw err;
     }
     return toView(row);
@@ -94,8 +117,38 @@ export class OrganizationService {
     if (input.provider !== undefined) changes.whatsapp_provider_choice = input.provider;
     if (input.metaPhoneId !== undefined) changes.meta_phone_id = input.metaPhoneId;
     if (input.metaToken !== undefined) changes.whatsapp_bearer_token = this.cipher.encrypt(input.metaToken, row.id);
-    await this.store.update(row.id, changes);
-    return toView({ ...row, ...changes });
+    if (input.metaWabaId !== undefined) changes.meta_waba_id = input.metaWabaId;
+    if (input.metaApp !== undefined) {
+      await this.#checkApp(input.metaApp);
+      changes.meta_app_id = input.metaApp;
+    }
+    const updated = { ...row, ...changes };
+    try {
+      await this.store.update(row.id, changes);
+    } catch (err) {
+      if (isUniqueViolation(err)) await this.#checkPhoneFree(updated);
+      throw err;
+    }
+    return toView(updated);
+  }
+
+  async #checkApp(metaApp: string | null | undefined): Promise<void> {
+    if (metaApp == null) return;
+    if (!(await this.store.metaAppExists(metaApp)))
+      throw new InvalidRequest(`no Meta app with id ${metaApp}; create it first with \`flowiq app create\``);
+  }
+
+  /**
+   * After a unique violation: if another organization of the same app holds this phone id
+   * (organizations_app_phone, migration 004), says so; a webhook could not tell the two apart.
+   */
+  async #checkPhoneFree(row: OrganizationRow): Promise<void> {
+    if (row.meta_app_id === null || row.meta_phone_id === null) return;
+    const holder = await this.store.findByAppAndPhone(row.meta_app_id, row.meta_phone_id);
+    if (holder && holder.id !== row.id)
+      throw new InvalidRequest(
+        `organization "${holder.slug}" of Meta app ${row.meta_app_id} already has phone id ${row.meta_phone_id}: two organizations of one app cannot share a number`,
+      );
   }
 
   async list(): Promise<OrganizationView[]> {

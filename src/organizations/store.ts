@@ -15,6 +15,25 @@ export class OrganizationStore {
     return this.db.kysely.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  findByAppAndPhone(metaAppId: string, metaPhoneId: string): Promise<OrganizationRow | undefined> {
+    return this.db.kysely
+      .selectFrom('organizations')
+      .selectAll()
+      .where('meta_app_id', '=', metaAppId)
+      .where('meta_phone_id', '=', metaPhoneId)
+      .executeTakeFirst();
+  }
+
+  /** Whether a Meta app record (apps/, migration 004) has this Meta app id. */
+  async metaAppExists(metaAppId: string): Promise<boolean> {
+    const row = await this.db.kysely
+      .selectFrom('meta_apps')
+      .select('id')
+      .where('meta_app_id', '=', metaAppId)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   list(): Promise<OrganizationRow[]> {
     return this.db.kysely.selectFrom('organizations').selectAll().orderBy('slug').execute();
   }

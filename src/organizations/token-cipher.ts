@@ -1,7 +1,9 @@
-// Meta bearer tokens are stored only as AES-256-GCM ciphertext under a key derived from FLOWIQ_SECRET.
-// The organization id is the associated data, so a ciphertext copied onto another row fails to decrypt.
+// Meta bearer tokens, and Meta apps' secrets and verify tokens (apps/service.ts), are stored only as
+// AES-256-GCM ciphertext under a key derived from FLOWIQ_SECRET. `boundTo` is the associated data:
+// the organization id for a token, the app record and field for an app's values, so a ciphertext
+// copied onto another row (or into another column) fails to decrypt.
 // During a rotation the previous secret's key still decrypts; `flowiq secret reencrypt` then moves
-// every token to the current key.
+// every stored value to the current key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deriveKey } from '../lib/crypto.js';
 
@@ -16,10 +18,10 @@ export class TokenCipher {
     this.#previous = previousSecret === undefined ? undefined : deriveKey(previousSecret, 'meta-token-encryption');
   }
 
-  encrypt(token: string, organizationId: string): string {
+  encrypt(token: string, boundTo: string): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    cipher.setAAD(Buffer.from(organizationId, 'utf8'));
+    cipher.setAAD(Buffer.from(boundTo, 'utf8'));
     const ct = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
     return [
       VERSION,
@@ -29,25 +31,25 @@ export class TokenCipher {
     ].join('.');
   }
 
-  decrypt(stored: string, organizationId: string): string {
-    return this.open(stored, organizationId).token;
+  decrypt(stored: string, boundTo: string): string {
+    return this.open(stored, boundTo).token;
   }
 
   /** The token, and whether it was under the previous secret's key (so it should be re-encrypted). */
-  open(stored: string, organizationId: string): { token: string; previous: boolean } {
+  open(stored: string, boundTo: string): { token: string; previous: boolean } {
     try {
-      return { token: this.#decryptWith(this.#key, stored, organizationId), previous: false };
+      return { token: this.#decryptWith(this.#key, stored, boundTo), previous: false };
     } catch (err) {
       if (this.#previous === undefined) throw err;
-      return { token: this.#decryptWith(this.#previous, stored, organizationId), previous: true };
+      return { token: this.#decryptWith(this.#previous, stored, boundTo), previous: true };
     }
   }
 
-  #decryptWith(key: Buffer, stored: string, organizationId: string): string {
+  #decryptWith(key: Buffer, stored: string, boundTo: string): string {
     const [version, iv, tag, ct] = stored.split('.');
     if (version !== VERSION || !iv || !tag || ct === undefined) throw new Error('Unrecognised token ciphertext format');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-    decipher.setAAD(Buffer.from(organizationId, 'utf8'));
+    decipher.setAAD(Buffer.from(boundTo, 'utf8'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   }
