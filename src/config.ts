@@ -1,6 +1,7 @@
 // The only reader of process.env. Parses, validates and freezes every setting once at start,
 // and names the offending variable when one is wrong (README: Configuration).
 import path from 'node:path';
+import { checkHttpUrl } from './lib/http-url.js';
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; file: string } // file is ':memory:' for an in-memory database
@@ -112,14 +113,14 @@ function duration(env: Env, name: string, fallbackSeconds: number): number {
 }
 
 function httpUrl(name: string, raw: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:')
-    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  const check = checkHttpUrl(raw);
+  if (!check.ok)
+    throw new ConfigError(
+      name,
+      check.problem === 'port'
+        ? `must be an http(s) URL; port ${check.port} is out of range (0 to 65535)`
+        : `must be an http(s) URL, got "${raw}"`,
+    );
   return raw.replace(/\/+$/, '');
 }
 

@@ -1,5 +1,6 @@
 // The API contract: "The API removes special characters automatically." Contacts and the send endpoint
 // share this one rule, so "+27 (12) 345-6789" finds the contact stored as 27123456789.
+import { InvalidField } from '../errors.js';
 
 export const PHONE_MIN_DIGITS = 8;
 export const PHONE_MAX_DIGITS = 15; // E.164
@@ -18,6 +19,14 @@ export function normalizePhone(input: string): string | undefined {
   // Any other leading 0 is a national trunk prefix: there is no country code to read the rest by.
   else if (digits.startsWith('0')) return undefined;
   if (digits.length < PHONE_MIN_DIGITS || digits.length > PHONE_MAX_DIGITS) return undefined;
+  return digits;
+}
+
+/** The phone rule as the API answers it: digits, or InvalidField naming the field. */
+export function phoneOrThrow(input: string, field = 'phone_number'): string {
+  const digits = normalizePhone(input);
+  if (digits === undefined)
+    throw new InvalidField(`${field} must be a phone number with country code: 8 to 15 digits, no letters`);
   return digits;
 }
 

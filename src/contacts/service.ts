@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { newId, nowIso } from '../db/ids.js';
 import { ContactExists, ContactNotFound, InvalidField } from '../errors.js';
 import { TtlCache } from '../lib/ttl-cache.js';
-import { normalizePhone } from './phone.js';
+import { phoneOrThrow } from './phone.js';
 import type { ContactRow, ContactStore } from './store.js';
 
 export interface ContactInput {
@@ -27,16 +27,6 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // Contacts are never deleted, so a found contact may be cached for as long as we like; a missing
 // one is never cached, so a contact created on another instance is found at once.
 const CONTACT_CACHE_TTL_MS = 60_000;
-
-export function phoneOrThrow(input: string, field = 'phone_number'): string {
-  const digits = normalizePhone(input);
-  if (digits === undefined) {
-    throw new InvalidField(
-      `${field} must be a phone number with country code: 8 to 15 digits, no letters (got "${input.slice(0, 40)}")`,
-    );
-  }
-  return digits;
-}
 
 export function toContactView(row: ContactRow): ContactView {
   return {

@@ -16,7 +16,7 @@ import {
   ServiceUnavailable,
   UnsupportedContentType,
 } from '../errors.js';
-import { loneSurrogateError, validationErrorToAppError, type BodyWording } from './validation.js';
+import { loneSurrogateError, validationErrorToAppError, type BodyWording } from './validation-errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

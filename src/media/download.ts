@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MediaDownloadFailed } from '../errors.js';
+import { checkHttpUrl } from '../lib/http-url.js';
 import { isAllowedAddress } from './address-guard.js';
 
 export const MAX_REDIRECTS = 3;
@@ -148,14 +149,12 @@ function header(res: Response, name: string): string | undefined {
 }
 
 export function parseMediaUrl(raw: string): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new MediaDownloadFailed('media_url is not a valid URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new MediaDownloadFailed('media_url must be an http or https URL');
+  const check = checkHttpUrl(raw);
+  if (!check.ok)
+    throw new MediaDownloadFailed(
+      check.problem === 'not-http' ? 'media_url must be an http or https URL' : 'media_url is not a valid URL',
+    );
+  const url = check.url;
   if (url.username || url.password) throw new MediaDownloadFailed('media_url must not contain credentials');
   return url;
 }

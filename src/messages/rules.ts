@@ -1,6 +1,6 @@
 // The body rules JSON Schema cannot say: uniqueness, totals across sections, fields that depend on
 // each other. Runs after the schema has checked the body, so every field has its declared type.
-import { normalizePhone } from '../contacts/phone.js';
+import { phoneOrThrow } from '../contacts/phone.js';
 import { InvalidField, MissingField } from '../errors.js';
 import { isGiven } from '../lib/text.js';
 import type { InteractiveButton, InteractiveList, SendRequest } from './schema.js';
@@ -13,20 +13,13 @@ export const MAX_LIST_ROWS = 10;
  * sent, answers the recipient's number as digits (normalised once, here, for the whole send).
  */
 export function checkMessageRules(req: SendRequest): string {
-  const recipient = recipientDigits(req.phone_number);
+  // The API contract: "The API removes special characters automatically" — but it must come to a phone number.
+  const recipient = phoneOrThrow(req.phone_number);
   if (req.message_type === 'interactive') {
     if (req.interactive.type === 'button') checkButtons(req.interactive);
     else checkList(req.interactive);
   }
   return recipient;
-}
-
-/** The API contract: "The API removes special characters automatically" — but it must come to a phone number. */
-function recipientDigits(phone: string): string {
-  const digits = normalizePhone(phone);
-  if (digits === undefined)
-    throw new InvalidField('phone_number must be a phone number with country code: 8 to 15 digits, no letters');
-  return digits;
 }
 
 // Blank as the schema's notBlank counts it: invisible characters show nothing either.

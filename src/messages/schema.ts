@@ -6,7 +6,6 @@ import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox
 import { ContactCard } from './contact-card.js';
 import * as ex from './examples.js';
 
-export { openApiTransform, toOpenApiSchema } from './openapi.js';
 export type { ContactCard } from './contact-card.js';
 
 // ---- Fields every message shares ---------------------------------------------------------------

@@ -1,7 +1,8 @@
 // The whole body check of POST /send-whatsapp in one call, for callers outside HTTP (CLI, jobs, tests):
 // the route's schema with the route's Ajv setup, the same error translation, then the rules.
 import type { ValidateFunction } from 'ajv';
-import { createAjv, validationErrorToAppError } from '../http/validation.js';
+import { createAjv } from '../http/ajv.js';
+import { validationErrorToAppError } from '../http/validation-errors.js';
 import { checkMessageRules } from './rules.js';
 import { SEND_BODY_WORDING, SendWhatsAppBody, type SendRequest } from './schema.js';
 

@@ -18,8 +18,8 @@ import { healthRoutes } from '../http/health.js';
 import { redactUrl } from '../http/redact-url.js';
 import { useLazyRequestLoggers } from '../http/request-logger.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
-import { ajvOptions } from '../http/validation.js';
-import { openApiTransform } from '../messages/schema.js';
+import { ajvOptions } from '../http/ajv.js';
+import { openApiTransform } from '../http/keywords/index.js';
 import { publicMediaScope, tenantApiScope } from './scopes.js';
 
 export interface BuildAppOptions {

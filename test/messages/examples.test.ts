@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAjv } from '../../src/http/validation.js';
+import { createAjv } from '../../src/http/ajv.js';
 import * as srcExamples from '../../src/messages/examples.js';
 import * as messageSchemas from '../../src/messages/schema.js';
 import { validateSendRequest } from '../../src/messages/validate.js';

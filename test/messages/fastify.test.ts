@@ -3,10 +3,10 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerErrorHandling } from '../../src/http/error-handler.js';
-import { ajvOptions } from '../../src/http/validation.js';
+import { ajvOptions } from '../../src/http/ajv.js';
 import { checkMessageRules } from '../../src/messages/rules.js';
+import { openApiTransform } from '../../src/http/keywords/index.js';
 import {
-  openApiTransform,
   SEND_BODY_WORDING,
   SendWhatsAppBody,
   SendWhatsAppSuccess,

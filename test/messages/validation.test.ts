@@ -1,15 +1,11 @@
 // validationErrorToAppError on its own: generic for any route, not only /send-whatsapp.
 import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
-import {
-  createAjv,
-  exceedsGraphemes,
-  isHttpUrl,
-  isOneEmoji,
-  isSafeFilename,
-  validationErrorToAppError,
-} from '../../src/http/validation.js';
-import { toOpenApiSchema } from '../../src/messages/openapi.js';
+import { createAjv } from '../../src/http/ajv.js';
+import { isHttpUrl, isSafeFilename } from '../../src/http/keywords/formats.js';
+import { toOpenApiSchema } from '../../src/http/keywords/index.js';
+import { exceedsGraphemes, isOneEmoji } from '../../src/http/keywords/text.js';
+import { validationErrorToAppError } from '../../src/http/validation-errors.js';
 import { CreateContactBody } from '../../src/contacts/schema.js';
 
 function firstError(schema: object, data: unknown, context = 'body') {

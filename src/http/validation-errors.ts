@@ -1,50 +1,9 @@
-// Request validation for every route: the Ajv setup Fastify uses (ajvOptions), the keywords and
-// formats our schemas add, and the one translation of Ajv's errors into the API contract's 400 bodies
-// ({error: "Missing required field" | "Invalid field" | "Invalid message type", message}).
-import { Ajv, _, str, type CodeKeywordDefinition, type Options as AjvOptions, type Plugin } from 'ajv';
-import ajvFormats from 'ajv-formats';
+// The one translation of Ajv's errors into the API contract's 400 bodies ({error: "Missing
+// required field" | "Invalid field" | "Invalid message type", message}), naming each field by its
+// full path, and the check for text that is not Unicode.
 import { AppError, echo, InvalidField, InvalidMessageType, MissingField } from '../errors.js';
-import { isBlank } from '../lib/text.js';
-
-// ---- Counting characters as people see them ----------------------------------------------------
-
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
-/**
- * True when `s` has more than `limit` graphemes (an emoji such as ❤️ or a ZWJ family, a flag or an
- * accented letter counts as one); stops counting as soon as it knows.
- */
-export function exceedsGraphemes(s: string, limit: number): boolean {
-  // A string never has more graphemes than UTF-16 units, so short strings need no segmenting.
-  if (s.length <= limit) return false;
-  let n = 0;
-  for (const _segment of graphemes.segment(s)) {
-    n += 1;
-    if (n > limit) return true;
-  }
-  return false;
-}
-
-/**
- * UTF-16 units a grapheme may take before a text counts as too long. One grapheme may carry any
- * number of combining marks ("Zalgo" text), so a grapheme limit alone bounds nothing; 16 covers
- * flags, tag flags (14) and ZWJ families (11); only a text of skin-toned families at its limit loses.
- */
-export const UNITS_PER_GRAPHEME = 16;
-
-/** More than `limit` graphemes, or more than UNITS_PER_GRAPHEME × `limit` UTF-16 units. */
-export function exceedsTextLimit(s: string, limit: number): boolean {
-  return s.length > limit * UNITS_PER_GRAPHEME || exceedsGraphemes(s, limit);
-}
-
-const EMOJI = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
-// The longest emoji in use, a subdivision flag's tag sequence, is 14 units.
-const MAX_EMOJI_UNITS = 32;
-
-/** Meta's reaction takes one emoji, the character itself (docs/META.md §1). */
-export function isOneEmoji(s: string): boolean {
-  return s.length > 0 && s.length <= MAX_EMOJI_UNITS && !exceedsGraphemes(s, 1) && EMOJI.test(s);
-}
+import { FORMAT_WORDS, formatProblem } from './keywords/formats.js';
+import { UNITS_PER_GRAPHEME } from './keywords/text.js';
 
 // A surrogate not part of a pair: not Unicode text, and Meta (or a database) would mangle or refuse it.
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -73,182 +32,6 @@ export function loneSurrogateError(value: unknown, context: string): InvalidFiel
     }
   }
   return undefined;
-}
-
-// ---- Keywords and formats ----------------------------------------------------------------------
-
-/**
- * `maxGraphemes: n` — at most n characters as a person counts them. Ajv's maxLength counts code
- * points, so one ❤️ would count two. The OpenAPI output shows it as maxLength (messages/openapi.ts).
- */
-const maxGraphemes: CodeKeywordDefinition = {
-  keyword: 'maxGraphemes',
-  type: 'string',
-  schemaType: 'number',
-  error: {
-    message: ({ schemaCode }) => str`must NOT have more than ${schemaCode} characters`,
-    params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
-  },
-  code(cxt) {
-    const exceeds = cxt.gen.scopeValue('func', { ref: exceedsTextLimit });
-    cxt.fail(_`${exceeds}(${cxt.data}, ${cxt.schemaCode})`);
-  },
-};
-
-/**
- * `notBlank: true` — a required text must have something besides spaces and invisible characters: Meta refuses empty text,
- * and the API contract treats an empty value as a missing one. Checked before any other string rule.
- */
-const notBlank: CodeKeywordDefinition = {
-  keyword: 'notBlank',
-  type: 'string',
-  schemaType: 'boolean',
-  before: 'maxLength',
-  error: { message: 'must not be blank' },
-  code(cxt) {
-    const blank = cxt.gen.scopeValue('func', { ref: isBlank });
-    if (cxt.schema === true) cxt.fail(_`${blank}(${cxt.data})`);
-  },
-};
-
-/**
- * How deeply `value` nests (a scalar is 0, {} or [] is 1), counted with an explicit stack: a
- * client's JSON may nest thousands deep, and recursing over it (JSON.stringify, a walk) would
- * overflow the call stack. Stops as soon as it passes `limit`.
- */
-export function exceedsJsonDepth(value: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > limit) return true;
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
-
-/** True when `value` serialised as JSON would take more than `limit` bytes (UTF-8), without recursing. */
-export function exceedsJsonBytes(value: unknown, limit: number): boolean {
-  let bytes = 0;
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'object' && v !== null) {
-      const entries = Object.entries(v);
-      bytes += 2 + Math.max(0, entries.length - 1); // brackets and commas
-      for (const [key, child] of entries) {
-        if (!Array.isArray(v)) bytes += Buffer.byteLength(JSON.stringify(key)) + 1; // "key":
-        stack.push(child);
-      }
-    } else {
-      bytes += Buffer.byteLength(JSON.stringify(v) ?? 'null');
-    }
-    if (bytes > limit) return true;
-  }
-  return false;
-}
-
-/** `maxJsonDepth: n` — a free-form value nests at most n objects/arrays deep. */
-const maxJsonDepth: CodeKeywordDefinition = {
-  keyword: 'maxJsonDepth',
-  schemaType: 'number',
-  error: {
-    message: ({ schemaCode }) => str`must NOT nest more than ${schemaCode} levels deep`,
-    params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
-  },
-  code(cxt) {
-    const exceeds = cxt.gen.scopeValue('func', { ref: exceedsJsonDepth });
-    cxt.fail(_`${exceeds}(${cxt.data}, ${cxt.schemaCode})`);
-  },
-};
-
-/** `maxJsonBytes: n` — a free-form value takes at most n bytes as JSON. */
-const maxJsonBytes: CodeKeywordDefinition = {
-  keyword: 'maxJsonBytes',
-  schemaType: 'number',
-  error: {
-    message: ({ schemaCode }) => str`must NOT be larger than ${schemaCode} bytes as JSON`,
-    params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
-  },
-  code(cxt) {
-    const exceeds = cxt.gen.scopeValue('func', { ref: exceedsJsonBytes });
-    cxt.fail(_`${exceeds}(${cxt.data}, ${cxt.schemaCode})`);
-  },
-};
-
-const HTTP_URL_START = /^https?:\/\/\S+$/i;
-const URL_PORT = /^https?:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i;
-
-/** The port of an http(s) URL when it is past 65535 (why URL refuses it), else undefined. */
-function portOutOfRange(s: string): string | undefined {
-  const port = URL_PORT.exec(s)?.[1];
-  return port !== undefined && Number(port) > 65535 ? port : undefined;
-}
-
-/** An absolute http(s) URL with a host: the only kind the media pipeline may download. */
-export function isHttpUrl(s: string): boolean {
-  if (!HTTP_URL_START.test(s) || !URL.canParse(s)) return false;
-  return new URL(s).hostname !== '';
-}
-
-// eslint-disable-next-line no-control-regex
-const UNSAFE_FILENAME = /[/\\\u0000-\u001f\u007f]/;
-
-/** A display name for a file, never a path: no separators, no control characters, not . or .. */
-export function isSafeFilename(s: string): boolean {
-  return !UNSAFE_FILENAME.test(s) && s !== '.' && s !== '..';
-}
-
-/** What each format means, in the words of an error message. */
-const FORMAT_WORDS: Record<string, string> = {
-  'http-url': 'an http or https URL',
-  'file-name': 'a file name without path separators or control characters',
-  emoji: 'a single emoji, or "" to remove the reaction',
-  date: 'a date written YYYY-MM-DD',
-};
-
-/** Our keywords and formats, as an Ajv plugin (Fastify calls it on its own Ajv instance). */
-export const flowiqKeywords: Plugin<unknown> = (ajv) => {
-  ajv.addKeyword(notBlank);
-  ajv.addKeyword(maxGraphemes);
-  ajv.addKeyword(maxJsonDepth);
-  ajv.addKeyword(maxJsonBytes);
-  ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
-  ajv.addFormat('file-name', { type: 'string', validate: isSafeFilename });
-  // "" is Meta's removal of a reaction (what client libraries send), so it is an emoji here too.
-  ajv.addFormat('emoji', { type: 'string', validate: (s: string) => s === '' || isOneEmoji(s) });
-  return ajv;
-};
-
-// ajv-formats is CommonJS; under NodeNext its default import is the module, whose .default is the
-// plugin. Its options type is narrower than Fastify's Plugin<unknown>; it is called without options.
-const formatsPlugin = ajvFormats.default as Plugin<unknown>;
-
-const customOptions = {
-  // Errors from the branch message_type names only (oneOf + discriminator).
-  discriminator: true,
-  // "5" is not a number and 5 is not a string: the API contract's types are JSON types.
-  coerceTypes: false,
-  // One error is enough to answer, and allErrors lets a crafted body make Ajv work much harder.
-  allErrors: false,
-  // An unknown field is an error to report, never something to drop silently.
-  removeAdditional: false,
-  // reaction.emoji defaults to 👍.
-  useDefaults: true,
-} satisfies AjvOptions;
-
-/** Exactly what buildApp passes as Fastify's `ajv` option. */
-export const ajvOptions: { customOptions: AjvOptions; plugins: Plugin<unknown>[] } = {
-  customOptions,
-  // Listing ajv-formats here (by its name, formatsPlugin) stops Fastify adding it a second time.
-  plugins: [formatsPlugin, flowiqKeywords],
-};
-
-/** An Ajv instance built the way Fastify builds its own, for validating outside a route. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ addUsedSchema: false, ...ajvOptions.customOptions });
-  for (const plugin of ajvOptions.plugins) plugin(ajv);
-  return ajv;
 }
 
 // ---- Ajv errors → the API contract's errors ------------------------------------------------------------
@@ -341,7 +124,6 @@ function describe(err: AjvError, at: string[], data: unknown, context: string, w
 
 function otherMessage(err: AjvError, field: string, value?: unknown): string {
   const p = err.params;
-  const badPort = typeof value === 'string' ? portOutOfRange(value) : undefined;
   switch (err.keyword) {
     case 'minItems':
       return `${field} must have at least ${String(p['limit'])} item${p['limit'] === 1 ? '' : 's'}`;
@@ -357,8 +139,10 @@ function otherMessage(err: AjvError, field: string, value?: unknown): string {
     case 'const':
       return `${field} must be ${JSON.stringify(p['allowedValue'])}`;
     case 'format':
-      if (p['format'] === 'http-url' && badPort !== undefined)
-        return `${field} is not a valid URL: port ${badPort} is out of range (0 to 65535)`;
+      {
+        const problem = formatProblem(String(p['format']), value);
+        if (problem !== undefined) return `${field} ${problem}`;
+      }
       return `${field} must be ${FORMAT_WORDS[String(p['format'])] ?? `a valid ${String(p['format'])}`}`;
     case 'pattern':
       return `${field} is not in the expected format (${String(p['pattern'])})`;
