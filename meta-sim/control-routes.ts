@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { FaultParseError, parseFault } from './fault-parse.js';
 import type { SimState } from './state.js';
 import { isObject } from './validate/check.js';
+import { parsePhoneInfo, WebhookParseError } from './webhook-parse.js';
+import { registerWebhookRoutes } from './webhook-routes.js';
 
 function badRequest(reply: FastifyReply, message: string): FastifyReply {
   return reply.code(400).send({ error: message });
@@ -47,6 +49,16 @@ function registerRoutes(app: FastifyInstance, state: SimState): void {
     if (typeof phoneId !== 'string' || phoneId === '' || typeof token !== 'string' || token === '') {
       return badRequest(reply, 'phone_id and token must be non-empty strings');
     }
+    // Optional: the WABA id and display number the phone's webhooks carry.
+    if (body['waba_id'] !== undefined || body['display_phone_number'] !== undefined) {
+      try {
+        const { info } = parsePhoneInfo({ ...body, token: undefined });
+        state.webhooks.phones.set(phoneId, info);
+      } catch (err) {
+        if (err instanceof WebhookParseError || err instanceof TypeError) return badRequest(reply, err.message);
+        throw err;
+      }
+    }
     state.addPhone(phoneId, token);
     return { success: true };
   });
@@ -69,6 +81,8 @@ function registerRoutes(app: FastifyInstance, state: SimState): void {
   app.get('/_sim/messages', async () => state.messages());
   app.get('/_sim/uploads', async () => state.uploads());
   app.get('/_sim/counts', async () => state.counts);
+
+  registerWebhookRoutes(app, state);
 
   app.post('/_sim/reset', async () => {
     state.reset();

@@ -31,6 +31,11 @@ const TITLES: ReadonlyMap<number, string> = new Map([
   [133010, 'Phone number Not Registered'],
 ]);
 
+/** The title Meta uses for a code, when the simulator knows it. */
+export function knownTitle(code: number): string | undefined {
+  return TITLES.get(code);
+}
+
 /** Graph-level codes whose message carries no "(#code)" prefix. */
 const UNPREFIXED = new Set([0, 1, 2, 190]);
 

@@ -6,7 +6,7 @@ import { applyFault } from './fault-actions.js';
 import { authorize, type GraphParams } from './graph-auth.js';
 import { dropConnection, errorAnswer, sendAnswer, type GraphAnswer } from './graph-reply.js';
 import { JsonBody } from './json-body.js';
-import type { SimState } from './state.js';
+import { bizOpaqueOf, type SimState } from './state.js';
 import type { ValidationContext } from './validate/check.js';
 import { validateMessage } from './validate/message.js';
 
@@ -32,13 +32,21 @@ export function messagesHandler(state: SimState) {
       }
     }
     const answer = answerMessage(state, request, body);
+    // A status fault may post the first status before the send is answered, as Meta sometimes does.
+    if (answer.statusFirst !== undefined) await answer.statusFirst.catch(() => undefined);
     if (dropAfter) dropConnection(reply);
     else sendAnswer(reply, answer);
   };
 }
 
-/** Checks, records and answers one message; every failure becomes Graph's error answer. */
-function answerMessage(state: SimState, request: MessagesRequest, body: JsonBody | undefined): GraphAnswer {
+/** An answer, and what must be done before sending it. */
+type MessageAnswer = GraphAnswer & { statusFirst?: Promise<unknown> };
+
+/**
+ * Checks, records and answers one message; every failure becomes Graph's error answer. With an
+ * app configured, an accepted message's status webhooks are scheduled here.
+ */
+function answerMessage(state: SimState, request: MessagesRequest, body: JsonBody | undefined): MessageAnswer {
   try {
     authorize(state, request, 'messages');
     const phoneId = request.params.phoneId;
@@ -47,8 +55,22 @@ function answerMessage(state: SimState, request: MessagesRequest, body: JsonBody
     if (state.throughput !== undefined && !state.throughput.take(phoneId, now)) throw rateLimited();
     if (state.pairs !== undefined && !state.pairs.take(phoneId, valid.waId, now)) throw pairRateLimited();
     const wamid = state.newWamid(valid.waId);
-    state.recordMessage({ phoneId, to: valid.waId, type: valid.type, json: body?.text ?? '', wamid, at: now });
-    return { status: 200, body: successBody(valid.to, valid.waId, wamid) };
+    const json = body?.text ?? '';
+    const version = request.params.version;
+    state.recordMessage({ phoneId, to: valid.waId, type: valid.type, json, wamid, at: now, version });
+    const answer: MessageAnswer = { status: 200, body: successBody(valid.to, valid.waId, wamid) };
+    if (state.webhooks.dispatcher.active) {
+      const first = state.webhooks.statuses.accepted({
+        phoneId,
+        waId: valid.waId,
+        wamid,
+        version,
+        bizOpaque: bizOpaqueOf(json),
+        at: now,
+      });
+      if (first !== undefined) answer.statusFirst = first;
+    }
+    return answer;
   } catch (err) {
     state.counts.refused += 1;
     if (err instanceof GraphError) return errorAnswer(err);

@@ -6,6 +6,7 @@ import { controlRoutes } from './control-routes.js';
 import { GraphError, internalError, invalidParam, unknownPath } from './errors.js';
 import { useJsonBodyParser } from './json-body.js';
 import { sendGraphError } from './graph-reply.js';
+import { mediaLookupRoutes } from './media-lookup-route.js';
 import { MEDIA_ROUTE, mediaRoutes } from './media-route.js';
 import { MESSAGES_ROUTE, messagesHandler } from './messages-route.js';
 import type { SimState } from './state.js';
@@ -31,6 +32,7 @@ export async function buildSimServer(state: SimState, opts: MetaSimOptions): Pro
   }
   app.post(MESSAGES_ROUTE, messagesHandler(state));
   await app.register(mediaRoutes(state));
+  await app.register(mediaLookupRoutes(state));
   await app.register(controlRoutes(state));
   return app;
 }

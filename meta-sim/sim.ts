@@ -2,9 +2,11 @@
 import { parseFault } from './fault-parse.js';
 import { buildSimServer } from './server.js';
 import { SimState } from './state.js';
-import type { MetaSim, MetaSimOptions } from './types.js';
+import { postInbound } from './webhook-inbound.js';
+import { parseApp, parseStatusFault } from './webhook-parse.js';
+import type { MetaSimAllOptions, MetaSimWebhooks, MetaSimWithWebhooks } from './webhook-types.js';
 
-export async function startMetaSim(opts: MetaSimOptions = {}): Promise<MetaSim> {
+export async function startMetaSim(opts: MetaSimAllOptions = {}): Promise<MetaSimWithWebhooks> {
   const state = new SimState(opts);
   const app = await buildSimServer(state, opts);
   const host = opts.host ?? '127.0.0.1';
@@ -12,11 +14,13 @@ export async function startMetaSim(opts: MetaSimOptions = {}): Promise<MetaSim> 
   const address = app.server.address();
   if (address === null || typeof address === 'string') {
     await app.close();
+    await state.webhooks.close();
     throw new Error('meta-sim: the server did not bind to a TCP port');
   }
   const port = address.port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     port,
     addPhone: (phoneId, token) => state.addPhone(phoneId, token),
     injectFault: (f) => state.faults.add(parseFault(f)),
@@ -25,8 +29,30 @@ export async function startMetaSim(opts: MetaSimOptions = {}): Promise<MetaSim> 
     uploads: () => state.uploads(),
     counts: () => ({ ...state.counts }),
     reset: () => state.reset(),
+    webhooks: webhooksHandle(state, url),
     close: async () => {
       await app.close();
+      await state.webhooks.close();
     },
+  };
+}
+
+function webhooksHandle(state: SimState, url: string): MetaSimWebhooks {
+  const side = state.webhooks;
+  return {
+    addApp: (app) => side.dispatcher.addApp(parseApp(app)),
+    removeApps: () => side.dispatcher.removeApps(),
+    configure: (config) => side.configure(config),
+    config: () => side.config(),
+    setPhoneInfo: (phoneId, info) => side.phones.set(phoneId, info),
+    phoneInfo: (phoneId) => side.phones.get(phoneId),
+    injectStatusFault: (f) => side.statuses.faults.add(parseStatusFault(f)),
+    clearStatusFaults: () => side.statuses.faults.clear(),
+    emitStatuses: (items) => {
+      const accepted = state.acceptedByWamid();
+      return side.statuses.emit(items, (w) => accepted.get(w));
+    },
+    inbound: (message) => postInbound(state, Array.isArray(message) ? { messages: message } : message, url),
+    deliveries: () => side.dispatcher.deliveries(),
   };
 }

@@ -3,7 +3,10 @@ import { FaultList } from './faults.js';
 import { MediaRegistry } from './media-registry.js';
 import { PairLimiter, ThroughputLimiter } from './rate-limits.js';
 import { Ring } from './ring.js';
-import type { MetaSimOptions, SimCounts, SimMessage, SimUpload } from './types.js';
+import type { SimCounts, SimMessage, SimUpload } from './types.js';
+import type { AcceptedMessage } from './webhook-statuses.js';
+import { WebhookSide } from './webhook-side.js';
+import type { MetaSimAllOptions } from './webhook-types.js';
 import { createMediaIdGenerator, createWamidGenerator } from './wamid.js';
 
 /** A recorded message as kept: the payload as its JSON text (see json-body.ts for why). */
@@ -14,10 +17,13 @@ export interface StoredMessage {
   json: string;
   wamid: string;
   at: number;
+  /** The Graph version the message was sent with, e.g. "v23.0". */
+  version: string;
 }
 
 const DEFAULT_RECORD_LIMIT = 100_000;
 const MIN_MEDIA_IDS = 100_000;
+const DEFAULT_WEBHOOK_LOG_LIMIT = 10_000;
 
 export class SimState {
   readonly phones = new Map<string, string>();
@@ -27,12 +33,14 @@ export class SimState {
   readonly pairs: PairLimiter | undefined;
   readonly newWamid = createWamidGenerator();
   readonly newMediaId = createMediaIdGenerator();
+  readonly webhooks: WebhookSide;
   counts: SimCounts = { messageCalls: 0, mediaCalls: 0, accepted: 0, refused: 0 };
   private readonly messageLog: Ring<StoredMessage>;
   private readonly uploadLog: Ring<SimUpload>;
 
-  constructor(opts: MetaSimOptions) {
+  constructor(opts: MetaSimAllOptions) {
     const limit = opts.recordLimit ?? DEFAULT_RECORD_LIMIT;
+    this.webhooks = new WebhookSide(opts, Math.min(limit, DEFAULT_WEBHOOK_LOG_LIMIT));
     this.messageLog = new Ring(limit);
     this.uploadLog = new Ring(limit);
     this.media = new MediaRegistry(Math.max(limit, MIN_MEDIA_IDS));
@@ -60,7 +68,7 @@ export class SimState {
 
   recordUpload(u: SimUpload): void {
     this.uploadLog.push(u);
-    this.media.add(u.phoneId, u.id, u.mimeType);
+    this.media.add(u.phoneId, u.id, u.mimeType, { sha256: u.sha256, size: u.size });
     this.counts.accepted += 1;
   }
 
@@ -75,6 +83,22 @@ export class SimState {
     }));
   }
 
+  /** Accepted messages by wamid, for statuses posted on demand (one pass over the record). */
+  acceptedByWamid(): Map<string, AcceptedMessage> {
+    const out = new Map<string, AcceptedMessage>();
+    for (const m of this.messageLog.toArray()) {
+      out.set(m.wamid, {
+        phoneId: m.phoneId,
+        waId: m.to,
+        wamid: m.wamid,
+        version: m.version,
+        bizOpaque: bizOpaqueOf(m.json),
+        at: m.at,
+      });
+    }
+    return out;
+  }
+
   uploads(): SimUpload[] {
     return this.uploadLog.toArray();
   }
@@ -87,5 +111,13 @@ export class SimState {
     this.throughput?.clear();
     this.pairs?.clear();
     this.counts = { messageCalls: 0, mediaCalls: 0, accepted: 0, refused: 0 };
+    this.webhooks.reset();
   }
+}
+
+/** The biz_opaque_callback_data of a recorded message, echoed in its statuses. */
+export function bizOpaqueOf(json: string): string | undefined {
+  if (!json.includes('biz_opaque_callback_data')) return undefined;
+  const v: unknown = (JSON.parse(json) as { biz_opaque_callback_data?: unknown }).biz_opaque_callback_data;
+  return typeof v === 'string' ? v : undefined;
 }
