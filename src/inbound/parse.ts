@@ -5,7 +5,7 @@
 import { MESSAGES_FIELD, TEMPLATE_FIELDS, WABA_OBJECT, type TemplateField } from '../meta/webhook-types.js';
 import { looseRecord } from './parse-loose.js';
 import { readMessage, readContacts, type ContactInfo } from './parse-message.js';
-import { Fields, LIMITS, ParseFail, isRecord, own, readError } from './parse-read.js';
+import { Fields, LIMITS, ParseFail, isRecord, own, readError, type Rec } from './parse-read.js';
 import { readStatus } from './parse-status.js';
 import type { ChangeOrigin, InvalidItem, ParsedWebhook, TemplateEventItem, WebhookItem } from './parse-types.js';
 
@@ -64,15 +64,16 @@ function attempt(items: Items, v: unknown, path: string, known: Known, read: (f:
 }
 
 /** An array under `key`, or an invalid item and []; absent is [] without one. */
-function arrayAt(items: Items, o: Record<string, unknown>, key: string, path: string, known: Known): unknown[] {
+function arrayAt(items: Items, o: Rec, key: string, path: string, known: Known): unknown[] {
   const v = own(o, key);
   if (v === undefined || Array.isArray(v)) return v ?? [];
   items.add(invalid(path, `${key} is not an array`, known));
   return [];
 }
 
-function walkUpdates(items: Items, value: Record<string, unknown>, origin: ChangeOrigin | string, path: string): void {
-  const known: Known = typeof origin === 'string' ? {} : { wabaId: origin.wabaId, phoneNumberId: origin.phoneNumberId };
+/** Messages and statuses of one change; `origin` is a reason when the change cannot be routed. */
+function walkUpdates(items: Items, value: Rec, wabaId: string, origin: ChangeOrigin | string, path: string): void {
+  const known: Known = typeof origin === 'string' ? { wabaId } : { wabaId, phoneNumberId: origin.phoneNumberId };
   const contacts: ContactInfo[] = readContacts(new Fields(value, '', []));
   const each = (key: string, read: (f: Fields, o: ChangeOrigin, p: string) => WebhookItem) =>
     arrayAt(items, value, key, `${path}.${key}`, known).forEach((entry, i) => {
@@ -88,7 +89,7 @@ function walkUpdates(items: Items, value: Record<string, unknown>, origin: Chang
   each('statuses', readStatus);
 }
 
-function walkChangeErrors(items: Items, value: Record<string, unknown>, wabaId: string, path: string): void {
+function walkChangeErrors(items: Items, value: Rec, wabaId: string, path: string): void {
   const phoneNumberId = knownId(own(value, 'metadata'), 'phone_number_id');
   const known: Known = { wabaId, phoneNumberId };
   arrayAt(items, value, 'errors', `${path}.errors`, known).forEach((entry, i) => {
@@ -102,7 +103,7 @@ function walkChangeErrors(items: Items, value: Record<string, unknown>, wabaId: 
 }
 
 /** The origin of a messages change, or the reason its messages and statuses cannot be routed. */
-function changeOrigin(value: Record<string, unknown>, wabaId: string): ChangeOrigin | string {
+function changeOrigin(value: Rec, wabaId: string): ChangeOrigin | string {
   const metadata = own(value, 'metadata');
   if (!isRecord(metadata)) return 'value.metadata is missing or not an object';
   const phone = own(metadata, 'phone_number_id');
@@ -114,12 +115,12 @@ function changeOrigin(value: Record<string, unknown>, wabaId: string): ChangeOri
     : { wabaId, phoneNumberId: phone, displayPhoneNumber: display };
 }
 
-function walkMessagesChange(items: Items, value: Record<string, unknown>, wabaId: string, path: string): void {
+function walkMessagesChange(items: Items, value: Rec, wabaId: string, path: string): void {
   const has = (k: string) => own(value, k) !== undefined;
   if (!has('messages') && !has('statuses') && !has('errors')) {
     return items.add({ kind: 'ignored', path, reason: 'value has no messages, statuses or errors' });
   }
-  walkUpdates(items, value, changeOrigin(value, wabaId), path);
+  walkUpdates(items, value, wabaId, changeOrigin(value, wabaId), path);
   walkChangeErrors(items, value, wabaId, path);
 }
 

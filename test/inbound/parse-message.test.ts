@@ -1,0 +1,536 @@
+// Inbound messages, one row per type Meta documents (docs/META.md §10.6). The examples are written
+// in Meta's shape by hand; each row names the content parseWebhook must make of it.
+import { describe, expect, it } from 'vitest';
+import { parseWebhook, type MessageItem, type WebhookItem } from '../../src/inbound/parse.js';
+
+const WABA = '102290129340398';
+const PHONE = '106540352242922';
+const PATH = 'entry[0].changes[0].value.messages[0]';
+const CONTACT = { profile: { name: 'Sheena Nelson' }, wa_id: '16505551234', user_id: 'US.13491208655302741918' };
+
+function body(messages: unknown[], contacts: unknown[] = [CONTACT]) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: WABA,
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: PHONE },
+              contacts,
+              messages,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function msg(type: string, payload: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return {
+    from: '16505551234',
+    id: 'wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=',
+    timestamp: '1749416383',
+    type,
+    ...payload,
+    ...extra,
+  };
+}
+
+function only(items: WebhookItem[]): WebhookItem {
+  expect(items).toHaveLength(1);
+  return items[0]!;
+}
+
+function parseOne(message: unknown, contacts?: unknown[]): WebhookItem {
+  return only(parseWebhook(JSON.parse(JSON.stringify(body([message], contacts)))).items);
+}
+
+function parseMessage(message: unknown, contacts?: unknown[]): MessageItem {
+  const item = parseOne(message, contacts);
+  if (item.kind !== 'message') throw new Error(`expected a message, got ${JSON.stringify(item)}`);
+  return item;
+}
+
+const MEDIA = {
+  mime_type: 'image/jpeg',
+  sha256: 'aGVsbG8=',
+  id: '1003383421387256',
+  url: 'https://lookaside.fbsbx.com/x',
+};
+
+const CONTENT_ROWS: [string, ReturnType<typeof msg>, MessageItem['content']][] = [
+  ['text', msg('text', { text: { body: 'Does it come in blue?' } }), { type: 'text', body: 'Does it come in blue?' }],
+  [
+    'image with caption and url',
+    msg('image', { image: { ...MEDIA, caption: 'The blue one' } }),
+    {
+      type: 'image',
+      id: MEDIA.id,
+      mimeType: 'image/jpeg',
+      sha256: MEDIA.sha256,
+      caption: 'The blue one',
+      url: MEDIA.url,
+    },
+  ],
+  [
+    'video',
+    msg('video', { video: { id: '2', mime_type: 'video/mp4', sha256: 'x' } }),
+    { type: 'video', id: '2', mimeType: 'video/mp4', sha256: 'x' },
+  ],
+  [
+    'audio voice note',
+    msg('audio', { audio: { id: '3', mime_type: 'audio/ogg; codecs=opus', sha256: 'y', voice: true } }),
+    { type: 'audio', id: '3', mimeType: 'audio/ogg; codecs=opus', sha256: 'y', voice: true },
+  ],
+  [
+    'document with filename',
+    msg('document', {
+      document: { id: '4', mime_type: 'application/pdf', sha256: 'z', filename: 'invoice.pdf', caption: 'May' },
+    }),
+    { type: 'document', id: '4', mimeType: 'application/pdf', sha256: 'z', filename: 'invoice.pdf', caption: 'May' },
+  ],
+  [
+    'animated sticker',
+    msg('sticker', { sticker: { id: '5', mime_type: 'image/webp', sha256: 'w', animated: true } }),
+    { type: 'sticker', id: '5', mimeType: 'image/webp', sha256: 'w', animated: true },
+  ],
+  [
+    'location',
+    msg('location', {
+      location: { latitude: 37.483307, longitude: -122.148981, name: 'Pablo Morales', address: '1 Hacker Way' },
+    }),
+    { type: 'location', latitude: 37.483307, longitude: -122.148981, name: 'Pablo Morales', address: '1 Hacker Way' },
+  ],
+  [
+    'contacts',
+    msg('contacts', {
+      contacts: [
+        {
+          name: { formatted_name: 'Barbara J. Johnson', first_name: 'Barbara', last_name: 'Johnson' },
+          phones: [{ phone: '+1 (940) 555-1234', wa_id: '19405551234', type: 'HOME' }],
+          emails: [{ email: 'bjohnson@example.com', type: 'WORK' }],
+          org: { company: 'Lucky Shrub', title: 'Manager' },
+          urls: [{ url: 'https://www.luckyshrub.com', type: 'WORK' }],
+          birthday: '1999-01-23',
+        },
+      ],
+    }),
+    {
+      type: 'contacts',
+      contacts: [
+        {
+          formattedName: 'Barbara J. Johnson',
+          firstName: 'Barbara',
+          lastName: 'Johnson',
+          phones: [{ phone: '+1 (940) 555-1234', waId: '19405551234', type: 'HOME' }],
+          emails: [{ email: 'bjohnson@example.com', type: 'WORK' }],
+          urls: [{ url: 'https://www.luckyshrub.com', type: 'WORK' }],
+          org: { company: 'Lucky Shrub', title: 'Manager' },
+          birthday: '1999-01-23',
+        },
+      ],
+    },
+  ],
+  [
+    'interactive button_reply',
+    msg('interactive', {
+      interactive: { type: 'button_reply', button_reply: { id: 'change-button', title: 'Change' } },
+    }),
+    { type: 'interactive', reply: 'button_reply', id: 'change-button', title: 'Change' },
+  ],
+  [
+    'interactive list_reply',
+    msg('interactive', {
+      interactive: {
+        type: 'list_reply',
+        list_reply: { id: 'priority_express', title: 'Priority Mail Express', description: 'Next Day' },
+      },
+    }),
+    {
+      type: 'interactive',
+      reply: 'list_reply',
+      id: 'priority_express',
+      title: 'Priority Mail Express',
+      description: 'Next Day',
+    },
+  ],
+  [
+    'interactive nfm_reply (a Flow answer, JSON kept as a string)',
+    msg('interactive', {
+      interactive: {
+        type: 'nfm_reply',
+        nfm_reply: { name: 'flow', body: 'Sent', response_json: '{"flow_token":"t","size":"M"}' },
+      },
+    }),
+    {
+      type: 'interactive',
+      reply: 'nfm_reply',
+      name: 'flow',
+      body: 'Sent',
+      responseJson: '{"flow_token":"t","size":"M"}',
+    },
+  ],
+  [
+    'interactive call_permission_reply, kept loosely',
+    msg('interactive', {
+      interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept' } },
+    }),
+    {
+      type: 'interactive',
+      reply: 'other',
+      replyType: 'call_permission_reply',
+      value: { type: 'call_permission_reply', call_permission_reply: { response: 'accept' } },
+    },
+  ],
+  [
+    'button (template quick reply)',
+    msg(
+      'button',
+      { button: { payload: 'CANCEL_42', text: 'Cancel order' } },
+      { context: { from: '15550783881', id: 'wamid.TEMPLATE' } },
+    ),
+    { type: 'button', payload: 'CANCEL_42', text: 'Cancel order' },
+  ],
+  [
+    'reaction',
+    msg('reaction', { reaction: { message_id: 'wamid.OURS', emoji: '👍' } }),
+    { type: 'reaction', messageId: 'wamid.OURS', emoji: '👍', removed: false },
+  ],
+  [
+    'reaction removed (emoji omitted)',
+    msg('reaction', { reaction: { message_id: 'wamid.OURS' } }),
+    { type: 'reaction', messageId: 'wamid.OURS', removed: true },
+  ],
+  [
+    'order',
+    msg('order', {
+      order: {
+        catalog_id: '194836987003835',
+        text: 'Quickly please',
+        product_items: [{ product_retailer_id: 'di9ozbzfi4', quantity: 2, item_price: 30, currency: 'USD' }],
+      },
+    }),
+    {
+      type: 'order',
+      catalogId: '194836987003835',
+      text: 'Quickly please',
+      items: [{ productRetailerId: 'di9ozbzfi4', quantity: 2, itemPrice: 30, currency: 'USD' }],
+    },
+  ],
+  [
+    'system: customer changed number',
+    msg('system', {
+      system: { body: 'User A changed from 1650 to 1651', wa_id: '16505551235', type: 'customer_changed_number' },
+    }),
+    {
+      type: 'system',
+      systemType: 'customer_changed_number',
+      body: 'User A changed from 1650 to 1651',
+      waId: '16505551235',
+    },
+  ],
+  [
+    'system: user changed user id (BSUID)',
+    msg('system', { system: { type: 'user_changed_user_id', user_id: 'US.2', parent_user_id: 'US.P' } }),
+    { type: 'system', systemType: 'user_changed_user_id', userId: 'US.2', parentUserId: 'US.P' },
+  ],
+  ['request_welcome', msg('request_welcome', {}), { type: 'request_welcome' }],
+  [
+    'unsupported, message type unknown (131051)',
+    msg('unsupported', {
+      unsupported: { type: 'poll' },
+      errors: [
+        {
+          code: 131051,
+          title: 'Message type unknown',
+          message: 'Message type unknown',
+          error_data: { details: 'Message type is currently not supported.' },
+        },
+      ],
+    }),
+    {
+      type: 'unsupported',
+      unsupportedType: 'poll',
+      errors: [
+        {
+          code: 131051,
+          title: 'Message type unknown',
+          message: 'Message type unknown',
+          details: 'Message type is currently not supported.',
+        },
+      ],
+    },
+  ],
+  [
+    'unsupported, currently unavailable (131060, coexistence)',
+    msg('unsupported', { errors: [{ code: 131060, title: 'This message is currently unavailable' }] }),
+    { type: 'unsupported', errors: [{ code: 131060, title: 'This message is currently unavailable' }] },
+  ],
+  [
+    'revoke (coexistence)',
+    msg('revoke', { revoke: { original_message_id: 'wamid.GONE' } }),
+    { type: 'revoke', originalMessageId: 'wamid.GONE' },
+  ],
+  [
+    'a type Meta adds later, kept loosely',
+    msg('ephemeral', { ephemeral: { note: 'x' } }),
+    { type: 'other', value: { note: 'x' } },
+  ],
+];
+
+describe('parseWebhook: inbound message types', () => {
+  it.each(CONTENT_ROWS)('%s', (_name, message, content) => {
+    const item = parseMessage(message);
+    expect(item.content).toEqual(content);
+    expect(item).toMatchObject({
+      kind: 'message',
+      path: PATH,
+      wabaId: WABA,
+      phoneNumberId: PHONE,
+      displayPhoneNumber: '15550783881',
+      wamid: message.id,
+      from: '16505551234',
+      fromUserId: 'US.13491208655302741918',
+      profileName: 'Sheena Nelson',
+      timestamp: '2025-06-08T20:59:43.000Z',
+      type: message.type,
+    });
+    expect(item.notes).toBeUndefined();
+  });
+});
+
+describe('parseWebhook: context, referral, groups', () => {
+  it('reads a reply context: the wamid replied to and who sent it', () => {
+    const item = parseMessage(
+      msg('text', { text: { body: 'yes' } }, { context: { from: '15550783881', id: 'wamid.OURS' } }),
+    );
+    expect(item.context).toEqual({
+      from: '15550783881',
+      id: 'wamid.OURS',
+      forwarded: false,
+      frequentlyForwarded: false,
+    });
+  });
+
+  it.each([
+    ['forwarded', { forwarded: true }, { forwarded: true, frequentlyForwarded: false }],
+    ['frequently forwarded', { frequently_forwarded: true }, { forwarded: false, frequentlyForwarded: true }],
+  ])('reads %s', (_n, context, expected) => {
+    expect(parseMessage(msg('text', { text: { body: 'fw' } }, { context })).context).toEqual(expected);
+  });
+
+  it('reads a referred product ("Message business" button)', () => {
+    const context = {
+      from: '15550783881',
+      id: 'wamid.P',
+      referred_product: { catalog_id: 'C1', product_retailer_id: 'R1' },
+    };
+    expect(parseMessage(msg('text', { text: { body: '?' } }, { context })).context?.referredProduct).toEqual({
+      catalogId: 'C1',
+      productRetailerId: 'R1',
+    });
+  });
+
+  it('keeps a Click-to-WhatsApp referral whole', () => {
+    const referral = {
+      source_url: 'https://fb.me/3cr4Wqqkz',
+      source_id: '120226305854810726',
+      source_type: 'ad',
+      headline: 'Chat with us',
+      body: 'Free shipping',
+      media_type: 'image',
+      image_url: 'https://scontent.xx.fbcdn.net/v/t45.1',
+      ctwa_clid:
+        'Aff-n8ZTODiE79d22KtAwQKj9e_mIEOOj27vDVwFjN80dp4_0NiNhEgpGo0AHemvuSoifXaytfTzcchptiErTKCqTrJ5nW1h7IHYeYymGb5K5J5iopx-wZhNu7ZHKdsG4PXp2_Do5mnFNgVxN9ws',
+      welcome_message: { text: 'Hi there!' },
+    };
+    expect(parseMessage(msg('text', { text: { body: 'hi' } }, { referral })).referral).toEqual(referral);
+  });
+
+  it('reads a group id', () => {
+    expect(parseMessage(msg('text', { text: { body: 'g' } }, { group_id: 'G.1' })).groupId).toBe('G.1');
+  });
+});
+
+describe('parseWebhook: senders (BSUIDs, 2026)', () => {
+  it('takes from_user_id over the contact when both are there', () => {
+    const item = parseMessage(msg('text', { text: { body: 'x' } }, { from_user_id: 'US.OWN' }));
+    expect(item.fromUserId).toBe('US.OWN');
+  });
+
+  it('accepts a username-only sender without `from`, with the profile from the matching contact', () => {
+    const contacts = [
+      { profile: { name: 'Other' }, user_id: 'US.OTHER' },
+      { profile: { name: 'Ana', username: 'ana.b' }, user_id: 'US.ANA', parent_user_id: 'US.PARENT' },
+    ];
+    const { from: _from, ...message } = msg('text', { text: { body: 'hi' } }, { from_user_id: 'US.ANA' });
+    const item = parseMessage(message, contacts);
+    expect(item).toMatchObject({
+      fromUserId: 'US.ANA',
+      profileName: 'Ana',
+      username: 'ana.b',
+      parentUserId: 'US.PARENT',
+    });
+    expect(item.from).toBeUndefined();
+  });
+
+  it("takes the user id of the only contact when the message carries none (Brazil's 9th digit may differ)", () => {
+    const item = parseMessage(msg('text', { text: { body: 'oi' } }, { from: '5511987654321' }), [
+      { profile: { name: 'João' }, wa_id: '551187654321', user_id: 'BR.1' },
+    ]);
+    expect(item).toMatchObject({ from: '5511987654321', fromUserId: 'BR.1', profileName: 'João' });
+  });
+
+  it('reads a message whose contact has no profile', () => {
+    expect(parseMessage(msg('text', { text: { body: 'x' } }), [{ wa_id: '16505551234' }]).profileName).toBeUndefined();
+  });
+
+  it('refuses a message with neither from nor a user id', () => {
+    const { from: _from, ...message } = msg('text', { text: { body: 'x' } });
+    expect(parseOne(message, [])).toMatchObject({
+      kind: 'invalid',
+      path: PATH,
+      wamid: message.id,
+      reason: 'no sender: neither from nor from_user_id',
+    });
+  });
+});
+
+const INVALID_ROWS: [string, unknown, string][] = [
+  ['no wamid', { ...msg('text', { text: { body: 'x' } }), id: undefined }, 'id is missing'],
+  ['a wamid that is not a string', { ...msg('text', { text: { body: 'x' } }), id: 42 }, 'id is not a string'],
+  [
+    'a wamid longer than the cap',
+    { ...msg('text', { text: { body: 'x' } }), id: 'w'.repeat(257) },
+    'id is longer than 256 characters',
+  ],
+  ['no type', { ...msg('text', { text: { body: 'x' } }), type: undefined }, 'type is missing'],
+  [
+    'a timestamp that is not digits',
+    { ...msg('text', { text: { body: 'x' } }), timestamp: 'yesterday' },
+    'timestamp is missing or not unix seconds',
+  ],
+  [
+    'a negative timestamp',
+    { ...msg('text', { text: { body: 'x' } }), timestamp: '-1' },
+    'timestamp is missing or not unix seconds',
+  ],
+  [
+    'a fractional timestamp',
+    { ...msg('text', { text: { body: 'x' } }), timestamp: 1.5 },
+    'timestamp is missing or not unix seconds',
+  ],
+  ['text without body', msg('text', { text: {} }), 'text.body is missing'],
+  ['text without the text object', msg('text', {}), 'text is missing'],
+  [
+    'text over 65,536 characters',
+    msg('text', { text: { body: 'a'.repeat(65_537) } }),
+    'text.body is longer than 65536 characters',
+  ],
+  ['image without id', msg('image', { image: { mime_type: 'image/jpeg' } }), 'image.id is missing'],
+  ['audio that is a string', msg('audio', { audio: 'x' }), 'audio is not an object'],
+  ['location without latitude', msg('location', { location: { longitude: 1 } }), 'location.latitude is missing'],
+  [
+    'location with a string longitude',
+    msg('location', { location: { latitude: 1, longitude: '2' } }),
+    'location.longitude is not a number',
+  ],
+  [
+    'button_reply without title',
+    msg('interactive', { interactive: { type: 'button_reply', button_reply: { id: 'b' } } }),
+    'interactive.button_reply.title is missing',
+  ],
+  ['interactive without type', msg('interactive', { interactive: {} }), 'interactive.type is missing'],
+  [
+    'nfm_reply without response_json',
+    msg('interactive', { interactive: { type: 'nfm_reply', nfm_reply: { name: 'flow' } } }),
+    'interactive.nfm_reply.response_json is missing',
+  ],
+  ['reaction without message_id', msg('reaction', { reaction: { emoji: '👍' } }), 'reaction.message_id is missing'],
+  ['order without catalog_id', msg('order', { order: { product_items: [] } }), 'order.catalog_id is missing'],
+  [
+    'order item without product id',
+    msg('order', { order: { catalog_id: 'c', product_items: [{ quantity: 1 }] } }),
+    'order.product_items[0].product_retailer_id is missing',
+  ],
+  ['revoke without original id', msg('revoke', { revoke: {} }), 'revoke.original_message_id is missing'],
+  [
+    'more than 50 errors',
+    msg('unsupported', { errors: Array.from({ length: 51 }, () => ({ code: 1 })) }),
+    'errors has more than 50 entries',
+  ],
+  [
+    'more than 100 contact cards',
+    msg('contacts', { contacts: Array.from({ length: 101 }, () => ({})) }),
+    'contacts has more than 100 entries',
+  ],
+];
+
+describe('parseWebhook: unusable messages', () => {
+  it.each(INVALID_ROWS)('%s', (_name, message, reason) => {
+    expect(parseOne(message)).toMatchObject({
+      kind: 'invalid',
+      path: PATH,
+      reason,
+      wabaId: WABA,
+      phoneNumberId: PHONE,
+    });
+  });
+
+  it('keeps the wamid of an invalid message so it can be recorded', () => {
+    expect(parseOne(msg('image', { image: {} }))).toMatchObject({ kind: 'invalid', wamid: msg('x', {}).id });
+  });
+});
+
+describe('parseWebhook: odd optional fields are left out and noted', () => {
+  it('drops a wrongly typed caption and context flag, keeping the message', () => {
+    const item = parseMessage(
+      msg('image', { image: { id: '1', caption: 7 } }, { context: { id: 'wamid.X', forwarded: 'yes' } }),
+    );
+    expect(item.content).toEqual({ type: 'image', id: '1' });
+    expect(item.context).toEqual({ id: 'wamid.X', forwarded: false, frequentlyForwarded: false });
+    expect(item.notes).toEqual(['image.caption is not a string', 'context.forwarded is not a boolean']);
+  });
+
+  it('reads an empty emoji as a removal, not as an emoji', () => {
+    expect(parseMessage(msg('reaction', { reaction: { message_id: 'm', emoji: '' } })).content).toEqual({
+      type: 'reaction',
+      messageId: 'm',
+      removed: true,
+    });
+  });
+
+  it('skips contact cards that are not objects', () => {
+    const item = parseMessage(msg('contacts', { contacts: [null, { name: { formatted_name: 'A' } }] }));
+    expect(item.content).toEqual({
+      type: 'contacts',
+      contacts: [{ formattedName: 'A', phones: [], emails: [], urls: [] }],
+    });
+    expect(item.notes).toEqual(['contacts[0] is not an object']);
+  });
+
+  it('cuts a referral nested deeper than the limit and says so', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 10_000; i++) deep = { d: deep };
+    // Built in memory: JSON.stringify itself would overflow the stack on this depth.
+    const message = msg('text', { text: { body: 'x' } }, { referral: { source_type: 'ad', deep } });
+    const item = only(parseWebhook(body([message])).items);
+    if (item.kind !== 'message') throw new Error(item.kind);
+    expect(item.referral).toEqual({ source_type: 'ad', deep: { d: { d: { d: null } } } });
+    expect(item.notes).toEqual(['referral was cut to the size limits']);
+  });
+
+  it('never reads Object.prototype through a key named like one of its members', () => {
+    const item = parseMessage(JSON.parse('{"from":"1","id":"w","timestamp":"1","type":"constructor"}'));
+    expect(item.content).toEqual({ type: 'other', value: null });
+    const toString = parseOne(
+      JSON.parse('{"from":"1","id":"w","timestamp":"1","type":"text","text":{"__proto__":{"body":"x"}}}'),
+    );
+    expect(toString).toMatchObject({ kind: 'invalid', reason: 'text.body is missing' });
+  });
+});
