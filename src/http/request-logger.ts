@@ -1,7 +1,5 @@
-// Fastify gives every request its own pino child logger, bound to the request id. With the
-// redaction paths on, making that child cost ~20k instructions per request (measured under
-// callgrind), although at the default level a request writes one line at most and at `warn` none.
-// This factory hands out a stand-in that makes the real child on the first line that is written.
+// A stand-in for Fastify's per-request pino child logger that makes the real child only when a
+// line is written: most requests write none (cost: docs/PERFORMANCE.md, "Lazy request loggers").
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Bindings, ChildLoggerOptions, Level, Logger } from 'pino';
 

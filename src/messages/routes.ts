@@ -19,10 +19,8 @@ export interface MessageRoutesOptions {
 const metaConfigured = (tenant: Tenant): void => assertMetaConfigured(tenant.organization);
 
 /**
- * The success body as JSON text, with Meta's answer spliced in as it arrived rather than parsed
- * and serialised again: that second serialisation was ~2% of the send path's instructions
- * (callgrind), and the client gets Meta's bytes unchanged. The API contract's shape is the 200 schema
- * below, which still documents the route; Fastify sends a JSON string as it is.
+ * The success body as JSON text, with Meta's answer spliced in as it arrived (the client gets
+ * Meta's bytes unchanged; cost: docs/PERFORMANCE.md). The 200 schema below still documents it.
  */
 export function successJson(o: SendOutcome): string {
   return `{"success":true,"message":"Message sent successfully","data":{"message_id":${JSON.stringify(o.message_id)},"recipient":${JSON.stringify(o.recipient)},"message_type":${JSON.stringify(o.message_type)},"organization":${JSON.stringify(o.organization)},"meta_response":${o.metaResponseText}}}`;

@@ -6,7 +6,6 @@ import { toGraphRecipient } from '../contacts/phone.js';
 import {
   AppError,
   ContactNotFound,
-  InvalidField,
   InvalidProvider,
   MetaApiError,
   MetaNotConfigured,
@@ -40,7 +39,7 @@ export interface SendDeps {
   /** Writes each row's outcome once Meta has answered, retrying until it lands (settle.ts). */
   outcomes: OutcomeWriter;
   meta: MetaClient;
-  media: MediaService | undefined;
+  media: MediaService;
   decryptToken(org: OrganizationRow): string | undefined;
 }
 
@@ -213,7 +212,6 @@ export class SendService {
     source: MediaSource,
     signal: AbortSignal | undefined,
   ): Promise<IngestedMedia> {
-    if (!this.deps.media) throw new InvalidField('media messages are not available: no media storage is configured');
     return this.deps.media.ingest({ organizationId: org.id, ...source, ...(signal ? { signal } : {}) });
   }
 

@@ -1,4 +1,4 @@
-// The whole body check of POST /send-whatsapp in one call, for callers outside HTTP (CLI, jobs, tests):
+// The whole body check of POST /send-whatsapp in one call, outside HTTP (the property and limit tests):
 // the route's schema with the route's Ajv setup, the same error translation, then the rules.
 import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../http/ajv.js';

@@ -64,8 +64,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
     // Errors raised before any route or hook runs, in our shape rather than Fastify's.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
-    // One access line per request (onResponse below) instead of Fastify's two: at LOG_LEVEL=info
-    // logging was the largest cost on the send path (measured: ~150 µs of CPU per request for two).
+    // One access line per request (onResponse below) instead of Fastify's two (docs/PERFORMANCE.md).
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: 'idle',
   });

@@ -50,8 +50,7 @@ export function buildGraphPayload(req: SendRequest, opts: PayloadOptions): Graph
   // Meta: context.message_id makes a reply. Reactions cannot be replies (docs/META.md §1): their
   // schema admits only an empty context_message_id, which is not sent.
   const replyTo = req.context_message_id;
-  // Object.assign rather than spreads: on the send path, spreading into a literal took V8's slow
-  // property-definition path (~8k instructions per request under callgrind).
+  // Object.assign rather than a spread into a literal: V8's slow path (docs/PERFORMANCE.md).
   const payload: GraphMessagePayload = Object.assign(envelope, buildContent(req, opts));
   if (isGiven(replyTo)) payload.context = { message_id: replyTo };
   return payload;
