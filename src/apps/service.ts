@@ -27,6 +27,8 @@ export interface MetaAppView {
   meta_app_id: string;
   name: string | null;
   app_secret: 'set';
+  /** 'set' while the secret before the last change is still accepted (`--keep-previous-secret`). */
+  previous_app_secret: 'set' | null;
   verify_token: 'set';
   /** How many organizations have this app (`flowiq org update --meta-app`). */
   organizations: number;
@@ -40,11 +42,24 @@ export interface MetaAppInput {
   verifyToken?: string;
 }
 
+export interface MetaAppUpdate extends MetaAppInput {
+  /**
+   * With a new appSecret: keep accepting the current one as the previous secret (webhooks Meta
+   * signed before the reset). Off by default: a secret is usually changed because it leaked.
+   */
+  keepPreviousSecret?: boolean;
+  /** Stop accepting the previous secret. */
+  dropPreviousSecret?: boolean;
+}
+
 /** What the webhook route needs of an app, decrypted. */
 export interface WebhookApp {
   metaAppId: string;
-  /** Verifies X-Hub-Signature-256 (HMAC-SHA256 of the raw body). */
-  appSecret: string;
+  /**
+   * Verify X-Hub-Signature-256 (HMAC-SHA256 of the raw body) with any of these: the current
+   * secret first, then the previous one while it is kept. Never empty.
+   */
+  appSecrets: string[];
   /** Compared with hub.verify_token on the subscription handshake (constant time, please). */
   verifyToken: string;
 }
@@ -77,7 +92,9 @@ function checkInput(input: MetaAppInput): void {
 }
 
 /** Associated data of each ciphertext: bound to the app record and to the column it is in. */
-const boundTo = (row: Pick<MetaAppRow, 'id'>, field: 'app_secret' | 'verify_token') => `meta-app:${row.id}:${field}`;
+type SecretField = 'app_secret' | 'app_secret_previous' | 'verify_token';
+const boundTo = (row: Pick<MetaAppRow, 'id'>, field: SecretField) => `meta-app:${row.id}:${field}`;
+const SECRET_FIELDS = ['app_secret', 'app_secret_previous', 'verify_token'] as const;
 
 export class MetaAppService {
   readonly #webhookApps: TtlCache<WebhookApp | null>;
@@ -98,6 +115,7 @@ export class MetaAppService {
       meta_app_id: row.meta_app_id,
       name: row.name,
       app_secret: 'set',
+      previous_app_secret: row.app_secret_previous === null ? null : 'set',
       verify_token: 'set',
       organizations,
       created_at: row.created_at,
@@ -118,6 +136,7 @@ export class MetaAppService {
       meta_app_id: metaAppId,
       name: input.name === undefined ? null : input.name.trim(),
       app_secret: this.cipher.encrypt(input.appSecret, boundTo({ id }, 'app_secret')),
+      app_secret_previous: null,
       verify_token: this.cipher.encrypt(input.verifyToken, boundTo({ id }, 'verify_token')),
       created_at: now,
       updated_at: now,
@@ -135,15 +154,28 @@ export class MetaAppService {
     return this.#view(row, 0);
   }
 
-  async update(metaAppId: string, input: MetaAppInput): Promise<MetaAppView> {
+  async update(metaAppId: string, input: MetaAppUpdate): Promise<MetaAppView> {
     checkMetaAppId(metaAppId);
     checkInput(input);
+    if (input.keepPreviousSecret && input.appSecret === undefined)
+      throw new InvalidRequest('keeping the previous app secret needs a new app secret');
+    if (input.keepPreviousSecret && input.dropPreviousSecret)
+      throw new InvalidRequest('keep the previous app secret or drop it, not both');
     const row = await this.store.findByMetaAppId(metaAppId);
     if (!row) throw new NotFound(`no Meta app with id ${metaAppId}; create it with \`flowiq app create\``);
     const changes: Partial<MetaAppRow> = { updated_at: nowIso() };
     if (input.name !== undefined) changes.name = input.name.trim();
-    if (input.appSecret !== undefined)
+    if (input.appSecret !== undefined) {
       changes.app_secret = this.cipher.encrypt(input.appSecret, boundTo(row, 'app_secret'));
+      // The previous secret is the one being replaced, or none: never one from further back.
+      changes.app_secret_previous = input.keepPreviousSecret
+        ? this.cipher.encrypt(
+            this.cipher.decrypt(row.app_secret, boundTo(row, 'app_secret')),
+            boundTo(row, 'app_secret_previous'),
+          )
+        : null;
+    }
+    if (input.dropPreviousSecret) changes.app_secret_previous = null;
     if (input.verifyToken !== undefined)
       changes.verify_token = this.cipher.encrypt(input.verifyToken, boundTo(row, 'verify_token'));
     await this.store.update(row.id, changes);
@@ -170,7 +202,12 @@ export class MetaAppService {
     const app: WebhookApp | null = row
       ? {
           metaAppId: row.meta_app_id,
-          appSecret: this.cipher.decrypt(row.app_secret, boundTo(row, 'app_secret')),
+          appSecrets: [
+            this.cipher.decrypt(row.app_secret, boundTo(row, 'app_secret')),
+            ...(row.app_secret_previous === null
+              ? []
+              : [this.cipher.decrypt(row.app_secret_previous, boundTo(row, 'app_secret_previous'))]),
+          ],
           verifyToken: this.cipher.decrypt(row.verify_token, boundTo(row, 'verify_token')),
         }
       : null;
@@ -194,13 +231,15 @@ export class MetaAppService {
     return id;
   }
 
-  /** Meta app ids whose stored app secret or verify token no configured secret decrypts. */
+  /** Meta app ids whose stored app secret (current or previous) or verify token no configured secret decrypts. */
   async undecryptableSecrets(): Promise<string[]> {
     const bad: string[] = [];
     for (const row of await this.store.list()) {
       try {
-        this.cipher.open(row.app_secret, boundTo(row, 'app_secret'));
-        this.cipher.open(row.verify_token, boundTo(row, 'verify_token'));
+        for (const field of SECRET_FIELDS) {
+          const stored = row[field];
+          if (stored !== null) this.cipher.open(stored, boundTo(row, field));
+        }
       } catch {
         bad.push(row.meta_app_id);
       }
@@ -213,8 +252,10 @@ export class MetaAppService {
     let moved = 0;
     for (const row of await this.store.list()) {
       const changes: Partial<MetaAppRow> = {};
-      for (const field of ['app_secret', 'verify_token'] as const) {
-        const { token, previous } = this.cipher.open(row[field], boundTo(row, field));
+      for (const field of SECRET_FIELDS) {
+        const stored = row[field];
+        if (stored === null) continue;
+        const { token, previous } = this.cipher.open(stored, boundTo(row, field));
         if (!previous) continue;
         changes[field] = this.cipher.encrypt(token, boundTo(row, field));
         moved++;

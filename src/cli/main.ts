@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { migrate, openDatabase } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { serve } from '../server/serve.js';
+import { appCommand } from './app.js';
 import { contactCommand } from './contact.js';
 import { describeError, parse, processIo, UsageError, type Io } from './io.js';
 import { keyCommand } from './key.js';
@@ -13,8 +14,17 @@ const USAGE = `usage: flowiq <command>
   serve                         run the gateway (PORT, DATABASE_URL, … from the environment)
   migrate                       apply database migrations
   org create --slug S --name N [--provider meta] [--meta-phone-id ID] [--meta-token-file F | --meta-token - | --meta-token T]
+             [--meta-app APP_ID] [--meta-waba-id ID]
   org update --slug S [--name N] [--provider P] [--meta-phone-id ID] [--meta-token T]
+             [--meta-app APP_ID|none] [--meta-waba-id ID|none]
+                                --meta-app attaches the organization to a Meta app record (none detaches)
   org list
+  app create --app-id ID [--name N] (--app-secret-file F | --app-secret -) (--verify-token-file F | --verify-token -)
+  app update --app-id ID [--name N] [--app-secret-file F | --app-secret -] [--verify-token-file F | --verify-token -]
+             [--keep-previous-secret | --drop-previous-secret]
+                                a Meta app; its secrets from files or standard input (only one of them as -);
+                                --keep-previous-secret still accepts the replaced secret on webhooks
+  app list                      Meta apps, their secrets shown only as set
   key create --org S [--label L] [--expires-in 30d]
   key revoke --id ID
   key list --org S
@@ -23,7 +33,8 @@ const USAGE = `usage: flowiq <command>
   messages pending [--limit N]  messages whose outcome at Meta is unknown (never resent automatically)
   messages resolve --id ID (--sent --wamid W | --failed [--reason R])
                                 settle a pending or unknown message after checking with Meta
-  secret reencrypt              move every Meta token to the current FLOWIQ_SECRET (FLOWIQ_SECRET_PREVIOUS = old)
+  secret reencrypt              move every Meta token and app secret to the current FLOWIQ_SECRET
+                                (FLOWIQ_SECRET_PREVIOUS = old)
   meta-sim --port N             run the Meta Graph API simulator
   demo                          simulator + gateway + demo organization, key and contact
 Every command accepts --json for one JSON object on stdout.`;
@@ -70,6 +81,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return migrateCommand(rest, io);
     case 'org':
       return orgCommand(rest, io);
+    case 'app':
+      return appCommand(rest, io);
     case 'key':
       return keyCommand(rest, io);
     case 'contact':

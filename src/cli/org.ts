@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { OrganizationView } from '../organizations/service.js';
+import type { OrganizationInput, OrganizationView } from '../organizations/service.js';
 import { emit, optionalString, parse, required, UsageError, withContext, type Io, type Parsed } from './io.js';
 
 const FLAGS = {
@@ -9,7 +9,15 @@ const FLAGS = {
   'meta-phone-id': { type: 'string' },
   'meta-token': { type: 'string' },
   'meta-token-file': { type: 'string' },
+  'meta-app': { type: 'string' },
+  'meta-waba-id': { type: 'string' },
 } as const;
+
+/** `--meta-app ID` / `--meta-waba-id ID`; the word `none` clears the value (ids are digits only). */
+function clearable(p: Parsed, name: 'meta-app' | 'meta-waba-id'): string | null | undefined {
+  const v = optionalString(p, name);
+  return v === 'none' ? null : v;
+}
 
 /**
  * The Meta token: `--meta-token-file PATH`, or `--meta-token -` for standard input. A token given
@@ -41,7 +49,7 @@ function metaToken(p: Parsed): string | undefined {
 function describe(o: OrganizationView): string {
   const meta =
     o.whatsapp_provider_choice === 'meta'
-      ? ` phone_id=${o.meta_phone_id ?? '(none)'} token=${o.meta_token_configured ? 'set' : '(none)'}`
+      ? ` phone_id=${o.meta_phone_id ?? '(none)'} token=${o.meta_token_configured ? 'set' : '(none)'} app=${o.meta_app_id ?? '(none)'} waba_id=${o.meta_waba_id ?? '(none)'}`
       : '';
   return `${o.slug}  "${o.name}"  provider=${o.whatsapp_provider_choice}${meta}  id=${o.id}`;
 }
@@ -51,13 +59,19 @@ export async function orgCommand(argv: string[], io: Io): Promise<number> {
   if (sub === 'create' || sub === 'update') {
     const p = parse(rest, FLAGS);
     const slug = required(p, 'slug');
-    const input = {
-      ...(optionalString(p, 'name') !== undefined ? { name: optionalString(p, 'name') } : {}),
-      ...(optionalString(p, 'provider') !== undefined ? { provider: optionalString(p, 'provider') } : {}),
-      ...(optionalString(p, 'meta-phone-id') !== undefined ? { metaPhoneId: optionalString(p, 'meta-phone-id') } : {}),
-    };
+    const input: OrganizationInput = {};
+    const name = optionalString(p, 'name');
+    if (name !== undefined) input.name = name;
+    const provider = optionalString(p, 'provider');
+    if (provider !== undefined) input.provider = provider;
+    const metaPhoneId = optionalString(p, 'meta-phone-id');
+    if (metaPhoneId !== undefined) input.metaPhoneId = metaPhoneId;
+    const metaApp = clearable(p, 'meta-app');
+    if (metaApp !== undefined) input.metaApp = metaApp;
+    const metaWabaId = clearable(p, 'meta-waba-id');
+    if (metaWabaId !== undefined) input.metaWabaId = metaWabaId;
     const token = metaToken(p);
-    if (token !== undefined) Object.assign(input, { metaToken: token });
+    if (token !== undefined) input.metaToken = token;
     const org = await withContext(async (ctx) => {
       if (sub === 'update') return ctx.organizations.update(slug, input);
       return ctx.organizations.create(slug, { ...input, name: required(p, 'name') });

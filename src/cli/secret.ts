@@ -1,7 +1,9 @@
+import { reencryptStoredSecrets, undecryptableStoredSecrets } from '../apps/stored-secrets.js';
 import { emit, parse, withContext, type Io, UsageError } from './io.js';
 
 /**
- * `flowiq secret reencrypt`: the last step of changing FLOWIQ_SECRET. Run with FLOWIQ_SECRET set to
+ * `flowiq secret reencrypt`: the last step of changing FLOWIQ_SECRET. It moves organizations' Meta
+ * tokens and Meta apps' secrets and verify tokens alike; nothing is changed unless all decrypt. Run with FLOWIQ_SECRET set to
  * the new secret and FLOWIQ_SECRET_PREVIOUS to the old one; afterwards the old one can be dropped
  * (media URLs signed under it stop verifying then).
  */
@@ -11,13 +13,19 @@ export async function secretCommand(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`usage: flowiq secret reencrypt [--json]  (unknown subcommand "${sub ?? ''}")`);
   const p = parse(rest, {});
   const result = await withContext(async (ctx) => {
-    const bad = await ctx.organizations.undecryptableTokens();
-    if (bad.length > 0)
+    const undecryptable = await undecryptableStoredSecrets(ctx.organizations, ctx.apps);
+    if (undecryptable !== undefined)
       throw new UsageError(
-        `neither FLOWIQ_SECRET nor FLOWIQ_SECRET_PREVIOUS decrypts the Meta token of ${bad.join(', ')}; nothing was changed`,
+        `neither FLOWIQ_SECRET nor FLOWIQ_SECRET_PREVIOUS decrypts ${undecryptable}; nothing was changed`,
       );
-    return { reencrypted: await ctx.organizations.reencryptTokens() };
+    return reencryptStoredSecrets(ctx.organizations, ctx.apps);
   });
-  emit(io, p.json, result, `Re-encrypted ${result.reencrypted} Meta token(s) under the current FLOWIQ_SECRET.`);
+  // `reencrypted` counts every stored value moved: Meta tokens, app secrets and verify tokens.
+  emit(
+    io,
+    p.json,
+    { reencrypted: result.metaTokens + result.appSecrets },
+    `Re-encrypted ${result.metaTokens} Meta token(s) and ${result.appSecrets} Meta app secret(s) and verify token(s) under the current FLOWIQ_SECRET.`,
+  );
   return 0;
 }

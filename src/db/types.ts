@@ -28,6 +28,8 @@ export interface MetaAppsTable {
   name: string | null;
   /** AES-256-GCM ciphertext (organizations/token-cipher.ts), never the secret itself. */
   app_secret: string;
+  /** Ciphertext of the app secret before the last change, while it is still accepted; else null. */
+  app_secret_previous: string | null;
   /** AES-256-GCM ciphertext, as app_secret. */
   verify_token: string;
   created_at: string;

@@ -57,7 +57,7 @@ describe.each(ENGINES)('Meta apps on %s', (engine) => {
     expect(await dump()).toContain('1234567890123456');
     expect(await apps.appForWebhook('1234567890123456')).toEqual({
       metaAppId: '1234567890123456',
-      appSecret: APP_SECRET,
+      appSecrets: [APP_SECRET],
       verifyToken: VERIFY_TOKEN,
     });
   });
@@ -91,24 +91,43 @@ describe.each(ENGINES)('Meta apps on %s', (engine) => {
     await expect(apps.create('777', { appSecret: 'other', verifyToken: 'other-token' })).rejects.toThrow(
       /already exists/,
     );
-    expect((await apps.appForWebhook('777'))?.appSecret).toBe(APP_SECRET);
+    expect((await apps.appForWebhook('777'))?.appSecrets).toEqual([APP_SECRET]);
   });
 
   it('updates name, secret and token; an unknown app is a clear 404', async () => {
     await apps.create('777', { appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
-    expect(await apps.appForWebhook('777')).toMatchObject({ appSecret: APP_SECRET });
+    expect(await apps.appForWebhook('777')).toMatchObject({ appSecrets: [APP_SECRET] });
     const updated = await apps.update('777', { name: 'Renamed', appSecret: 'new-app-secret' });
     expect(updated).toMatchObject({ name: 'Renamed', app_secret: 'set' });
     // Seen at once by the instance that made the change, despite its cache.
     expect(await apps.appForWebhook('777')).toEqual({
       metaAppId: '777',
-      appSecret: 'new-app-secret',
+      appSecrets: ['new-app-secret'],
       verifyToken: VERIFY_TOKEN,
     });
     await apps.update('777', { verifyToken: 'another-verify-token' });
     expect((await apps.appForWebhook('777'))?.verifyToken).toBe('another-verify-token');
     await expect(apps.update('778', { name: 'x' })).rejects.toMatchObject({ status: 404 });
     await expect(apps.update('777', { verifyToken: 'no' })).rejects.toThrow(/verify token/);
+  });
+
+  it('keeps the previous app secret only when asked, and only the one replaced', async () => {
+    await apps.create('777', { appSecret: 'secret-one', verifyToken: VERIFY_TOKEN });
+    const kept = await apps.update('777', { appSecret: 'secret-two', keepPreviousSecret: true });
+    expect(kept.previous_app_secret).toBe('set');
+    expect((await apps.appForWebhook('777'))?.appSecrets).toEqual(['secret-two', 'secret-one']);
+    await apps.update('777', { verifyToken: 'changed-verify-token' }); // leaves the secrets alone
+    expect((await apps.appForWebhook('777'))?.appSecrets).toEqual(['secret-two', 'secret-one']);
+    await apps.update('777', { appSecret: 'secret-three', keepPreviousSecret: true });
+    expect((await apps.appForWebhook('777'))?.appSecrets).toEqual(['secret-three', 'secret-two']);
+    const dropped = await apps.update('777', { dropPreviousSecret: true });
+    expect(dropped.previous_app_secret).toBeNull();
+    expect((await apps.appForWebhook('777'))?.appSecrets).toEqual(['secret-three']);
+    await apps.update('777', { appSecret: 'secret-four', keepPreviousSecret: true });
+    await apps.update('777', { appSecret: 'secret-five' }); // a leak: the old one stops at once
+    expect((await apps.appForWebhook('777'))?.appSecrets).toEqual(['secret-five']);
+    expect(await dump()).not.toMatch(/secret-(one|two|three|four|five)/);
+    await expect(apps.update('777', { keepPreviousSecret: true })).rejects.toThrow(/needs a new app secret/);
   });
 
   it('sees a change made elsewhere (the CLI, another instance) within its cache TTL', async () => {
@@ -120,10 +139,10 @@ describe.each(ENGINES)('Meta apps on %s', (engine) => {
     await cli.create('555', { appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
     await cli.update('555', { appSecret: 'rotated-at-meta' });
     await new Promise((r) => setTimeout(r, 250));
-    expect((await gateway.appForWebhook('555'))?.appSecret).toBe('rotated-at-meta');
+    expect((await gateway.appForWebhook('555'))?.appSecrets).toEqual(['rotated-at-meta']);
     await cli.update('555', { appSecret: 'rotated-again' });
     await new Promise((r) => setTimeout(r, 250));
-    expect((await gateway.appForWebhook('555'))?.appSecret).toBe('rotated-again');
+    expect((await gateway.appForWebhook('555'))?.appSecrets).toEqual(['rotated-again']);
   });
 
   it('binds each ciphertext to its app and column: a copied one does not decrypt', async () => {
@@ -216,6 +235,7 @@ describe.each(ENGINES)('Meta apps on %s', (engine) => {
   it('reports app values no configured secret decrypts, and re-encrypts them under the new one', async () => {
     await apps.create('100', { appSecret: APP_SECRET, verifyToken: VERIFY_TOKEN });
     await apps.create('200', { appSecret: 'second-app-secret', verifyToken: 'second-verify-token' });
+    await apps.update('200', { appSecret: 'third-app-secret', keepPreviousSecret: true });
     const before = await dump();
 
     const newOnly = new MetaAppService(new MetaAppStore(fresh.db), new TokenCipher(NEW_SECRET));
@@ -223,7 +243,7 @@ describe.each(ENGINES)('Meta apps on %s', (engine) => {
 
     const rotating = new MetaAppService(new MetaAppStore(fresh.db), new TokenCipher(NEW_SECRET, TEST_SECRET));
     expect(await rotating.undecryptableSecrets()).toEqual([]);
-    expect(await rotating.reencryptSecrets()).toBe(4);
+    expect(await rotating.reencryptSecrets()).toBe(5);
     expect(await rotating.reencryptSecrets()).toBe(0);
     expect(await dump()).not.toBe(before);
 
@@ -231,10 +251,13 @@ describe.each(ENGINES)('Meta apps on %s', (engine) => {
     expect(await after.undecryptableSecrets()).toEqual([]);
     expect(await after.appForWebhook('100')).toEqual({
       metaAppId: '100',
-      appSecret: APP_SECRET,
+      appSecrets: [APP_SECRET],
       verifyToken: VERIFY_TOKEN,
     });
-    expect((await after.appForWebhook('200'))?.verifyToken).toBe('second-verify-token');
+    expect(await after.appForWebhook('200')).toMatchObject({
+      appSecrets: ['third-app-secret', 'second-app-secret'],
+      verifyToken: 'second-verify-token',
+    });
     expect(await apps.undecryptableSecrets()).toEqual(['100', '200']); // the old secret alone no longer does
   });
 });

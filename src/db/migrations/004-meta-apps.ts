@@ -3,7 +3,9 @@ import { sql, type Kysely } from 'kysely';
 // A Meta app is its own record: one app may serve many organizations (a platform with one app and
 // many numbers), or an organization may have its own. Its app secret (which signs webhook POSTs)
 // and verify token (which answers the subscription handshake) are stored only as ciphertext, as
-// organizations' Meta tokens are (organizations/token-cipher.ts).
+// organizations' Meta tokens are (organizations/token-cipher.ts). app_secret_previous is the secret
+// before the last change, kept only when the operator asks (`--keep-previous-secret`), so webhooks
+// Meta signed before a reset still verify while they drain.
 //
 // organizations.meta_app_id holds Meta's app id and references meta_apps.meta_app_id, so the one
 // id an operator sees (in the webhook URL, in `flowiq org list`) is the one in both tables; Meta
@@ -22,6 +24,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('meta_app_id', 'text', (c) => c.notNull().unique())
     .addColumn('name', 'text')
     .addColumn('app_secret', 'text', (c) => c.notNull())
+    .addColumn('app_secret_previous', 'text')
     .addColumn('verify_token', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
