@@ -1,18 +1,30 @@
 // `flowiq meta-sim`: runs the simulator until SIGINT or SIGTERM.
 //   --port N  --host H  --latency MS  --phone ID:TOKEN (repeatable)  --throughput N  --pair-limit
+//   webhooks: --callback-url URL --app-secret S (repeatable, in pairs)  --waba PHONE_ID:WABA_ID (repeatable)
+//             --status-delays SENT,DELIVERED,READ  --retry-schedule MS,MS,…  --webhook-encoding E  --media-url-ttl MS
+// `flowiq meta-sim inbound --sim URL …`: makes a customer of a running simulator send a message.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runInboundCli } from './cli-inbound.js';
 import { startMetaSim } from './sim.js';
-import type { MetaSimOptions } from './types.js';
+import { isEncoding } from './webhook-encoding.js';
+import type { MetaSimAllOptions, SimStatusDelays, SimWebhookConfig } from './webhook-types.js';
 
 const USAGE =
-  'usage: flowiq meta-sim [--port N] [--host H] [--latency MS] [--phone ID:TOKEN]... [--throughput N] [--pair-limit]';
+  'usage: flowiq meta-sim [--port N] [--host H] [--latency MS] [--phone ID:TOKEN]... [--throughput N] [--pair-limit]\n' +
+  '         [--callback-url URL --app-secret SECRET]... [--waba PHONE_ID:WABA_ID]... [--status-delays SENT,DELIVERED,READ]\n' +
+  '         [--retry-schedule MS,MS,...] [--webhook-encoding escaped|utf8-escaped-signature|utf8] [--media-url-ttl MS]\n' +
+  '       flowiq meta-sim inbound --sim URL [--type T] [--from WA_ID] [--text BODY] ... (flowiq meta-sim inbound --help)';
 
 class UsageError extends Error {}
 
 /** Starts the simulator, prints its URL on one line, and resolves once a signal has stopped it. */
 export async function runMetaSimCli(argv: string[]): Promise<void> {
-  let opts: MetaSimOptions;
+  if (argv[0] === 'inbound') {
+    process.exitCode = await runInboundCli(argv.slice(1));
+    return;
+  }
+  let opts: MetaSimAllOptions;
   try {
     opts = parseCliOptions(argv);
   } catch (err) {
@@ -36,7 +48,7 @@ export async function runMetaSimCli(argv: string[]): Promise<void> {
 }
 
 /** Parses the flags strictly: parseArgs throws a TypeError for unknown flags or missing values. */
-export function parseCliOptions(argv: string[]): MetaSimOptions {
+export function parseCliOptions(argv: string[]): MetaSimAllOptions {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -48,16 +60,77 @@ export function parseCliOptions(argv: string[]): MetaSimOptions {
       phone: { type: 'string', multiple: true },
       throughput: { type: 'string' },
       'pair-limit': { type: 'boolean' },
+      'callback-url': { type: 'string', multiple: true },
+      'app-secret': { type: 'string', multiple: true },
+      waba: { type: 'string', multiple: true },
+      'status-delays': { type: 'string' },
+      'retry-schedule': { type: 'string' },
+      'webhook-encoding': { type: 'string' },
+      'media-url-ttl': { type: 'string' },
     },
   });
-  const opts: MetaSimOptions = { phones: parsePhones(values.phone ?? []) };
+  const opts: MetaSimAllOptions = { phones: parsePhones(values.phone ?? []) };
   if (values.port !== undefined) opts.port = integerFlag('--port', values.port, 0, 65535);
   if (values.host !== undefined) opts.host = values.host;
   if (values.latency !== undefined) opts.latencyMs = integerFlag('--latency', values.latency, 0, 600_000);
   if (values.throughput !== undefined)
     opts.throughputPerSecond = integerFlag('--throughput', values.throughput, 1, 10_000_000);
   if (values['pair-limit'] === true) opts.pairLimit = true;
+  const urls = values['callback-url'] ?? [];
+  const secrets = values['app-secret'] ?? [];
+  if (urls.length !== secrets.length)
+    throw new UsageError('give each --callback-url its --app-secret (the i-th secret signs for the i-th URL)');
+  if (urls.length > 0) {
+    opts.apps = urls.map((url, i) => {
+      try {
+        new URL(url);
+      } catch {
+        throw new UsageError(`--callback-url must be a URL, got "${url}"`);
+      }
+      return { callbackUrl: url, appSecret: secrets[i] ?? '' };
+    });
+  }
+  if (values.waba !== undefined) opts.phoneInfo = parseWabas(values.waba);
+  const config: Partial<SimWebhookConfig> = {};
+  if (values['status-delays'] !== undefined) config.statusDelays = parseDelays(values['status-delays']);
+  if (values['retry-schedule'] !== undefined)
+    config.retryScheduleMs = msList('--retry-schedule', values['retry-schedule']);
+  const encoding = values['webhook-encoding'];
+  if (encoding !== undefined) {
+    if (!isEncoding(encoding))
+      throw new UsageError(`--webhook-encoding must be escaped, utf8-escaped-signature or utf8, got "${encoding}"`);
+    config.encoding = encoding;
+  }
+  if (values['media-url-ttl'] !== undefined)
+    config.mediaUrlTtlMs = integerFlag('--media-url-ttl', values['media-url-ttl'], 1, 2_147_483_647);
+  if (Object.keys(config).length > 0) opts.webhookConfig = config;
   return opts;
+}
+
+/** "0,500,1500"; "-" for a status never posted. */
+function parseDelays(raw: string): SimStatusDelays {
+  const parts = raw.split(',');
+  if (parts.length !== 3) throw new UsageError(`--status-delays must be SENT,DELIVERED,READ in ms, got "${raw}"`);
+  const [sent, delivered, read] = parts.map((p) =>
+    p === '-' ? null : integerFlag('--status-delays', p, 0, 2_147_483_647),
+  );
+  return { sent: sent ?? null, delivered: delivered ?? null, read: read ?? null };
+}
+
+function msList(name: string, raw: string): number[] {
+  if (raw === '') return [];
+  return raw.split(',').map((p) => integerFlag(name, p, 0, 2_147_483_647));
+}
+
+function parseWabas(specs: string[]): Record<string, { wabaId: string }> {
+  const out: Record<string, { wabaId: string }> = {};
+  for (const spec of specs) {
+    const m = /^([^:]+):(\d{1,20})$/.exec(spec);
+    if (m?.[1] === undefined || m[2] === undefined)
+      throw new UsageError(`--waba must be PHONE_ID:WABA_ID (digits), got "${spec}"`);
+    out[m[1]] = { wabaId: m[2] };
+  }
+  return out;
 }
 
 function integerFlag(name: string, raw: string, min: number, max: number): number {

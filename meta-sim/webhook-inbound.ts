@@ -100,7 +100,13 @@ export function buildInbound(state: SimState, raw: unknown, origin: string, now 
   message['id'] = id !== '' ? id : state.newWamid(from);
   message['timestamp'] = String(ts ?? Math.floor(now / 1000));
   message['type'] = type;
-  if (raw['context'] !== undefined) message['context'] = objectOf(raw['context'], 'context');
+  if (raw['context'] !== undefined) {
+    // A reply names the business number it answers; filled in when left out.
+    const context = objectOf(raw['context'], 'context');
+    if (context['id'] !== undefined && context['from'] === undefined)
+      message['context'] = { from: state.webhooks.phones.get(phoneId).displayPhoneNumber, ...context };
+    else message['context'] = context;
+  }
   const content = typeObject(state, type, raw, phoneId, origin);
   if (content !== undefined) message[type] = content;
   if (type === 'unsupported') message['errors'] = unsupportedErrors(raw);
