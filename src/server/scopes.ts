@@ -1,0 +1,29 @@
+// The app's scopes (Fastify encapsulation): each kind of caller gets its own hooks, parsers and
+// limits, declared once for the scope instead of per route or by lists of URL prefixes.
+//   tenant API:   API key (auth hook), per-key rate limit, JSON bodies, idempotency per route
+//   public media: signed URLs only; no key, no rate limit
+import type { FastifyInstance } from 'fastify';
+import { authenticateHook } from '../auth/hook.js';
+import { contactRoutes } from '../contacts/routes.js';
+import { registerRateLimit } from '../http/rate-limit.js';
+import { idempotencyHooks } from '../idempotency/hook.js';
+import { mediaRoutes } from '../media/routes.js';
+import { messageRoutes } from '../messages/routes.js';
+import type { AppContext } from './context.js';
+
+export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // Before the body is read: a request with a bad key or tenant costs no parsing or validation.
+  app.addHook('onRequest', authenticateHook(ctx.auth));
+  // The limiter is keyed on the key the auth hook found, so it runs after it (preHandler).
+  await registerRateLimit(app, { perSecond: ctx.config.rateLimitPerKey, redis: ctx.redis });
+  const idempotency = idempotencyHooks({
+    store: ctx.idempotency,
+    waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs,
+  });
+  await app.register(contactRoutes, { contacts: ctx.contacts, idempotency });
+  await app.register(messageRoutes, { send: ctx.send, idempotency });
+}
+
+export async function publicMediaScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(mediaRoutes, { storage: ctx.media.storage, signer: ctx.media.signer });
+}
