@@ -533,4 +533,9 @@ describe('parseWebhook: odd optional fields are left out and noted', () => {
     );
     expect(toString).toMatchObject({ kind: 'invalid', reason: 'text.body is missing' });
   });
+
+  it('reads own fields only, never inherited ones', () => {
+    const inherited = Object.create(msg('text', { text: { body: 'x' } })) as unknown;
+    expect(only(parseWebhook(body([inherited])).items)).toMatchObject({ kind: 'invalid', reason: 'id is missing' });
+  });
 });

@@ -190,6 +190,15 @@ describe('parseWebhook: template events', () => {
     ]);
   });
 
+  it('keeps a "__proto__" key as data, never as the prototype of the copy', () => {
+    const value = JSON.parse('{"message_template_id":1,"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    const [item] = parse(envelope([{ field: 'message_template_status_update', value }]));
+    if (item?.kind !== 'template_event') throw new Error(JSON.stringify(item));
+    expect(Object.getPrototypeOf(item.value)).toBe(Object.prototype);
+    expect(Object.hasOwn(item.value, '__proto__')).toBe(true);
+    expect('polluted' in item.value).toBe(false);
+  });
+
   it.each([
     ['no template id', { event: 'APPROVED' }, 'message_template_id is missing'],
     ['a template id that is not an id', { message_template_id: 'abc' }, 'message_template_id is not an id'],
@@ -419,6 +428,15 @@ describe('parseWebhook: limits', () => {
       kind: 'invalid',
       reason: 'value.metadata.phone_number_id is longer than 256 characters',
     });
+  });
+
+  it('cuts a template event value with too many keys, and notes it', () => {
+    const value: Record<string, unknown> = { message_template_id: 1 };
+    for (let i = 0; i < 5000; i++) value[`k${i}`] = i;
+    const [item] = parse(envelope([{ field: 'template_category_update', value }]));
+    if (item?.kind !== 'template_event') throw new Error(JSON.stringify(item));
+    expect(Object.keys(item.value).length).toBeLessThanOrEqual(WEBHOOK_LIMITS.looseNodes);
+    expect(item.notes).toEqual(['value was cut to the size limits']);
   });
 
   it('cuts a template event value that is too big, and notes it', () => {
