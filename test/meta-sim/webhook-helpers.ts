@@ -77,6 +77,16 @@ export async function waitFor<T>(fn: () => T | undefined | false, what: string, 
   }
 }
 
+/** Polls an async check until it holds; false once the deadline has passed. */
+export async function waitForAsync(check: () => Promise<boolean>, timeoutMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() <= deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return false;
+}
+
 /** Waits until at least n requests have arrived; answers the first n. */
 export async function waitForCount(r: Receiver, n: number, what: string): Promise<Received[]> {
   await waitFor(() => r.received.length >= n, `${n} ${what}`);
