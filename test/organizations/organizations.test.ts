@@ -63,6 +63,21 @@ describe.each(ENGINES)('organizations and keys on %s', (engine) => {
     });
   });
 
+  it('shows the WABA id and Meta app, none until set, and clears them with null', async () => {
+    const created = await orgs.create('acme', { name: 'Acme' });
+    expect(created).toMatchObject({ meta_waba_id: null, meta_app_id: null });
+    expect(await orgs.update('acme', { metaWabaId: '102290129340398' })).toMatchObject({
+      meta_waba_id: '102290129340398',
+    });
+    expect((await orgs.list())[0]).toMatchObject({ meta_waba_id: '102290129340398', meta_app_id: null });
+    await expect(orgs.update('acme', { metaWabaId: '10229 0129' })).rejects.toThrow(/WABA id/);
+    await expect(orgs.update('acme', { metaApp: '123' })).rejects.toThrow(/no Meta app with id 123/);
+    expect(await orgs.update('acme', { metaWabaId: null, metaApp: null })).toMatchObject({
+      meta_waba_id: null,
+      meta_app_id: null,
+    });
+  });
+
   it('stores API keys as hashes with a display prefix, shows the secret once', async () => {
     await orgs.create('acme', { name: 'Acme' });
     const key = await auth.createKey({ orgSlug: 'acme', label: 'ci', expiresIn: '30d' });
