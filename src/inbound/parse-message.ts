@@ -3,7 +3,7 @@
 // 2026 usernames, either may be missing, and customers are keyed by (phone_number_id, user id).
 import { readContent } from './parse-content.js';
 import { looseCopy } from './parse-loose.js';
-import { Fields, LIMITS, ParseFail, defined, isRecord, isoFromUnix, own } from './parse-read.js';
+import { Fields, LIMITS, ParseFail, defined, isRecord, isoFromUnix, own, type Rec } from './parse-read.js';
 import type { ChangeOrigin, MessageContext, MessageItem } from './parse-types.js';
 
 /** value.contacts[], read once per change; entries without usable ids are skipped. */
@@ -15,19 +15,30 @@ export interface ContactInfo {
   username?: string;
 }
 
-export function readContacts(f: Fields): ContactInfo[] {
-  // Contacts only decorate messages, so their problems are notes on nothing: use a scratch list.
-  const scratch = new Fields(f.o, f.prefix, []);
-  return scratch.records('contacts', LIMITS.items, (c) => {
-    const profile = c.optSub('profile');
-    return defined({
-      waId: c.optStr('wa_id', LIMITS.id),
-      userId: c.optStr('user_id', LIMITS.id),
-      parentUserId: c.optStr('parent_user_id', LIMITS.id),
-      profileName: profile?.optStr('name'),
-      username: profile?.optStr('username'),
-    });
+function readContact(c: Fields): ContactInfo {
+  const profile = c.optSub('profile');
+  return defined({
+    waId: c.optStr('wa_id', LIMITS.id),
+    userId: c.optStr('user_id', LIMITS.id),
+    parentUserId: c.optStr('parent_user_id', LIMITS.id),
+    profileName: profile?.optStr('name'),
+    username: profile?.optStr('username'),
   });
+}
+
+/**
+ * value.contacts[], read once per change. Contacts only decorate messages, so nothing here fails:
+ * entries that are not objects are skipped, odd fields dropped without a note, and entries past
+ * LIMITS.items (more than a body may hold items) are not read.
+ */
+export function readContacts(value: Rec): ContactInfo[] {
+  const list = own(value, 'contacts');
+  if (!Array.isArray(list)) return [];
+  const scratch: string[] = [];
+  return list
+    .slice(0, LIMITS.items)
+    .filter(isRecord)
+    .map((c) => readContact(new Fields(c, '', scratch)));
 }
 
 /** The contact this message is from: same user id, same wa_id, or the only contact there is. */

@@ -74,7 +74,7 @@ function arrayAt(items: Items, o: Rec, key: string, path: string, known: Known):
 /** Messages and statuses of one change; `origin` is a reason when the change cannot be routed. */
 function walkUpdates(items: Items, value: Rec, wabaId: string, origin: ChangeOrigin | string, path: string): void {
   const known: Known = typeof origin === 'string' ? { wabaId } : { wabaId, phoneNumberId: origin.phoneNumberId };
-  const contacts: ContactInfo[] = readContacts(new Fields(value, '', []));
+  const contacts: ContactInfo[] = readContacts(value);
   const each = (key: string, read: (f: Fields, o: ChangeOrigin, p: string) => WebhookItem) =>
     arrayAt(items, value, key, `${path}.${key}`, known).forEach((entry, i) => {
       if (items.full) return;
@@ -167,6 +167,7 @@ function walkEntry(items: Items, entry: unknown, path: string): void {
   if (!isRecord(entry)) return items.add(invalid(path, 'not an object'));
   const wabaId = knownId(entry, 'id');
   if (wabaId === undefined) return items.add(invalid(path, 'id (the WABA id) is missing or not a string'));
+  if (own(entry, 'changes') === undefined) return items.add(invalid(path, 'changes is missing', { wabaId }));
   const changes = arrayAt(items, entry, 'changes', `${path}.changes`, { wabaId });
   if (changes.length === 0 && Array.isArray(own(entry, 'changes'))) {
     return items.add({ kind: 'ignored', path, reason: 'changes is empty' });

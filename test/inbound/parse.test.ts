@@ -279,6 +279,11 @@ const ENVELOPE_ROWS: [string, unknown, Partial<WebhookItem>[]][] = [
     { object: 'whatsapp_business_account', entry: [{ id: WABA, changes: {} }] },
     [{ kind: 'invalid', path: 'entry[0].changes', reason: 'changes is not an array', wabaId: WABA }],
   ],
+  [
+    'an entry without changes',
+    { object: 'whatsapp_business_account', entry: [{ id: WABA }] },
+    [{ kind: 'invalid', path: 'entry[0]', reason: 'changes is missing', wabaId: WABA }],
+  ],
   ['no changes', envelope([]), [{ kind: 'ignored', path: 'entry[0]', reason: 'changes is empty' }]],
   [
     'a change that is not an object',
@@ -420,6 +425,12 @@ describe('parseWebhook: limits', () => {
     const items = parse(envelope([messagesChange({ statuses })]));
     expect(items.filter((i) => i.kind === 'status')).toHaveLength(1000);
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('reads the messages of a change with more contacts than a body may hold items', () => {
+    const contacts = Array.from({ length: WEBHOOK_LIMITS.items + 1 }, (_, i) => ({ wa_id: String(i) }));
+    const messages = [{ from: '1', id: 'wamid.IN', timestamp: '1', type: 'text', text: { body: 'x' } }];
+    expect(parse(envelope([messagesChange({ contacts, messages })])).map((i) => i.kind)).toEqual(['message']);
   });
 
   it('refuses a phone_number_id longer than the id cap', () => {
