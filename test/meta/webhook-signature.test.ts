@@ -85,6 +85,12 @@ describe('checkMetaSignature: escaped unicode', () => {
     });
   });
 
+  it('keeps the "\\/" Meta wrote in the raw body when it builds the escaped form', () => {
+    const raw = Buffer.from('{"url":"https:\\/\\/example.com\\/caf\u00e9"}', 'utf8');
+    const signed = Buffer.from('{"url":"https:\\/\\/example.com\\/caf\\u00e9"}', 'ascii');
+    expect(checkMetaSignature(raw, sign(signed), [SECRET])).toEqual({ ok: true, secretIndex: 0, form: 'escaped' });
+  });
+
   it('refuses an escaped form written with upper-case hex, which Meta does not sign', () => {
     const upper = Buffer.from(
       unicodeBody(UNICODE_ESCAPED.replace(/\\u([0-9a-f]{4})/g, (_m, h: string) => `\\u${h.toUpperCase()}`)),
