@@ -37,16 +37,33 @@ export function hasNonAscii(raw: Buffer): boolean {
   return false;
 }
 
+const HEX = '0123456789abcdef';
+const BACKSLASH = 0x5c;
+const LOWER_U = 0x75;
+
 /**
  * Meta's escaped-unicode form of a body: every UTF-16 code unit above U+007F written as `\uXXXX`
  * with lowercase hex, so an emoji becomes its two surrogates (`\ud83d\ude00`). ASCII, including
  * `/` and any escapes Meta already wrote, is left exactly as it was (docs/META.md §10.1).
+ * Written into one buffer by hand: a regex replace with a callback took ~0.4 s on a 3 MB body.
  */
 export function escapeNonAscii(raw: Buffer): Buffer {
-  const escaped = raw
-    .toString('utf8')
-    .replace(/[\u0080-\uffff]/g, (unit) => '\\u' + unit.charCodeAt(0).toString(16).padStart(4, '0'));
-  return Buffer.from(escaped, 'ascii');
+  const text = raw.toString('utf8');
+  let size = 0;
+  for (let i = 0; i < text.length; i++) size += text.charCodeAt(i) > 0x7f ? 6 : 1;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit <= 0x7f) {
+      out[at++] = unit;
+      continue;
+    }
+    out[at++] = BACKSLASH;
+    out[at++] = LOWER_U;
+    for (let shift = 12; shift >= 0; shift -= 4) out[at++] = HEX.charCodeAt((unit >> shift) & 0xf);
+  }
+  return out;
 }
 
 /**
