@@ -147,6 +147,12 @@ export class Forbidden extends AppError {
   readonly error = 'Forbidden';
 }
 
+/** A Meta webhook POST whose X-Hub-Signature-256 is missing or does not verify. */
+export class InvalidSignature extends AppError {
+  readonly status = 401;
+  readonly error = 'Invalid signature';
+}
+
 export class PayloadTooLarge extends AppError {
   readonly status = 413;
   readonly error = 'Payload too large';

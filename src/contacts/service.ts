@@ -58,6 +58,7 @@ export class ContactService {
       name: input.name?.trim() || null,
       email: email || null,
       custom_fields: input.custom_fields === undefined ? null : JSON.stringify(input.custom_fields),
+      user_id: null,
       created_at: now,
       updated_at: now,
     };

@@ -10,6 +10,7 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-lean-message-indexes.js';
 import * as m003 from './migrations/003-message-by-meta-id.js';
 import * as m004 from './migrations/004-meta-apps.js';
+import * as m005 from './migrations/005-webhooks.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002-lean-message-indexes': m002,
   '003-message-by-meta-id': m003,
   '004-meta-apps': m004,
+  '005-webhooks': m005,
 };
 
 export interface OpenOptions {

@@ -2,7 +2,11 @@
 // so the same queries compare and sort them the same way on SQLite and PostgreSQL.
 import type { Generated } from 'kysely';
 
-export type MessageStatus = 'pending' | 'sent' | 'failed' | 'unknown' | 'delivered' | 'read';
+/**
+ * pending, then sent/failed/unknown from the send path; delivered, read, played and failed from
+ * Meta's status webhooks (conversations/status-order.ts); received for an inbound message.
+ */
+export type MessageStatus = 'pending' | 'sent' | 'failed' | 'unknown' | 'delivered' | 'read' | 'played' | 'received';
 
 export interface OrganizationsTable {
   id: string;
@@ -60,6 +64,8 @@ export interface ContactsTable {
   custom_fields: string | null;
   created_at: string;
   updated_at: string;
+  /** Meta's business-scoped user id (2026), when a webhook named it. */
+  user_id: string | null;
 }
 
 export interface CustomerSessionsTable {
@@ -71,6 +77,10 @@ export interface CustomerSessionsTable {
   last_message_at: string;
   created_at: string;
   updated_at: string;
+  /** The customer's last inbound message: the 24-hour window runs from here. */
+  last_inbound_at: string | null;
+  /** Inbound messages no agent has read yet. */
+  unread_count: Generated<number>;
 }
 
 export interface HelpdeskMessagesTable {
@@ -92,6 +102,15 @@ export interface HelpdeskMessagesTable {
   request_id: string | null;
   created_at: string;
   updated_at: string;
+  /** When the current status happened (Meta's timestamp for webhook statuses). */
+  status_at: string | null;
+  /** JSON: Meta's pricing and conversation from the latest status that carried them. */
+  pricing: string | null;
+  conversation: string | null;
+  /** Inbound: the wamid this message replies to, or the one a reaction is on. */
+  context_wamid: string | null;
+  /** Inbound media: pending, stored or failed; null for a message without media. */
+  media_status: string | null;
 }
 
 export interface IdempotencyKeysTable {
@@ -106,6 +125,39 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
+export interface WebhookReceiptsTable {
+  id: string;
+  meta_app_id: string;
+  received_at: string;
+  /** The signed body as received (UTF-8 text). */
+  body: string;
+  state: 'pending' | 'processed' | 'failed';
+  attempts: Generated<number>;
+  processed_at: string | null;
+  /** JSON: counts per item kind, and each item not applied with its path and reason. */
+  outcome: string | null;
+  last_error: string | null;
+}
+
+export interface MessageStatusesTable {
+  id: string;
+  organization_id: string;
+  whatsapp_message_id: string;
+  /** As Meta sent it: sent, delivered, read, played, failed, or a value Meta adds later. */
+  status: string;
+  /** Meta's timestamp. */
+  occurred_at: string;
+  received_at: string;
+  recipient_id: string | null;
+  /** JSON arrays/objects as Meta sent them (errors[] of a failed status, conversation, pricing). */
+  errors: string | null;
+  conversation: string | null;
+  pricing: string | null;
+  receipt_id: string;
+  /** When it was applied to its message; null while no message has its wamid. */
+  applied_at: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   meta_apps: MetaAppsTable;
@@ -114,4 +166,6 @@ export interface Database {
   customer_sessions: CustomerSessionsTable;
   helpdesk_messages: HelpdeskMessagesTable;
   idempotency_keys: IdempotencyKeysTable;
+  webhook_receipts: WebhookReceiptsTable;
+  message_statuses: MessageStatusesTable;
 }

@@ -5,6 +5,8 @@ import { pino, type Logger } from 'pino';
 import type { Config } from '../config.js';
 import { MetaAppService } from '../apps/service.js';
 import { MetaAppStore } from '../apps/store.js';
+import { WebhookProcessor } from '../inbound/processor.js';
+import { ReceiptStore } from '../inbound/receipts.js';
 import { AuthService } from '../auth/service.js';
 import { ApiKeyStore } from '../auth/store.js';
 import { ContactService } from '../contacts/service.js';
@@ -31,6 +33,9 @@ export interface AppContext {
   organizationStore: OrganizationStore;
   /** Meta apps: `flowiq app`, and the webhook route's lookups (appForWebhook, organizationForPhoneNumber). */
   apps: MetaAppService;
+  /** Meta's webhooks: bodies committed on receipt, then processed in the background. */
+  receipts: ReceiptStore;
+  inbound: WebhookProcessor;
   auth: AuthService;
   contacts: ContactService;
   messages: MessageStore;
@@ -80,7 +85,10 @@ export async function createContext(
     previousSecret: config.previousSecret,
     tmpDir: path.join(config.dataDir, 'tmp'),
   });
-  const outcomes = new OutcomeWriter(opts.logger ?? pino({ level: config.logLevel }));
+  const log = opts.logger ?? pino({ level: config.logLevel });
+  const outcomes = new OutcomeWriter(log);
+  const receipts = new ReceiptStore(db);
+  const inbound = new WebhookProcessor({ db, routing: apps, log });
   const send = new SendService({
     contacts,
     messages,
@@ -109,6 +117,8 @@ export async function createContext(
     organizations,
     organizationStore,
     apps,
+    receipts,
+    inbound,
     auth,
     contacts,
     messages,
@@ -120,6 +130,7 @@ export async function createContext(
     idempotency,
     close: async () => {
       await outcomes.stop();
+      await inbound.idle();
       redis?.disconnect();
       await meta.close();
       await media.close();

@@ -2,6 +2,8 @@
 // limits, declared once for the scope instead of per route or by lists of URL prefixes.
 //   tenant API:   API key (auth hook), per-key rate limit, JSON bodies, idempotency per route
 //   public media: signed URLs only; no key, no rate limit
+//   Meta webhooks: raw bodies (the signature is over the bytes), Meta's signature instead of a
+//                  key, a 3 MB body limit, no rate limit (Meta's bursts must be absorbed, not refused)
 import type { FastifyInstance } from 'fastify';
 import { authenticateHook } from '../auth/hook.js';
 import { contactRoutes } from '../contacts/routes.js';
@@ -9,6 +11,7 @@ import { registerRateLimit } from '../http/rate-limit.js';
 import { idempotencyHooks } from '../idempotency/hook.js';
 import { mediaRoutes } from '../media/routes.js';
 import { messageRoutes } from '../messages/routes.js';
+import { metaWebhookRoutes } from '../inbound/routes.js';
 import type { AppContext } from './context.js';
 
 export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -26,4 +29,17 @@ export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Pro
 
 export async function publicMediaScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
   await app.register(mediaRoutes, { storage: ctx.media.storage, signer: ctx.media.signer });
+}
+
+/** The webhook scope's own limit (the API's is 1 MB): Meta's batches of up to 1,000 items fit. */
+export const META_WEBHOOK_BODY_LIMIT = 3 * 1024 * 1024;
+
+export async function metaWebhookScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  // Every body as the bytes received, whatever its content type: nothing is parsed before the
+  // signature is checked.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: META_WEBHOOK_BODY_LIMIT }, (_request, body, done) =>
+    done(null, body),
+  );
+  await app.register(metaWebhookRoutes, { apps: ctx.apps, receipts: ctx.receipts, inbound: ctx.inbound });
 }

@@ -5,6 +5,7 @@ import { ConfigError, type Config } from '../config.js';
 import { createContext } from './context.js';
 import { startJobs } from '../jobs/scheduler.js';
 import { idempotencyPurge, stalePendingSweep } from '../jobs/sweeps.js';
+import { inboundProcessing } from '../jobs/inbound.js';
 import { resolveSecret } from '../secret.js';
 import { keepTickShapes } from '../tick-shapes.js';
 
@@ -38,6 +39,7 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
       log: app.log,
     }),
     idempotencyPurge({ store: ctx.idempotency, intervalMs: 3_600_000, log: app.log }),
+    inboundProcessing({ processor: ctx.inbound, intervalMs: 1_000, log: app.log }),
   ]);
   try {
     await app.listen({ host: config.host, port: config.port });

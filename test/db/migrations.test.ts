@@ -43,8 +43,20 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
   it('migrates a new schema while another schema of the same database is already migrated', async () => {
     const first = await schemaDb();
     const second = await schemaDb();
-    expect(await migrate(first.db)).toEqual(['001-initial', '002-lean-message-indexes', '003-message-by-meta-id']);
-    expect(await migrate(second.db)).toEqual(['001-initial', '002-lean-message-indexes', '003-message-by-meta-id']);
+    expect(await migrate(first.db)).toEqual([
+      '001-initial',
+      '002-lean-message-indexes',
+      '003-message-by-meta-id',
+      '004-meta-apps',
+      '005-webhooks',
+    ]);
+    expect(await migrate(second.db)).toEqual([
+      '001-initial',
+      '002-lean-message-indexes',
+      '003-message-by-meta-id',
+      '004-meta-apps',
+      '005-webhooks',
+    ]);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(
         expect.arrayContaining([

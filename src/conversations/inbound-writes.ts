@@ -1,0 +1,174 @@
+// An inbound message from Meta's webhook → its contact (created when new), helpdesk_messages
+// (direction inbound, unique per organization and wamid) and its thread in customer_sessions.
+// Written as steps (db/steps.ts) so one copy serves both engines.
+import { sql, type Kysely } from 'kysely';
+import { normalizePhone } from '../contacts/phone.js';
+import { newId } from '../db/ids.js';
+import { query, type Steps } from '../db/steps.js';
+import type { Database } from '../db/types.js';
+import type { MessageItem } from '../inbound/parse-types.js';
+
+type K = Kysely<Database>;
+
+/** stored; duplicate: this wamid was stored before; no_sender: neither a number nor a known user id. */
+export type InboundOutcome = 'stored' | 'duplicate' | 'no_sender';
+
+export interface InboundWrite {
+  organizationId: string;
+  item: MessageItem;
+  now: string;
+}
+
+const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
+
+/** What the row's `content` holds: the normalised content, and what the message was linked to. */
+function contentOf(item: MessageItem): string {
+  return JSON.stringify({
+    ...item.content,
+    ...(item.context ? { context: item.context } : {}),
+    ...(item.referral !== undefined ? { referral: item.referral } : {}),
+  });
+}
+
+/** The wamid a reply answers or a reaction is on: the inbox draws the message there. */
+function linkedWamid(item: MessageItem): string | null {
+  if (item.content.type === 'reaction') return item.content.messageId;
+  return item.context?.id ?? null;
+}
+
+export function* writeInbound(k: K, w: InboundWrite): Steps<InboundOutcome> {
+  const { item } = w;
+  const seen = yield* query(
+    k
+      .selectFrom('helpdesk_messages')
+      .select('id')
+      .where('organization_id', '=', w.organizationId)
+      .where('whatsapp_message_id', '=', item.wamid)
+      .where('direction', '=', 'inbound'),
+  );
+  if (seen.rows.length > 0) return 'duplicate';
+  const contactId = yield* contactFor(k, w);
+  if (contactId === undefined) return 'no_sender';
+  // The thread first without counting: only the write that inserts the message counts it, so
+  // two instances racing on a redelivered message cannot count it twice.
+  const thread = yield* query(
+    k
+      .insertInto('customer_sessions')
+      .values({
+        id: newId(),
+        organization_id: w.organizationId,
+        contact_id: contactId,
+        status: 'open',
+        message_count: 0,
+        last_message_at: item.timestamp,
+        created_at: w.now,
+        updated_at: w.now,
+      })
+      .onConflict((oc) => oc.columns(['organization_id', 'contact_id']).doUpdateSet({ updated_at: w.now }))
+      .returning('id'),
+  );
+  const sessionId = thread.rows[0]!['id'] as string;
+  const inserted = yield* query(
+    k
+      .insertInto('helpdesk_messages')
+      .values({
+        id: newId(),
+        organization_id: w.organizationId,
+        contact_id: contactId,
+        session_id: sessionId,
+        direction: 'inbound',
+        message_type: item.type,
+        content: contentOf(item),
+        media_url: null,
+        whatsapp_message_id: item.wamid,
+        status: 'received',
+        status_at: item.timestamp,
+        error_code: null,
+        error_message: null,
+        error_details: null,
+        request_id: null,
+        context_wamid: linkedWamid(item),
+        media_status: MEDIA_TYPES.has(item.content.type) ? 'pending' : null,
+        pricing: null,
+        conversation: null,
+        created_at: item.timestamp,
+        updated_at: w.now,
+      })
+      // The partial unique index's own predicate, as literal SQL, so the engine can match it.
+      .onConflict((oc) =>
+        oc
+          .columns(['organization_id', 'whatsapp_message_id'])
+          .where(sql<boolean>`direction = 'inbound'`)
+          .doNothing(),
+      ),
+  );
+  if (inserted.changes === 0) return 'duplicate';
+  const at = item.timestamp;
+  yield* query(
+    k
+      .updateTable('customer_sessions')
+      .set({
+        message_count: sql<number>`message_count + 1`,
+        unread_count: sql<number>`unread_count + 1`,
+        last_message_at: sql<string>`case when last_message_at < ${at} then ${at} else last_message_at end`,
+        last_inbound_at: sql<string>`case when last_inbound_at is null or last_inbound_at < ${at} then ${at} else last_inbound_at end`,
+        updated_at: w.now,
+      })
+      .where('id', '=', sessionId),
+  );
+  return 'stored';
+}
+
+/**
+ * The sender's contact: by number (created with the profile name when new), else by Meta's
+ * business-scoped user id. The user id is added to a contact found by number that lacks it.
+ */
+function* contactFor(k: K, w: InboundWrite): Steps<string | undefined> {
+  const { item } = w;
+  const digits = item.from === undefined ? undefined : normalizePhone(item.from);
+  if (digits === undefined) {
+    if (item.fromUserId === undefined) return undefined;
+    const byUser = yield* query(
+      k
+        .selectFrom('contacts')
+        .select('id')
+        .where('organization_id', '=', w.organizationId)
+        .where('user_id', '=', item.fromUserId)
+        .limit(1),
+    );
+    return byUser.rows[0]?.['id'] as string | undefined;
+  }
+  const found = yield* query(
+    k
+      .selectFrom('contacts')
+      .select(['id', 'user_id'])
+      .where('organization_id', '=', w.organizationId)
+      .where('whatsapp_number', '=', digits),
+  );
+  const row = found.rows[0];
+  if (row !== undefined) {
+    if (row['user_id'] === null && item.fromUserId !== undefined)
+      yield* query(
+        k
+          .updateTable('contacts')
+          .set({ user_id: item.fromUserId, updated_at: w.now })
+          .where('id', '=', row['id'] as string),
+      );
+    return row['id'] as string;
+  }
+  const id = newId();
+  yield* query(
+    k.insertInto('contacts').values({
+      id,
+      organization_id: w.organizationId,
+      whatsapp_number: digits,
+      name: item.profileName ?? null,
+      email: null,
+      custom_fields: null,
+      user_id: item.fromUserId ?? null,
+      created_at: w.now,
+      updated_at: w.now,
+    }),
+  );
+  return id;
+}

@@ -1,0 +1,179 @@
+// Statuses from Meta's webhooks → message_statuses (the history) and helpdesk_messages (the
+// current status). Written as steps (db/steps.ts) so one copy serves both engines.
+import { sql, type Kysely } from 'kysely';
+import { newId } from '../db/ids.js';
+import { query, type Steps } from '../db/steps.js';
+import type { Database } from '../db/types.js';
+import type { StatusItem } from '../inbound/parse-types.js';
+import { statusesReplacedBy } from './status-order.js';
+
+type K = Kysely<Database>;
+
+/**
+ * applied: the message took it; kept: in the history, the message already past it (or a value we
+ * do not act on); waiting: no message has this wamid yet; duplicate: seen before, nothing changed.
+ */
+export type StatusOutcome = 'applied' | 'kept' | 'waiting' | 'duplicate';
+
+export interface StatusWrite {
+  organizationId: string;
+  item: StatusItem;
+  receiptId: string;
+  now: string;
+}
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+export function* writeStatus(k: K, w: StatusWrite): Steps<StatusOutcome> {
+  const { item } = w;
+  const inserted = yield* query(
+    k
+      .insertInto('message_statuses')
+      .values({
+        id: newId(),
+        organization_id: w.organizationId,
+        whatsapp_message_id: item.wamid,
+        status: item.status,
+        occurred_at: item.timestamp,
+        received_at: w.now,
+        recipient_id: item.recipientId ?? null,
+        errors: item.errors.length > 0 ? JSON.stringify(item.errors) : null,
+        conversation: json(item.conversation),
+        pricing: json(item.pricing),
+        receipt_id: w.receiptId,
+        applied_at: null,
+      })
+      .onConflict((oc) => oc.columns(['organization_id', 'whatsapp_message_id', 'status']).doNothing()),
+  );
+  if (inserted.changes === 0) return 'duplicate';
+  return yield* applyToMessage(k, {
+    organizationId: w.organizationId,
+    wamid: item.wamid,
+    status: item.status,
+    occurredAt: item.timestamp,
+    errors: item.errors.length > 0 ? JSON.stringify(item.errors) : null,
+    conversation: json(item.conversation),
+    pricing: json(item.pricing),
+    now: w.now,
+  });
+}
+
+interface RecordedStatus {
+  organizationId: string;
+  wamid: string;
+  status: string;
+  occurredAt: string;
+  errors: string | null;
+  conversation: string | null;
+  pricing: string | null;
+  now: string;
+}
+
+function firstError(errors: string | null): { code: string; message: string } | undefined {
+  if (errors === null) return undefined;
+  const [e] = JSON.parse(errors) as { code?: number; title?: string; message?: string }[];
+  if (e === undefined) return undefined;
+  return { code: e.code === undefined ? 'unknown' : String(e.code), message: e.title ?? e.message ?? 'failed' };
+}
+
+/** Applies a recorded status to its outbound message, if one has the wamid. */
+function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
+  const found = yield* query(
+    k
+      .selectFrom('helpdesk_messages')
+      .select(['id'])
+      .where('organization_id', '=', s.organizationId)
+      .where('whatsapp_message_id', '=', s.wamid)
+      .where('direction', '=', 'outbound'),
+  );
+  const id = found.rows[0]?.['id'] as string | undefined;
+  if (id === undefined) return 'waiting';
+  let changed = 0;
+  const replaces = statusesReplacedBy(s.status);
+  if (replaces.length > 0) {
+    const error = s.status === 'failed' ? firstError(s.errors) : undefined;
+    const updated = yield* query(
+      k
+        .updateTable('helpdesk_messages')
+        .set({
+          status: s.status as 'sent',
+          status_at: s.occurredAt,
+          updated_at: s.now,
+          ...(s.status === 'failed'
+            ? { error_code: error?.code ?? null, error_message: error?.message ?? null, error_details: s.errors }
+            : {}),
+        })
+        .where('id', '=', id)
+        .where('status', 'in', replaces),
+    );
+    changed = updated.changes;
+  }
+  // Cost reporting: the latest pricing and conversation Meta sent, whatever order statuses came in.
+  if (s.pricing !== null || s.conversation !== null)
+    yield* query(
+      k
+        .updateTable('helpdesk_messages')
+        .set({
+          pricing: sql<string>`coalesce(${s.pricing}, pricing)`,
+          conversation: sql<string>`coalesce(${s.conversation}, conversation)`,
+        })
+        .where('id', '=', id),
+    );
+  yield* query(
+    k
+      .updateTable('message_statuses')
+      .set({ applied_at: s.now })
+      .where('organization_id', '=', s.organizationId)
+      .where('whatsapp_message_id', '=', s.wamid)
+      .where('status', '=', s.status),
+  );
+  return changed > 0 ? 'applied' : 'kept';
+}
+
+const RANK: Readonly<Record<string, number>> = { sent: 1, delivered: 2, read: 3, played: 4, failed: 5 };
+
+/**
+ * Statuses that arrived before their message had its wamid (the send's answer was still being
+ * written, or the message was sent by the CLI's resolve later), applied now that it has one; in
+ * the order of the status chain, so a waiting `sent` and `read` end as read. Gives up on a status
+ * after `maxAgeDays` (Meta's own retry window): it stays in the history, unapplied.
+ */
+export function* applyWaitingStatuses(k: K, now: string, limit: number, maxAgeDays = 7): Steps<number> {
+  const since = new Date(Date.parse(now) - maxAgeDays * 86_400_000).toISOString();
+  const waiting = yield* query(
+    k
+      .selectFrom('message_statuses as s')
+      .innerJoin('helpdesk_messages as m', (j) =>
+        j
+          .onRef('m.organization_id', '=', 's.organization_id')
+          .onRef('m.whatsapp_message_id', '=', 's.whatsapp_message_id')
+          .on('m.direction', '=', 'outbound'),
+      )
+      .select([
+        's.organization_id',
+        's.whatsapp_message_id',
+        's.status',
+        's.occurred_at',
+        's.errors',
+        's.conversation',
+        's.pricing',
+      ])
+      .where('s.applied_at', 'is', null)
+      .where('s.received_at', '>', since)
+      .orderBy('s.received_at')
+      .limit(limit),
+  );
+  const rows = waiting.rows.sort((a, b) => (RANK[a['status'] as string] ?? 9) - (RANK[b['status'] as string] ?? 9));
+  for (const r of rows)
+    yield* applyToMessage(k, {
+      organizationId: r['organization_id'] as string,
+      wamid: r['whatsapp_message_id'] as string,
+      status: r['status'] as string,
+      occurredAt: r['occurred_at'] as string,
+      errors: r['errors'] as string | null,
+      conversation: r['conversation'] as string | null,
+      pricing: r['pricing'] as string | null,
+      now,
+    });
+  return rows.length;
+}

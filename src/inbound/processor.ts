@@ -1,0 +1,273 @@
+// Processes committed webhook bodies (receipts.ts) in the background: parse, route each status
+// and message to its organization (only among the app's own), apply each on its own, and mark
+// the receipt processed in the same transaction. A crash before that commit leaves the receipt
+// pending, to be processed again from the start: every write is idempotent, so nothing is applied
+// twice. On PostgreSQL several instances share the work: receipts are claimed FOR UPDATE SKIP
+// LOCKED, and a dead instance's claim ends with its connection.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Db } from '../db/database.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
+import { nowIso } from '../db/ids.js';
+import { runPg, runSqlite, query, type Steps } from '../db/steps.js';
+import type { Database } from '../db/types.js';
+import { writeInbound } from '../conversations/inbound-writes.js';
+import { applyWaitingStatuses, writeStatus } from '../conversations/status-writes.js';
+import { parseWebhook, type WebhookItem } from './parse.js';
+
+type K = Kysely<Database>;
+
+export interface PhoneRouting {
+  organizationForPhoneNumber(metaAppId: string, phoneNumberId: string): Promise<string | undefined>;
+}
+
+interface Claimed {
+  id: string;
+  meta_app_id: string;
+  body: string;
+}
+
+interface Note {
+  path: string;
+  reason: string;
+}
+
+/** One receipt, parsed and routed: the writes to make, and what was not usable, with reasons. */
+interface Plan {
+  receiptId: string;
+  writes: { path: string; steps: () => Steps<string> }[];
+  counts: Record<string, number>;
+  notes: Note[];
+}
+
+const MAX_NOTES = 100;
+
+function count(plan: Plan, key: string): void {
+  plan.counts[key] = (plan.counts[key] ?? 0) + 1;
+}
+
+function note(plan: Plan, path: string, reason: string): void {
+  if (plan.notes.length < MAX_NOTES) plan.notes.push({ path, reason });
+}
+
+/**
+ * An error that belongs to one item (our bug, or a value the database refuses: PostgreSQL's
+ * class 22, data exceptions, e.g. a NUL in text): recorded, and the others go on. Anything else
+ * (the database away, a conflict with another instance) fails the batch, which is retried whole.
+ */
+function isItemError(err: unknown): boolean {
+  if (isDatabaseUnavailable(err)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return true;
+  return code.startsWith('22') || code === 'SQLITE_MISMATCH' || code === 'SQLITE_TOOBIG';
+}
+
+export interface ProcessorOptions {
+  db: Db;
+  routing: PhoneRouting;
+  log: Pick<Logger, 'warn' | 'error'>;
+  /** Receipts per transaction. */
+  batchSize?: number;
+}
+
+export class WebhookProcessor {
+  readonly #db: Db;
+  readonly #k: K;
+  #running: Promise<void> | undefined;
+  #again = false;
+
+  constructor(private readonly opts: ProcessorOptions) {
+    this.#db = opts.db;
+    this.#k = opts.db.kysely;
+  }
+
+  /** Processes what is pending soon, without waiting; called after each receipt commits. */
+  wake(): void {
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  /** Resolves when no run is in progress (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
+  async #drain(): Promise<void> {
+    do {
+      this.#again = false;
+      try {
+        while ((await this.processBatch()) > 0);
+      } catch (err) {
+        // Left pending: the periodic job (jobs/inbound.ts) tries again.
+        this.opts.log.warn({ err }, 'could not process webhook receipts; will retry');
+        return;
+      }
+    } while (this.#again);
+  }
+
+  /** Claims and processes up to batchSize pending receipts in one transaction; how many. */
+  async processBatch(): Promise<number> {
+    const limit = this.opts.batchSize ?? 50;
+    const db = this.#db;
+    if (db.engine === 'sqlite') {
+      const claimed = db.sqlite
+        .prepare(
+          `select id, meta_app_id, body from webhook_receipts where state = 'pending' order by received_at limit ?`,
+        )
+        .all(limit) as Claimed[];
+      if (claimed.length === 0) return 0;
+      const plans = await Promise.all(claimed.map((r) => this.#plan(r)));
+      const sqlite = db.sqlite;
+      sqlite.transaction(() => {
+        for (const plan of plans) {
+          for (const w of plan.writes) {
+            try {
+              // A nested better-sqlite3 transaction is a savepoint: a failed item undoes only itself.
+              count(plan, sqlite.transaction(() => runSqlite(sqlite, w.steps()))());
+            } catch (err) {
+              if (!isItemError(err)) throw err;
+              this.#itemFailed(plan, w.path, err);
+            }
+          }
+          runSqlite(sqlite, this.#finish(plan));
+        }
+      })();
+      return claimed.length;
+    }
+    const client = await db.pgPool.connect();
+    try {
+      await client.query('begin');
+      const res = await client.query<Claimed>(
+        `select id, meta_app_id, body from webhook_receipts where state = 'pending' order by received_at limit $1 for update skip locked`,
+        [limit],
+      );
+      if (res.rows.length === 0) {
+        await client.query('commit');
+        return 0;
+      }
+      for (const receipt of res.rows) {
+        const plan = await this.#plan(receipt);
+        for (const w of plan.writes) {
+          await client.query('savepoint item');
+          try {
+            count(plan, await runPg(client, w.steps()));
+            await client.query('release savepoint item');
+          } catch (err) {
+            if (!isItemError(err)) throw err;
+            await client.query('rollback to savepoint item');
+            this.#itemFailed(plan, w.path, err);
+          }
+        }
+        await runPg(client, this.#finish(plan));
+      }
+      await client.query('commit');
+      return res.rows.length;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Applies statuses whose message has since got its wamid; how many were looked at. */
+  async applyWaiting(limit = 500): Promise<number> {
+    const db = this.#db;
+    const now = nowIso();
+    if (db.engine === 'sqlite') {
+      const sqlite = db.sqlite;
+      return sqlite.transaction(() => runSqlite(sqlite, applyWaitingStatuses(this.#k, now, limit)))();
+    }
+    const client = await db.pgPool.connect();
+    try {
+      await client.query('begin');
+      const n = await runPg(client, applyWaitingStatuses(this.#k, now, limit));
+      await client.query('commit');
+      return n;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  #itemFailed(plan: Plan, path: string, err: unknown): void {
+    count(plan, 'error');
+    note(plan, path, `not applied: ${err instanceof Error ? err.message.slice(0, 200) : 'error'}`);
+    this.opts.log.error({ err, receipt: plan.receiptId, path }, 'a webhook item could not be applied');
+  }
+
+  *#finish(plan: Plan): Steps<void> {
+    yield* query(
+      this.#k
+        .updateTable('webhook_receipts')
+        .set({
+          state: 'processed',
+          processed_at: nowIso(),
+          outcome: JSON.stringify({ counts: plan.counts, notes: plan.notes }),
+        })
+        .where('id', '=', plan.receiptId),
+    );
+  }
+
+  /** Parses one body and routes its items; the lookups run here, before any transaction waits on them. */
+  async #plan(receipt: Claimed): Promise<Plan> {
+    const plan: Plan = { receiptId: receipt.id, writes: [], counts: {}, notes: [] };
+    let body: unknown;
+    try {
+      body = JSON.parse(receipt.body);
+    } catch {
+      count(plan, 'invalid');
+      note(plan, '', 'the body is not JSON');
+      return plan;
+    }
+    const now = nowIso();
+    for (const item of parseWebhook(body).items) await this.#route(plan, receipt, item, now);
+    return plan;
+  }
+
+  async #route(plan: Plan, receipt: Claimed, item: WebhookItem, now: string): Promise<void> {
+    if (item.kind === 'ignored' || item.kind === 'invalid') {
+      count(plan, item.kind);
+      note(plan, item.path, item.reason);
+      return;
+    }
+    if (item.kind === 'template_event' || item.kind === 'error') {
+      // Kept in the receipt; templates (and the template events) are the next issue's.
+      count(plan, item.kind);
+      if (item.kind === 'error')
+        note(plan, item.path, `Meta reported ${item.error.code ?? ''} ${item.error.title ?? ''}`);
+      return;
+    }
+    const organizationId = await this.opts.routing.organizationForPhoneNumber(receipt.meta_app_id, item.phoneNumberId);
+    if (organizationId === undefined) {
+      count(plan, 'unrouted');
+      note(plan, item.path, `no organization of app ${receipt.meta_app_id} has phone_number_id ${item.phoneNumberId}`);
+      return;
+    }
+    const k = this.#k;
+    if (item.kind === 'status') {
+      plan.writes.push({
+        path: item.path,
+        steps: function* () {
+          return `status_${yield* writeStatus(k, { organizationId, item, receiptId: receipt.id, now })}`;
+        },
+      });
+      return;
+    }
+    plan.writes.push({
+      path: item.path,
+      steps: function* () {
+        const outcome = yield* writeInbound(k, { organizationId, item, now });
+        if (outcome === 'no_sender') note(plan, item.path, 'no phone number, and no contact has its user id');
+        return `message_${outcome}`;
+      },
+    });
+  }
+}
