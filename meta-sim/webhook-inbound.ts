@@ -83,11 +83,14 @@ export function buildInbound(state: SimState, raw: unknown, origin: string, now 
   for (const key of Object.keys(raw))
     if (!COMMON_KEYS.has(key) && key !== type) fail(`unknown field "${key}" for an inbound ${type} message`);
   const phoneId = phoneOf(state, raw['phone_id']);
-  const from = stringOr(raw, 'from', '16505551234');
-  if (!/^\d{6,15}$/.test(from)) fail("from must be the customer's wa_id: 6 to 15 digits");
+  // null: a user known only by a username and a business-scoped user id (docs/META.md §10.3).
+  const from = raw['from'] === null ? undefined : stringOr(raw, 'from', '16505551234');
+  if (from !== undefined && !/^\d{6,15}$/.test(from)) fail("from must be the customer's wa_id: 6 to 15 digits");
   const name = stringOr(raw, 'name', 'Test Customer');
   const wabaId = state.webhooks.phones.get(phoneId).wabaId;
-  const userId = raw['user_id'] === null ? undefined : stringOr(raw, 'user_id', defaultUserId(wabaId, from));
+  const userId =
+    raw['user_id'] === null ? undefined : stringOr(raw, 'user_id', defaultUserId(wabaId, from ?? `username:${name}`));
+  if (from === undefined && userId === undefined) fail('a message needs a sender: from, user_id or both');
   const id = stringOr(raw, 'id', '');
   const ts = raw['timestamp'];
   if (ts !== undefined && (typeof ts !== 'number' || !Number.isInteger(ts) || ts < 0))
@@ -95,9 +98,10 @@ export function buildInbound(state: SimState, raw: unknown, origin: string, now 
   const encoding = raw['encoding'];
   if (encoding !== undefined && !isEncoding(encoding)) fail('encoding must be escaped, utf8-escaped-signature or utf8');
 
-  const message: Obj = { from };
+  const message: Obj = {};
+  if (from !== undefined) message['from'] = from;
   if (userId !== undefined) message['from_user_id'] = userId;
-  message['id'] = id !== '' ? id : state.newWamid(from);
+  message['id'] = id !== '' ? id : state.newWamid(from ?? '0');
   message['timestamp'] = String(ts ?? Math.floor(now / 1000));
   message['type'] = type;
   if (raw['context'] !== undefined) {
@@ -112,7 +116,8 @@ export function buildInbound(state: SimState, raw: unknown, origin: string, now 
   if (type === 'unsupported') message['errors'] = unsupportedErrors(raw);
   if (raw['referral'] !== undefined) message['referral'] = objectOf(raw['referral'], 'referral');
 
-  const contact: Obj = { profile: { name }, wa_id: from };
+  const contact: Obj = { profile: { name } };
+  if (from !== undefined) contact['wa_id'] = from;
   if (userId !== undefined) contact['user_id'] = userId;
   return { phoneId, message, contact, encoding };
 }
@@ -275,7 +280,7 @@ export async function postInbound(state: SimState, body: unknown, origin: string
     msgs.push(b.message);
     byPhone.set(b.phoneId, msgs);
     const contacts = contactsByPhone.get(b.phoneId) ?? new Map<string, Obj>();
-    contacts.set(String(b.contact['wa_id']), b.contact);
+    contacts.set(String(b.contact['wa_id'] ?? b.contact['user_id']), b.contact);
     contactsByPhone.set(b.phoneId, contacts);
   }
   // contacts[] precedes messages[] in Meta's payloads.

@@ -121,6 +121,8 @@ export function parseConfig(body: unknown, base: SimWebhookConfig): SimWebhookCo
       'encoding',
       'mediaUrlTtlMs',
       'media_url_ttl_ms',
+      'statusContacts',
+      'status_contacts',
     ],
     'configuration',
   );
@@ -136,6 +138,11 @@ export function parseConfig(body: unknown, base: SimWebhookConfig): SimWebhookCo
   if (o['encoding'] !== undefined) {
     if (!isEncoding(o['encoding'])) fail('encoding must be escaped, utf8-escaped-signature or utf8');
     out.encoding = o['encoding'];
+  }
+  const contacts = pick(o, 'statusContacts', 'status_contacts');
+  if (contacts !== undefined) {
+    if (typeof contacts !== 'boolean') fail('status_contacts must be a boolean');
+    out.statusContacts = contacts;
   }
   return out;
 }

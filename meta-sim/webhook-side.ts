@@ -14,6 +14,7 @@ export const DEFAULT_WEBHOOK_CONFIG: SimWebhookConfig = {
   timeoutMs: 10_000,
   encoding: 'escaped',
   mediaUrlTtlMs: 5 * 60_000,
+  statusContacts: false,
 };
 
 const DEFAULT_LOG_LIMIT = 10_000;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { digitsOf } from './faults.js';
 import { knownTitle } from './graph-codes.js';
-import type { PhoneDirectory } from './phone-info.js';
+import { defaultUserId, type PhoneDirectory } from './phone-info.js';
 import type { WebhookDispatcher, WebhookEntry } from './webhook-delivery.js';
 import type { SimFailedStatus, SimStatusFault, SimStatusItem, SimWebhookConfig } from './webhook-types.js';
 
@@ -191,9 +191,27 @@ export class StatusPoster {
   }
 
   private post(m: AcceptedMessage, items: Planned[], fault: SimStatusFault | undefined): Promise<string[]> {
-    const statuses = items.map((p) => this.statusObject(m, p));
-    const entry = entryFor(this.phones, m.phoneId, { statuses });
+    const statuses = items.map((p) => this.withUserId(m, this.statusObject(m, p)));
+    const entry = entryFor(this.phones, m.phoneId, { ...this.contactsOf(m.phoneId, [m.waId]), statuses });
     return this.dispatcher.dispatch([entry], 'statuses', fault?.encoding);
+  }
+
+  /** With statusContacts: the business-scoped user id beside recipient_id. */
+  private withUserId(m: AcceptedMessage, s: Record<string, unknown>): Record<string, unknown> {
+    if (!this.config().statusContacts) return s;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(s)) {
+      out[k] = v;
+      if (k === 'recipient_id') out['recipient_user_id'] = defaultUserId(this.phones.get(m.phoneId).wabaId, m.waId);
+    }
+    return out;
+  }
+
+  /** With statusContacts: {contacts: [{wa_id, user_id}]} (no profile, as Meta sends on statuses). */
+  private contactsOf(phoneId: string, waIds: string[]): Record<string, unknown> {
+    if (!this.config().statusContacts) return {};
+    const wabaId = this.phones.get(phoneId).wabaId;
+    return { contacts: [...new Set(waIds)].map((w) => ({ wa_id: w, user_id: defaultUserId(wabaId, w) })) };
   }
 
   private statusObject(m: AcceptedMessage, p: Planned): Record<string, unknown> {
@@ -236,10 +254,16 @@ export class StatusPoster {
       if (item.error !== undefined) s['errors'] = [statusError(item.error)];
       else if (item.status === 'failed') s['errors'] = [statusError({ code: 131000 })];
       const list = byPhone.get(m.phoneId) ?? [];
-      list.push(s);
+      list.push(this.withUserId(m, s));
       byPhone.set(m.phoneId, list);
     }
-    return this.dispatcher.dispatch(groupEntries(this.phones, 'statuses', byPhone), 'statuses', undefined);
+    const entries = groupEntries(this.phones, 'statuses', byPhone, (phoneId) =>
+      this.contactsOf(
+        phoneId,
+        (byPhone.get(phoneId) ?? []).map((s) => String(s['recipient_id'])),
+      ),
+    );
+    return this.dispatcher.dispatch(entries, 'statuses', undefined);
   }
 }
 

@@ -52,6 +52,11 @@ export interface SimWebhookConfig {
   encoding: WebhookEncoding;
   /** How long a media download URL stays valid (default 300000: Meta's 5 minutes). */
   mediaUrlTtlMs: number;
+  /**
+   * Business-scoped user ids on statuses, as Meta has sent them since 2026 (default false): each
+   * status gets recipient_user_id, and the value a contacts[] of {wa_id, user_id}, without profile.
+   */
+  statusContacts: boolean;
 }
 
 /** Per-phone facts webhooks carry. Defaults are derived from the phone id, so they never change between runs. */
@@ -148,8 +153,8 @@ export interface SimInbound {
   /** Default: the only phone, else required. */
   phone_id?: string;
   type: InboundType;
-  /** The customer's wa_id (digits), default "16505551234". */
-  from?: string;
+  /** The customer's wa_id (digits), default "16505551234"; null = a username user with no phone number (from and wa_id omitted). */
+  from?: string | null;
   /** contacts[].profile.name, default "Test Customer". */
   name?: string;
   /** The business-scoped user id; default derived from the WABA and wa_id; null = omitted. */

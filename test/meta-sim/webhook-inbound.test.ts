@@ -90,6 +90,14 @@ describe('inbound messages', () => {
     expect(without.messages[0].from_user_id).toBeUndefined();
   });
 
+  it('a username user without a phone number: no from, no wa_id, only the user id', async () => {
+    const value = await receive({ type: 'text', from: null, user_id: 'US.13491208655302741918', name: 'zoe' });
+    expect(value.contacts).toEqual([{ profile: { name: 'zoe' }, user_id: 'US.13491208655302741918' }]);
+    expect(value.messages[0].from).toBeUndefined();
+    expect(value.messages[0].from_user_id).toBe('US.13491208655302741918');
+    expect((await inbound({ phone_id: PHONE_ID, type: 'text', from: null, user_id: null })).status).toBe(400);
+  });
+
   it('context and referral', async () => {
     const referral = {
       source_url: 'https://fb.me/abc',

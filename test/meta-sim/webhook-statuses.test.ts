@@ -234,6 +234,22 @@ describe('status faults', () => {
   });
 });
 
+describe('business-scoped user ids on statuses', () => {
+  it('statusContacts adds recipient_user_id and a contacts[] without profile', async () => {
+    sim.webhooks.configure({ statusContacts: true, statusDelays: { sent: 0, delivered: null, read: null } });
+    try {
+      await send();
+      const [got] = await waitForCount(receiver, 1, 'sent');
+      const value = got!.json.entry[0].changes[0].value;
+      expect(Object.keys(value)).toEqual(['messaging_product', 'metadata', 'contacts', 'statuses']);
+      expect(value.contacts).toEqual([{ wa_id: '16505551234', user_id: expect.stringMatching(/^US\.\d{20}$/) }]);
+      expect(value.statuses[0].recipient_user_id).toBe(value.contacts[0].user_id);
+    } finally {
+      sim.webhooks.configure({ statusContacts: false, statusDelays: { sent: 0, delivered: 60, read: 120 } });
+    }
+  });
+});
+
 describe('statuses on demand', () => {
   it('posts up to 1000 statuses in one webhook, and refuses 1001', async () => {
     sim.webhooks.configure({ statusDelays: { sent: null, delivered: null, read: null } });
