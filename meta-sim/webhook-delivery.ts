@@ -151,13 +151,15 @@ export class WebhookDispatcher {
         signal: AbortSignal.timeout(timeoutMs),
       });
       await res.body.dump();
+      // A reset while the attempt was in flight: the delivery is forgotten, so is its outcome.
+      if (rec.generation !== this.generation) return;
       rec.attempts.push({ at, status: res.statusCode, ms: Date.now() - at });
       if (res.statusCode === 200) {
         rec.state = 'delivered';
         return;
       }
     } catch (err) {
-      if (this.closed) return;
+      if (this.closed || rec.generation !== this.generation) return;
       rec.attempts.push({ at, error: describe(err), ms: Date.now() - at });
     }
     this.retry(rec);

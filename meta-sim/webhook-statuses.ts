@@ -20,7 +20,7 @@ export interface AcceptedMessage {
   at: number;
 }
 
-/** Titles Meta uses for asynchronous failures that graph-codes.ts has no use for (docs/META.md §8). */
+/** Titles Meta uses for asynchronous failures that graph-codes.ts has no use for (docs/META.md §3). */
 const STATUS_TITLES: ReadonlyMap<number, string> = new Map([
   [130472, "User's number is part of an experiment"],
   [131049, 'This message was not delivered to maintain healthy ecosystem engagement.'],
