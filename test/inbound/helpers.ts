@@ -98,6 +98,21 @@ export async function messageRow(gw: TestGateway, id: string) {
   return gw.ctx.db.kysely.selectFrom('helpdesk_messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 }
 
+/** The outcome recorded for the receipts of `body` (the latest one when it was posted twice). */
+export async function outcomeOf(
+  gw: TestGateway,
+  body: string,
+): Promise<{ counts: Record<string, number>; notes: { path: string; reason: string }[] }> {
+  const rows = await gw.ctx.db.kysely
+    .selectFrom('webhook_receipts')
+    .select(['outcome', 'processed_at'])
+    .where('body', '=', body)
+    .execute();
+  const last = rows.sort((a, b) => String(a.processed_at).localeCompare(String(b.processed_at))).at(-1);
+  if (!last?.outcome) throw new Error('no processed receipt for this body');
+  return JSON.parse(last.outcome) as { counts: Record<string, number>; notes: { path: string; reason: string }[] };
+}
+
 export async function receipts(gw: TestGateway) {
   return gw.ctx.db.kysely.selectFrom('webhook_receipts').selectAll().orderBy('received_at').execute();
 }
