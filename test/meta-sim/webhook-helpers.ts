@@ -29,12 +29,17 @@ export interface Receiver {
   received: Received[];
   /** Statuses to answer with, first in first out; 200 once empty. */
   answers: number[];
+  /** While true, requests are recorded but not answered until release(). */
+  hold: boolean;
+  release(): void;
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
   const answers: number[] = [];
+  const held: (() => void)[] = [];
+  const state = { hold: false };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -49,7 +54,11 @@ export async function startReceiver(): Promise<Receiver> {
       }
       const status = answers.shift() ?? 200;
       received.push({ headers: req.headers, raw, text, json, at: Date.now(), answered: status });
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'EVENT_RECEIVED' : 'no');
+      const answer = (): void => {
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'EVENT_RECEIVED' : 'no');
+      };
+      if (state.hold) held.push(answer);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -58,6 +67,16 @@ export async function startReceiver(): Promise<Receiver> {
     url: `http://127.0.0.1:${port}/webhook`,
     received,
     answers,
+    get hold() {
+      return state.hold;
+    },
+    set hold(v: boolean) {
+      state.hold = v;
+    },
+    release: () => {
+      state.hold = false;
+      for (const answer of held.splice(0)) answer();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -33,6 +33,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   sim.reset();
+  receiver.release();
   receiver.received.length = 0;
   receiver.answers.length = 0;
 });
@@ -176,22 +177,32 @@ describe('status faults', () => {
     expect(sim.webhooks.deliveries()).toHaveLength(1);
   });
 
-  it('beforeAnswer: the sent status has arrived before the send is answered', async () => {
+  it('beforeAnswer: the send is answered only once the sent status has been answered', async () => {
     sim.webhooks.injectStatusFault({ beforeAnswer: true });
-    const { wamid } = await send();
-    expect(receiver.received).toHaveLength(1);
+    receiver.hold = true;
+    let answered = false;
+    const sending = send().then((r) => {
+      answered = true;
+      return r;
+    });
+    await waitFor(() => receiver.received.length === 1, 'the sent status, held by the receiver');
+    expect(answered).toBe(false);
+    receiver.release();
+    const { wamid } = await sending;
     expect(statusesOf(receiver.received[0]!.json)[0]).toMatchObject({ id: wamid, status: 'sent' });
   });
 
-  it('without beforeAnswer the answer does not wait for the receiver', async () => {
-    sim.webhooks.configure({ statusDelays: { sent: 30, delivered: 60, read: 120 } });
+  it('without beforeAnswer the send is answered while the receiver still holds the status', async () => {
+    receiver.hold = true;
     try {
-      await send();
-      expect(receiver.received).toHaveLength(0);
-      await waitForCount(receiver, 3, 'statuses');
+      const { wamid } = await send();
+      // Answered although the sent status (due at 0 ms) may be sitting unanswered at the receiver.
+      await waitFor(() => receiver.received.length === 1, 'the sent status');
+      expect(statusesOf(receiver.received[0]!.json)[0].id).toBe(wamid);
     } finally {
-      sim.webhooks.configure({ statusDelays: { sent: 0, delivered: 60, read: 120 } });
+      receiver.release();
     }
+    await waitForCount(receiver, 3, 'statuses');
   });
 
   it('batch: the three statuses in one webhook', async () => {
