@@ -30,9 +30,10 @@ function contentOf(item: MessageItem): string {
   });
 }
 
-/** The wamid a reply answers or a reaction is on: the inbox draws the message there. */
+/** The wamid a reply answers, a reaction is on or a revoke deletes: the inbox draws it there. */
 function linkedWamid(item: MessageItem): string | null {
   if (item.content.type === 'reaction') return item.content.messageId;
+  if (item.content.type === 'revoke') return item.content.originalMessageId;
   return item.context?.id ?? null;
 }
 

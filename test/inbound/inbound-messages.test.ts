@@ -1,0 +1,223 @@
+// Inbound message webhooks → contacts, helpdesk_messages (direction inbound) and the thread.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../helpers/db.js';
+import { startGateway, type TestGateway } from '../helpers/app.js';
+import {
+  deliver,
+  envelope,
+  outcomeOf,
+  seedApp,
+  seedWebhookTenant,
+  sentMessage,
+  type WebhookTenant,
+} from './helpers.js';
+
+const T0 = 1_764_100_000;
+let seq = 0;
+const wamid = () => `wamid.in${process.pid}x${++seq}`;
+
+const media = (type: string, extra: Record<string, unknown> = {}) => ({
+  [type]: { id: `media-${type}-${seq}`, mime_type: 'image/jpeg', sha256: 'abc', ...extra },
+});
+
+// One body per type WhatsApp sends (docs/META.md §10); each is stored as its own inbound row.
+const TYPES: [string, Record<string, unknown>][] = [
+  ['text', { text: { body: 'hello' } }],
+  ['image', media('image', { caption: 'look' })],
+  ['video', media('video')],
+  ['audio', media('audio', { voice: true, mime_type: 'audio/ogg' })],
+  ['document', media('document', { filename: 'a.pdf', mime_type: 'application/pdf' })],
+  ['sticker', media('sticker', { animated: false, mime_type: 'image/webp' })],
+  ['location', { location: { latitude: -33.9, longitude: 18.4, name: 'Cape Town' } }],
+  [
+    'contacts',
+    { contacts: [{ name: { formatted_name: 'Ann' }, phones: [{ phone: '+27 82 000 0000', wa_id: '27820000000' }] }] },
+  ],
+  ['interactive', { interactive: { type: 'button_reply', button_reply: { id: 'yes', title: 'Yes' } } }],
+  ['interactive', { interactive: { type: 'list_reply', list_reply: { id: 'r1', title: 'Row 1', description: 'd' } } }],
+  [
+    'interactive',
+    { interactive: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json: '{"a":1}' } } },
+  ],
+  ['button', { button: { text: 'Confirm', payload: 'CONFIRM' } }],
+  [
+    'order',
+    {
+      order: {
+        catalog_id: 'c1',
+        product_items: [{ product_retailer_id: 'p1', quantity: 2, item_price: 10, currency: 'USD' }],
+      },
+    },
+  ],
+  ['system', { system: { body: 'changed', type: 'customer_changed_number', wa_id: '27999' } }],
+  ['request_welcome', {}],
+  ['unsupported', { unsupported: { type: 'poll' }, errors: [{ code: 131051, title: 'Message type unknown' }] }],
+  ['revoke', { revoke: { original_message_id: 'wamid.original' } }],
+];
+
+describe.each(ENGINES)('inbound message webhooks (%s)', (engine) => {
+  let gw: TestGateway;
+  let t: WebhookTenant;
+  beforeAll(async () => {
+    gw = await startGateway(engine);
+    await seedApp(gw);
+    t = await seedWebhookTenant(gw);
+  });
+  afterAll(async () => gw.close());
+
+  const k = () => gw.ctx.db.kysely;
+  const inbound = (w: string) =>
+    k()
+      .selectFrom('helpdesk_messages')
+      .selectAll()
+      .where('whatsapp_message_id', '=', w)
+      .where('direction', '=', 'inbound')
+      .execute();
+  const thread = (contactId: string) =>
+    k().selectFrom('customer_sessions').selectAll().where('contact_id', '=', contactId).executeTakeFirstOrThrow();
+  const message = (from: string | undefined, w: string, type: string, fields: Record<string, unknown>, extra = {}) => ({
+    ...(from === undefined ? {} : { from }),
+    id: w,
+    timestamp: String(T0 + seq),
+    type,
+    ...fields,
+    ...extra,
+  });
+
+  it('creates the contact of a new sender with the profile name and user id, and its thread', async () => {
+    const w = wamid();
+    await deliver(
+      gw,
+      envelope(t.phoneNumberId, {
+        contacts: [{ profile: { name: 'Sheena' }, wa_id: '16505551234', user_id: 'US.abc123' }],
+        messages: [message('16505551234', w, 'text', { text: { body: 'Hi there' } })],
+      }),
+    );
+    const contact = await k()
+      .selectFrom('contacts')
+      .selectAll()
+      .where('organization_id', '=', t.organizationId)
+      .where('whatsapp_number', '=', '16505551234')
+      .executeTakeFirstOrThrow();
+    expect(contact).toMatchObject({ name: 'Sheena', user_id: 'US.abc123' });
+    const [row] = await inbound(w);
+    expect(row).toMatchObject({ contact_id: contact.id, message_type: 'text', status: 'received' });
+    expect(JSON.parse(row!.content)).toMatchObject({ type: 'text', body: 'Hi there' });
+    const session = await thread(contact.id);
+    expect(session).toMatchObject({ id: row!.session_id, message_count: 1, unread_count: 1 });
+    expect(session.last_inbound_at).toBe(row!.created_at);
+  });
+
+  it('joins an existing contact’s thread, the one its outbound messages are in', async () => {
+    await sentMessage(gw, t, wamid());
+    const before = await thread(t.contactId);
+    const w = wamid();
+    await deliver(
+      gw,
+      envelope(t.phoneNumberId, { messages: [message(t.phone, w, 'text', { text: { body: 'reply' } })] }),
+    );
+    const [row] = await inbound(w);
+    expect(row!.contact_id).toBe(t.contactId);
+    expect(row!.session_id).toBe(before.id);
+    expect(await thread(t.contactId)).toMatchObject({
+      message_count: before.message_count + 1,
+      unread_count: before.unread_count + 1,
+    });
+  });
+
+  it('stores a redelivered message once and counts it once', async () => {
+    const w = wamid();
+    const body = envelope(t.phoneNumberId, { messages: [message(t.phone, w, 'text', { text: { body: 'once' } })] });
+    await deliver(gw, body);
+    const after = await thread(t.contactId);
+    await deliver(gw, body);
+    expect(await inbound(w)).toHaveLength(1);
+    expect(await thread(t.contactId)).toMatchObject({
+      message_count: after.message_count,
+      unread_count: after.unread_count,
+    });
+    expect((await outcomeOf(gw, body)).counts).toMatchObject({ message_duplicate: 1 });
+  });
+
+  it.each(TYPES)('stores a %s message', async (type, fields) => {
+    const w = wamid();
+    const body = envelope(t.phoneNumberId, { messages: [message(t.phone, w, type, fields)] });
+    await deliver(gw, body);
+    const [row] = await inbound(w);
+    expect(row).toBeDefined();
+    expect(row!.message_type).toBe(type);
+    expect(row!.media_status).toBe(
+      ['image', 'video', 'audio', 'document', 'sticker'].includes(type) ? 'pending' : null,
+    );
+    expect((await outcomeOf(gw, body)).counts).toMatchObject({ message_stored: 1 });
+  });
+
+  it('links a reply to the message it answers, and a reaction to its target', async () => {
+    const target = wamid();
+    await sentMessage(gw, t, target);
+    const reply = wamid();
+    const reaction = wamid();
+    const removal = wamid();
+    await deliver(
+      gw,
+      envelope(t.phoneNumberId, {
+        messages: [
+          message(t.phone, reply, 'text', { text: { body: 'yes' } }, { context: { from: '15550001111', id: target } }),
+          message(t.phone, reaction, 'reaction', { reaction: { message_id: target, emoji: '❤️' } }),
+          message(t.phone, removal, 'reaction', { reaction: { message_id: target } }),
+        ],
+      }),
+    );
+    expect((await inbound(reply))[0]!.context_wamid).toBe(target);
+    expect((await inbound(reaction))[0]!.context_wamid).toBe(target);
+    expect(JSON.parse((await inbound(reaction))[0]!.content)).toMatchObject({ emoji: '❤️', removed: false });
+    expect(JSON.parse((await inbound(removal))[0]!.content)).toMatchObject({ removed: true });
+  });
+
+  it('keeps a click-to-WhatsApp referral with the message', async () => {
+    const w = wamid();
+    const referral = { source_url: 'https://fb.me/x', source_type: 'ad', source_id: '1', headline: 'Sale' };
+    await deliver(
+      gw,
+      envelope(t.phoneNumberId, { messages: [message(t.phone, w, 'text', { text: { body: 'hi' } }, { referral })] }),
+    );
+    expect(JSON.parse((await inbound(w))[0]!.content).referral).toMatchObject({ headline: 'Sale' });
+  });
+
+  it('stores a message without a phone number against the contact with its user id', async () => {
+    const first = wamid();
+    await deliver(
+      gw,
+      envelope(t.phoneNumberId, {
+        contacts: [{ profile: { name: 'Bo' }, wa_id: '4477001122', user_id: 'GB.bo1' }],
+        messages: [message('4477001122', first, 'text', { text: { body: 'first' } })],
+      }),
+    );
+    const w = wamid();
+    await deliver(
+      gw,
+      envelope(t.phoneNumberId, {
+        contacts: [{ profile: { name: 'Bo' }, user_id: 'GB.bo1' }],
+        messages: [message(undefined, w, 'text', { text: { body: 'no number' } }, { from_user_id: 'GB.bo1' })],
+      }),
+    );
+    expect((await inbound(w))[0]!.contact_id).toBe((await inbound(first))[0]!.contact_id);
+  });
+
+  it('records, and does not lose the others for, a sender with no number and an unknown user id', async () => {
+    const lost = wamid();
+    const kept = wamid();
+    const body = envelope(t.phoneNumberId, {
+      messages: [
+        message(undefined, lost, 'text', { text: { body: '?' } }, { from_user_id: 'ZZ.unknown' }),
+        message(t.phone, kept, 'text', { text: { body: 'ok' } }),
+      ],
+    });
+    await deliver(gw, body);
+    expect(await inbound(lost)).toHaveLength(0);
+    expect(await inbound(kept)).toHaveLength(1);
+    const outcome = await outcomeOf(gw, body);
+    expect(outcome.counts).toMatchObject({ message_no_sender: 1, message_stored: 1 });
+    expect(outcome.notes.map((n) => n.reason)).toContain('no phone number, and no contact has its user id');
+  });
+});
