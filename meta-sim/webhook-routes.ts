@@ -22,6 +22,8 @@ function originOf(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
 }
 
+const INBOUND_BODY_LIMIT = 140 * 1024 * 1024;
+
 type LogQuery = { state?: string; kind?: string; app?: string; after?: string };
 
 export function registerWebhookRoutes(app: FastifyInstance, state: SimState): void {
@@ -74,7 +76,8 @@ export function registerWebhookRoutes(app: FastifyInstance, state: SimState): vo
     }),
   );
 
-  app.post('/_sim/inbound', (request, reply) =>
+  // Media may come inline as base64: room for Meta's 100 MB inbound limit, and then some.
+  app.post('/_sim/inbound', { bodyLimit: INBOUND_BODY_LIMIT }, (request, reply) =>
     guarded(reply, () => postInbound(state, request.body, originOf(request))),
   );
 

@@ -284,6 +284,13 @@ describe('inbound media', () => {
     expect(Buffer.from(await download.arrayBuffer())).toEqual(bytes);
   });
 
+  it('takes inline media larger than the Graph routes’ 4 MiB JSON limit', async () => {
+    const bytes = Buffer.alloc(6_000_000, 7);
+    const value = await receive({ type: 'video', video: { data: bytes.toString('base64'), mime_type: 'video/mp4' } });
+    const media = mediaOf(value, 'video');
+    expect(media.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
   it('needs the phone’s token for the lookup and for the download', async () => {
     const media = mediaOf(await receive({ type: 'image' }), 'image');
     const lookup = (headers: Record<string, string>, query = ''): Promise<Response> =>
