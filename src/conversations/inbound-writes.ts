@@ -6,7 +6,7 @@ import { normalizePhone } from '../contacts/phone.js';
 import { newId } from '../db/ids.js';
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
-import type { MessageItem } from '../inbound/parse-types.js';
+import type { MessageItem } from '../meta/webhook-items.js';
 
 type K = Kysely<Database>;
 

@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
-import type { StatusItem } from '../inbound/parse-types.js';
+import type { StatusItem } from '../meta/webhook-items.js';
 import { statusesReplacedBy } from './status-order.js';
 
 type K = Kysely<Database>;

@@ -3,7 +3,7 @@
 // copy deep, wide or slow: recursion stops at LIMITS.looseDepth levels, a fixed number rather than
 // whatever the body nests, and the whole copy visits at most LIMITS.looseNodes values.
 import { LIMITS, isRecord } from './parse-read.js';
-import type { LooseJson } from './parse-types.js';
+import type { LooseJson } from '../meta/webhook-items.js';
 
 interface Budget {
   nodes: number;

@@ -4,7 +4,7 @@
 import { readContent } from './parse-content.js';
 import { looseCopy } from './parse-loose.js';
 import { Fields, LIMITS, ParseFail, defined, isRecord, isoFromUnix, own, type Rec } from './parse-read.js';
-import type { ChangeOrigin, MessageContext, MessageItem } from './parse-types.js';
+import type { ChangeOrigin, MessageContext, MessageItem } from '../meta/webhook-items.js';
 
 /** value.contacts[], read once per change; entries without usable ids are skipped. */
 export interface ContactInfo {

@@ -3,7 +3,7 @@
 // catches per item and turns into an `invalid` item; an optional field that fails is left out and
 // noted on the item, because Meta changes optional fields between versions (Evolution API crashed
 // on 2026's status contacts without `profile`) and one odd field must not cost the whole message.
-import type { MetaErrorDetail } from './parse-types.js';
+import type { MetaErrorDetail } from '../meta/webhook-items.js';
 
 /** Caps on what one webhook may hold. Real payloads stay far below them (docs/META.md §10.4). */
 export const LIMITS = {

@@ -2,7 +2,7 @@
 // is kept as received, unknown ones included: ordering (sent < delivered < read < played, failed
 // after sent) is the applying job's rule, and a value Meta adds later must not be lost here.
 import { Fields, LIMITS, ParseFail, defined, isoFromUnix, own, readErrors } from './parse-read.js';
-import type { ChangeOrigin, StatusItem } from './parse-types.js';
+import type { ChangeOrigin, StatusItem } from '../meta/webhook-items.js';
 
 function readConversation(f: Fields): StatusItem['conversation'] {
   const c = f.optSub('conversation');

@@ -1,7 +1,7 @@
 // The items parseWebhook turns one webhook body into (docs/META.md §10.4). Each entry, change,
 // message and status becomes its own item, so the job applying them can record, skip or retry one
 // without touching the others. Every item carries `path`, where in the body it came from.
-import type { TemplateField } from '../meta/webhook-types.js';
+import type { TemplateField } from './webhook-types.js';
 
 /** A JSON value copied out of the body, bounded in depth, keys and string length (parse-read.ts). */
 export type LooseJson = null | boolean | number | string | LooseJson[] | { [key: string]: LooseJson };
