@@ -4,7 +4,13 @@
 // still happened and still opens the 24-hour window.
 import { looseCopy } from './parse-loose.js';
 import { Fields, LIMITS, defined, own, readErrors } from './parse-read.js';
-import type { ContactCard, InteractiveContent, MediaContent, MessageContent, OrderItem } from '../meta/webhook-items.js';
+import type {
+  ContactCard,
+  InteractiveContent,
+  MediaContent,
+  MessageContent,
+  OrderItem,
+} from '../meta/webhook-items.js';
 
 const MEDIA_TYPES = new Set<MediaContent['type']>(['image', 'video', 'audio', 'document', 'sticker']);
 

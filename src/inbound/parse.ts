@@ -7,7 +7,13 @@ import { looseRecord } from './parse-loose.js';
 import { readMessage, readContacts, type ContactInfo } from './parse-message.js';
 import { Fields, LIMITS, ParseFail, isRecord, own, readError, type Rec } from './parse-read.js';
 import { readStatus } from './parse-status.js';
-import type { ChangeOrigin, InvalidItem, ParsedWebhook, TemplateEventItem, WebhookItem } from '../meta/webhook-items.js';
+import type {
+  ChangeOrigin,
+  InvalidItem,
+  ParsedWebhook,
+  TemplateEventItem,
+  WebhookItem,
+} from '../meta/webhook-items.js';
 
 export type * from '../meta/webhook-items.js';
 export { LIMITS as WEBHOOK_LIMITS } from './parse-read.js';
