@@ -33,10 +33,15 @@ export class PhoneDirectory {
 
   get(phoneId: string): Required<SimPhoneInfo> {
     const i = this.info.get(phoneId);
-    return {
+    if (i?.wabaId !== undefined && i.displayPhoneNumber !== undefined)
+      return { wabaId: i.wabaId, displayPhoneNumber: i.displayPhoneNumber };
+    // Derived once, then kept: every status webhook asks.
+    const full = {
       wabaId: i?.wabaId ?? defaultWabaId(phoneId),
       displayPhoneNumber: i?.displayPhoneNumber ?? defaultDisplayNumber(phoneId),
     };
+    this.info.set(phoneId, full);
+    return { ...full };
   }
 }
 
