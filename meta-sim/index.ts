@@ -16,6 +16,7 @@ export type {
   SimStatusDelays,
   SimStatusFault,
   SimStatusItem,
+  SimVerifyResult,
   SimWebhookApp,
   SimWebhookAttempt,
   SimWebhookConfig,

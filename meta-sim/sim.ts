@@ -54,5 +54,6 @@ function webhooksHandle(state: SimState, url: string): MetaSimWebhooks {
     },
     inbound: (message) => postInbound(state, Array.isArray(message) ? { messages: message } : message, url),
     deliveries: () => side.dispatcher.deliveries(),
+    verify: (target) => side.dispatcher.verify(target),
   };
 }

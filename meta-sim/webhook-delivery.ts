@@ -1,6 +1,7 @@
 // Posting webhooks to the apps' callbacks as Meta does (docs/META.md §5): only HTTP 200 counts as
 // delivered; anything else, or no answer, is retried on a schedule, then given up. Every delivery
 // and each of its attempts is kept in a bounded log (GET /_sim/webhooks).
+import { randomInt } from 'node:crypto';
 import { Agent, request } from 'undici';
 import { Ring } from './ring.js';
 import { encodeWebhook } from './webhook-encoding.js';
@@ -9,6 +10,7 @@ import type {
   SimWebhookAttempt,
   SimWebhookConfig,
   SimWebhookDelivery,
+  SimVerifyResult,
   WebhookEncoding,
 } from './webhook-types.js';
 
@@ -173,6 +175,46 @@ export class WebhookDispatcher {
       return;
     }
     this.later(wait, () => void this.attempt(rec));
+  }
+
+  /**
+   * The GET Meta sends when a callback URL is saved (docs/META.md §5.1): verified only by a 200
+   * whose body is exactly the challenge. No body, no signature.
+   */
+  async verify(target: { appId?: string; callbackUrl?: string; verifyToken: string }): Promise<SimVerifyResult> {
+    let callbackUrl = target.callbackUrl;
+    if (target.appId !== undefined) {
+      const app = this.apps.get(target.appId);
+      if (app === undefined) throw new TypeError(`no app has the id "${target.appId}"`);
+      callbackUrl = app.callbackUrl;
+    }
+    if (callbackUrl === undefined) throw new TypeError('name an app (app_id) or a callback_url');
+    const url = new URL(callbackUrl);
+    const challenge = String(randomInt(100_000_000, 2_000_000_000));
+    url.searchParams.set('hub.mode', 'subscribe');
+    url.searchParams.set('hub.challenge', challenge);
+    url.searchParams.set('hub.verify_token', target.verifyToken);
+    const timeoutMs = this.config().timeoutMs;
+    try {
+      const res = await request(url, {
+        method: 'GET',
+        dispatcher: this.agent,
+        headers: { 'user-agent': USER_AGENT },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const body = await res.body.text();
+      return {
+        verified: res.statusCode === 200 && body === challenge,
+        callbackUrl,
+        challenge,
+        status: res.statusCode,
+        body,
+      };
+    } catch (err) {
+      return { verified: false, callbackUrl, challenge, error: describe(err) };
+    }
   }
 
   deliveries(): SimWebhookDelivery[] {

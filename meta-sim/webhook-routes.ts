@@ -81,6 +81,23 @@ export function registerWebhookRoutes(app: FastifyInstance, state: SimState): vo
     guarded(reply, () => postInbound(state, request.body, originOf(request))),
   );
 
+  app.post('/_sim/verify', (request, reply) =>
+    guarded(reply, () => {
+      const body = request.body;
+      if (typeof body !== 'object' || body === null) throw new TypeError('send {app_id | callback_url, verify_token}');
+      const { app_id: appId, callback_url: callbackUrl, verify_token: verifyToken } = body as Record<string, unknown>;
+      if (typeof verifyToken !== 'string') throw new TypeError('verify_token must be a string');
+      if (appId !== undefined && typeof appId !== 'string') throw new TypeError('app_id must be a string');
+      if (callbackUrl !== undefined && typeof callbackUrl !== 'string')
+        throw new TypeError('callback_url must be a string');
+      return side.dispatcher.verify({
+        verifyToken,
+        ...(appId !== undefined ? { appId } : {}),
+        ...(callbackUrl !== undefined ? { callbackUrl } : {}),
+      });
+    }),
+  );
+
   app.get('/_sim/webhooks', async (request: FastifyRequest<{ Querystring: LogQuery }>) =>
     filterLog(side.dispatcher.deliveries(), request.query),
   );

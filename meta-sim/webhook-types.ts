@@ -211,6 +211,17 @@ export interface SimInboundResult {
   deliveries: string[];
 }
 
+/** What the verification handshake saw (Meta's GET when a callback URL is saved). */
+export interface SimVerifyResult {
+  /** True when the callback answered 200 with exactly the challenge as its body. */
+  verified: boolean;
+  callbackUrl: string;
+  challenge: string;
+  status?: number;
+  body?: string;
+  error?: string;
+}
+
 export interface MetaSimWebhooks {
   addApp(app: SimWebhookApp): string;
   removeApps(): void;
@@ -226,6 +237,8 @@ export interface MetaSimWebhooks {
   /** One message, or several posted in one webhook (at most 1000). */
   inbound(message: SimInbound | SimInbound[]): Promise<SimInboundResult>;
   deliveries(): SimWebhookDelivery[];
+  /** Meta's handshake: GET callback?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…, to an app's URL or any URL. */
+  verify(target: { appId?: string; callbackUrl?: string; verifyToken: string }): Promise<SimVerifyResult>;
 }
 
 export type MetaSimWithWebhooks = MetaSim & { webhooks: MetaSimWebhooks };

@@ -11,6 +11,7 @@ import {
   verifiesRaw,
   waitFor,
   waitForCount,
+  VERIFY_TOKEN,
   type Receiver,
 } from './webhook-helpers.js';
 
@@ -240,6 +241,30 @@ describe('apps, WABAs and the control API', () => {
     expect(statusesOf(r.received[1]!.json)[0].status).toBe('delivered');
     expect((await fetch(`${sim.url}/_sim/apps`, { method: 'DELETE' })).status).toBe(200);
     expect(await (await fetch(`${sim.url}/_sim/apps`)).json()).toEqual([]);
+  });
+
+  it('runs Meta’s verification handshake against an app’s callback', async () => {
+    const r = await receiver();
+    const sim = await simFor(r);
+    const ok = await sim.webhooks.verify({ appId: 'app-1', verifyToken: VERIFY_TOKEN });
+    expect(ok).toMatchObject({ verified: true, status: 200, callbackUrl: r.url });
+    expect(ok.body).toBe(ok.challenge);
+    expect(ok.challenge).toMatch(/^\d+$/);
+    const wrong = await fetch(`${sim.url}/_sim/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ callback_url: r.url, verify_token: 'wrong' }),
+    });
+    expect(await wrong.json()).toMatchObject({ verified: false, status: 403 });
+    const noApp = await fetch(`${sim.url}/_sim/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app_id: 'nope', verify_token: 'x' }),
+    });
+    expect(noApp.status).toBe(400);
+    // The handshake is no webhook: nothing in the log, nothing recorded as a POST.
+    expect(sim.webhooks.deliveries()).toEqual([]);
+    expect(r.received).toEqual([]);
   });
 
   it('posts nothing and keeps no log when no app is configured', async () => {

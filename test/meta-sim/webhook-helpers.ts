@@ -5,6 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const APP_SECRET = 'test-app-secret';
+export const VERIFY_TOKEN = 'test-verify-token';
 
 /**
  * A parsed webhook body: tests walk Meta's nested payload and assert its shape, so typing it
@@ -41,6 +42,13 @@ export async function startReceiver(): Promise<Receiver> {
   const held: (() => void)[] = [];
   const state = { hold: false };
   const server: Server = createServer((req, res) => {
+    if (req.method === 'GET') {
+      // The verification handshake, answered the way Meta requires: the challenge, as plain text.
+      const q = new URL(req.url ?? '/', 'http://x').searchParams;
+      const ok = q.get('hub.mode') === 'subscribe' && q.get('hub.verify_token') === VERIFY_TOKEN;
+      res.writeHead(ok ? 200 : 403, { 'content-type': 'text/plain' }).end(ok ? (q.get('hub.challenge') ?? '') : 'no');
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
