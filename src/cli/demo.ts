@@ -15,6 +15,10 @@ import { emit, parse, UsageError, type Io } from './io.js';
 const DEMO_PHONE_ID = '106540352242922';
 const DEMO_META_TOKEN = 'EAAG-demo-token-not-a-real-secret';
 const DEMO_CONTACT = '+27123456789';
+// The demo's Meta app: the simulator signs its webhooks with this secret, as Meta signs with an app's.
+const DEMO_APP_ID = '1000000000000001';
+const DEMO_APP_SECRET = 'demo-app-secret-not-a-real-secret';
+const DEMO_VERIFY_TOKEN = 'demo-verify-token';
 
 function curlExamples(base: string, tenant: string, key: string): string[] {
   const bodies: Record<string, unknown> = {
@@ -102,7 +106,12 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const cleanUp = () => {
     if (!keep) fs.rmSync(dataDir, { recursive: true, force: true });
   };
-  const sim = await startMetaSim({ phones: { [DEMO_PHONE_ID]: DEMO_META_TOKEN } });
+  // The simulator speaks as Meta does: signed status webhooks for each message it accepts (sent at
+  // once, delivered after 0.5 s, read after 1.5 s), and a customer's messages on demand.
+  const sim = await startMetaSim({
+    phones: { [DEMO_PHONE_ID]: DEMO_META_TOKEN },
+    apps: [{ callbackUrl: `http://127.0.0.1:${port}/webhooks/meta/${DEMO_APP_ID}`, appSecret: DEMO_APP_SECRET }],
+  });
   const samples = await startSampleMediaServer();
   const env = {
     ...process.env,
@@ -118,11 +127,18 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const { resolveSecret } = await import('../secret.js');
   const secret = resolveSecret(config.secret, config.dataDir).secret;
   const seedCtx = await createContext(config, secret);
+  await seedCtx.apps.create(DEMO_APP_ID, {
+    name: 'FlowIQ Demo app',
+    appSecret: DEMO_APP_SECRET,
+    verifyToken: DEMO_VERIFY_TOKEN,
+  });
   const org = await seedCtx.organizations.create('demo', {
     name: 'FlowIQ Demo',
     provider: 'meta',
     metaPhoneId: DEMO_PHONE_ID,
     metaToken: DEMO_META_TOKEN,
+    metaApp: DEMO_APP_ID,
+    metaWabaId: sim.webhooks.phoneInfo(DEMO_PHONE_ID).wabaId,
   });
   const key = await seedCtx.auth.createKey({ orgSlug: 'demo', label: 'demo' });
   await seedCtx.contacts.create(org.id, { phone_number: DEMO_CONTACT, name: 'Demo Contact' });
@@ -141,12 +157,24 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     throw err;
   }
   const base = `http://127.0.0.1:${config.port}`;
-  const info = { url: base, tenantId: 'demo', apiKey: key.key, contact: DEMO_CONTACT, metaSimulator: sim.url, dataDir };
+  const replyCommand = `npx flowiq meta-sim inbound --sim ${sim.url} --from ${DEMO_CONTACT.slice(1)} --text "Thanks, got it!"`;
+  const info = {
+    url: base,
+    tenantId: 'demo',
+    apiKey: key.key,
+    contact: DEMO_CONTACT,
+    metaSimulator: sim.url,
+    metaAppId: DEMO_APP_ID,
+    replyCommand,
+    dataDir,
+  };
   const human = [
     `FlowIQ demo running at ${base} (Meta simulator at ${sim.url}, data in ${dataDir}${keep ? '' : ', removed when the demo stops; --data-dir DIR keeps it'})`,
     `To use the CLI on this demo's data: DATA_DIR=${dataDir} DATABASE_URL=sqlite:${path.join(dataDir, 'flowiq.db')} npx flowiq org list`,
     `tenantId: demo   API key: ${key.key}   contact: ${DEMO_CONTACT}`,
     `Media URLs on example.com are served from ${samples.url} for this demo.`,
+    `Webhooks: the simulator posts each message's statuses to ${base}/webhooks/meta/${DEMO_APP_ID} (sent, then delivered after 0.5 s and read after 1.5 s).`,
+    `Make the customer reply:  ${replyCommand}`,
     '',
     ...curlExamples(base, 'demo', key.key),
   ].join('\n');

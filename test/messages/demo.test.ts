@@ -1,5 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/processes.js';
 
@@ -40,7 +42,7 @@ async function sendWhatsAppMessage(tenantId: string, apiKey: string, messageData
 
 describe('npm run demo', () => {
   let child: ChildProcess;
-  let info: { url: string; tenantId: string; apiKey: string; dataDir: string };
+  let info: { url: string; tenantId: string; apiKey: string; dataDir: string; replyCommand: string };
 
   beforeAll(async () => {
     const port = await freePort();
@@ -120,6 +122,47 @@ describe('npm run demo', () => {
         data: { recipient: '27123456789', message_type: type, organization: 'FlowIQ Demo' },
       });
       expect(result.data.message_id).toMatch(/^wamid\./);
+    }
+  });
+
+  it('shows statuses moving to read, and the customer’s reply arriving by the printed command', async () => {
+    const sent = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
+      phone_number: '+27123456789',
+      message_type: 'text',
+      text: 'Did it arrive?',
+    });
+    // Read the demo's own database, as `flowiq` would with the printed DATA_DIR.
+    const db = new Database(path.join(info.dataDir, 'flowiq.db'), { readonly: true, fileMustExist: true });
+    const status = () =>
+      (
+        db.prepare('select status from helpdesk_messages where whatsapp_message_id = ?').get(sent.data.message_id) as {
+          status: string;
+        }
+      ).status;
+    try {
+      const deadline = Date.now() + 15_000;
+      while (status() !== 'read' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(status()).toBe('read');
+      // The printed command, run as a user would (npx flowiq → bin/flowiq.js).
+      const args = info.replyCommand
+        .replace(/^npx flowiq /, '')
+        .match(/"[^"]*"|\S+/g)!
+        .map((a) => a.replace(/^"|"$/g, ''));
+      const reply = spawnSync(process.execPath, ['bin/flowiq.js', ...args], { encoding: 'utf8' });
+      expect(reply.status).toBe(0);
+      const inbound = () =>
+        db
+          .prepare(
+            "select count(*) as n from helpdesk_messages where direction = 'inbound' and content like '%Thanks, got it!%'",
+          )
+          .get() as {
+          n: number;
+        };
+      const until = Date.now() + 15_000;
+      while (inbound().n === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      expect(inbound().n).toBe(1);
+    } finally {
+      db.close();
     }
   });
 
