@@ -11,6 +11,7 @@ import * as m002 from './migrations/002-lean-message-indexes.js';
 import * as m003 from './migrations/003-message-by-meta-id.js';
 import * as m004 from './migrations/004-meta-apps.js';
 import * as m005 from './migrations/005-webhooks.js';
+import * as m006 from './migrations/006-inbound-media.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -49,6 +50,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003-message-by-meta-id': m003,
   '004-meta-apps': m004,
   '005-webhooks': m005,
+  '006-inbound-media': m006,
 };
 
 export interface OpenOptions {

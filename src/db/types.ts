@@ -111,6 +111,10 @@ export interface HelpdeskMessagesTable {
   context_wamid: string | null;
   /** Inbound media: pending, stored or failed; null for a message without media. */
   media_status: string | null;
+  /** Inbound media: fetch attempts so far (each claim counts one). */
+  media_attempts: Generated<number>;
+  /** Inbound media, while pending: when the next attempt is due, or the claim's lease; null = now. */
+  media_next_at: string | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -41,6 +41,7 @@ interface Plan {
 }
 
 const MAX_NOTES = 100;
+const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
 
 function count(plan: Plan, key: string): void {
   plan.counts[key] = (plan.counts[key] ?? 0) + 1;
@@ -68,6 +69,8 @@ export interface ProcessorOptions {
   log: Pick<Logger, 'warn' | 'error'>;
   /** Receipts per transaction. */
   batchSize?: number;
+  /** Called once a batch that stored a message with media has committed (wakes inbound/media.ts). */
+  onMediaStored?: () => void;
 }
 
 export class WebhookProcessor {
@@ -75,6 +78,7 @@ export class WebhookProcessor {
   readonly #k: K;
   #running: Promise<void> | undefined;
   #again = false;
+  #mediaStored = false;
 
   constructor(private readonly opts: ProcessorOptions) {
     this.#db = opts.db;
@@ -114,6 +118,7 @@ export class WebhookProcessor {
   async processBatch(): Promise<number> {
     const limit = this.opts.batchSize ?? 50;
     const db = this.#db;
+    this.#mediaStored = false;
     if (db.engine === 'sqlite') {
       const claimed = db.sqlite
         .prepare(
@@ -137,6 +142,7 @@ export class WebhookProcessor {
           runSqlite(sqlite, this.#finish(plan));
         }
       })();
+      this.#committed();
       return claimed.length;
     }
     const client = await db.pgPool.connect();
@@ -166,6 +172,7 @@ export class WebhookProcessor {
         await runPg(client, this.#finish(plan));
       }
       await client.query('commit');
+      this.#committed();
       return res.rows.length;
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
@@ -173,6 +180,12 @@ export class WebhookProcessor {
     } finally {
       client.release();
     }
+  }
+
+  #committed(): void {
+    if (!this.#mediaStored) return;
+    this.#mediaStored = false;
+    this.opts.onMediaStored?.();
   }
 
   /** Applies statuses whose message has since got its wamid; how many were looked at. */
@@ -261,10 +274,15 @@ export class WebhookProcessor {
       });
       return;
     }
+    const media = MEDIA_TYPES.has(item.content.type);
+    const mediaStored = () => {
+      this.#mediaStored = true;
+    };
     plan.writes.push({
       path: item.path,
       steps: function* () {
         const outcome = yield* writeInbound(k, { organizationId, item, now });
+        if (outcome === 'stored' && media) mediaStored();
         if (outcome === 'no_sender') note(plan, item.path, 'no phone number, and no contact has its user id');
         return `message_${outcome}`;
       },

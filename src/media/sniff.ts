@@ -75,3 +75,28 @@ export async function sniffMedia(
   }
   return { mimeType: mime!, ext };
 }
+
+/** What a customer may send: the kinds we send, and stickers (WebP), which we never send. */
+export type InboundMediaKind = MediaKind | 'sticker';
+
+/** Inbound sizes: the same limits as outbound; a sticker is at most 500 KB (animated; static 100 KB). */
+export const INBOUND_MAX_BYTES: Record<InboundMediaKind, number> = { ...MAX_BYTES, sticker: 500_000 };
+
+// Types file-type cannot read from bytes that we still label as Meta said (served with nosniff).
+const PLAIN_TEXT = new Set(['text/plain', 'text/csv']);
+
+/**
+ * The type of media a customer sent, read from its bytes as for outbound media, but never refused:
+ * what the customer sent is kept even when we would not send it (a WebP sticker, AMR audio). Bytes
+ * file-type does not recognise are application/octet-stream, unless Meta called them plain text or
+ * CSV: Meta's (the customer's phone's) word alone never gives a type a browser would run.
+ */
+export async function sniffInbound(filePath: string, metaMimeType: string | undefined): Promise<{ mimeType: string }> {
+  const found = await fileTypeFromFile(filePath);
+  const meta = metaMimeType?.split(';')[0]?.trim().toLowerCase();
+  let mime = found?.mime;
+  if (mime === 'application/x-cfb' && meta !== undefined && Object.values(CFB_BY_EXTENSION).includes(meta)) mime = meta;
+  if (mime === 'audio/ogg; codecs=opus') mime = 'audio/ogg';
+  if (mime === undefined) mime = meta !== undefined && PLAIN_TEXT.has(meta) ? meta : 'application/octet-stream';
+  return { mimeType: mime };
+}

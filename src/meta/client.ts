@@ -5,6 +5,7 @@ import { backOff } from 'exponential-backoff';
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { classifyGraphError, parseGraphError, type GraphError, type GraphErrorClass } from './graph-errors.js';
 import { multipartFileBody, type UploadFile } from './multipart.js';
+import { downloadWithBearer } from './media-download.js';
 
 export interface MetaClientOptions {
   graphUrl: string;
@@ -41,6 +42,21 @@ export class MetaCallError extends Error {
   }
 }
 
+/**
+ * A media download larger than allowed, by its Content-Length or counted as it streamed: the
+ * download was stopped, nothing kept. Its failure reads as HTTP 413, Content Too Large.
+ */
+export class MediaTooLarge extends MetaCallError {
+  constructor(
+    readonly maxBytes: number,
+    readonly declared?: number,
+  ) {
+    super({ kind: 'http', httpStatus: 413 }, 1);
+    this.name = 'MediaTooLarge';
+    this.message = `media is larger than the ${maxBytes} bytes allowed${declared !== undefined ? ` (Content-Length ${declared})` : ''}`;
+  }
+}
+
 export interface SentMessage {
   /** Meta's body exactly as received, as text (the client's answer carries it unchanged). */
   text: string;
@@ -68,7 +84,7 @@ function classifyTransport(err: unknown): MetaFailure {
   return { kind: 'unknown', cause: text };
 }
 
-function retryAfterSeconds(headers: Dispatcher.ResponseData['headers']): number | undefined {
+function retryAfterSeconds(headers: Record<string, string | string[] | undefined>): number | undefined {
   const raw = headers['retry-after'];
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (value === undefined) return undefined;
@@ -119,6 +135,57 @@ async function readAnswer(res: Dispatcher.ResponseData): Promise<{ body: unknown
     );
   }
   return { body, text };
+}
+
+/** An error answer's body as a failure: Graph's envelope when it is one, else the bare HTTP status. */
+function failureOf(
+  statusCode: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): MetaFailure {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { kind: 'http', httpStatus: statusCode };
+  }
+  const graphError = parseGraphError(body);
+  if (!graphError) return { kind: 'http', httpStatus: statusCode };
+  const ra = retryAfterSeconds(headers);
+  return {
+    kind: 'graph',
+    error: graphError,
+    class: classifyGraphError(graphError),
+    httpStatus: statusCode,
+    ...(ra !== undefined ? { retryAfterSeconds: ra } : {}),
+  };
+}
+
+/** Meta's answer to GET /{version}/{media-id} (docs/META.md §6). */
+export interface MediaInfo {
+  /** Where the file is, for downloadMedia; it works for 5 minutes, with the same token. */
+  url: string;
+  mimeType: string | undefined;
+  sha256: string | undefined;
+  fileSize: number | undefined;
+  id: string;
+}
+
+export interface DownloadedMedia {
+  /** A temporary file (mode 0600) the caller removes. */
+  filePath: string;
+  size: number;
+  /** Of the bytes downloaded, hex. */
+  sha256: string;
+  contentType: string | undefined;
+}
+
+export interface DownloadMediaOptions {
+  maxBytes: number;
+  tmpDir: string;
+  /** The whole download; the Graph timeout by default, which suits small files only. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
 const MAX_ATTEMPTS = 20;
@@ -270,6 +337,84 @@ export class MetaClient {
     if (res.statusCode >= 200 && res.statusCode < 300 && typeof id === 'string') return id;
     // Without an id the upload is of no use, whatever the status: answered as an HTTP failure.
     throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+  }
+
+  /**
+   * GET /{version}/{media-id}[?phone_number_id=]: where a media file is, and its facts. Tried once:
+   * the caller (inbound/media.ts) retries on its own schedule. Fails with MetaCallError.
+   */
+  async getMedia(mediaId: string, token: string, opts: { phoneNumberId?: string } = {}): Promise<MediaInfo> {
+    const query = opts.phoneNumberId === undefined ? '' : `?phone_number_id=${encodeURIComponent(opts.phoneNumberId)}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#agent.request({
+        origin: this.#origin,
+        path: `${this.#pathPrefix}${encodeURIComponent(mediaId)}${query}`,
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      throw new MetaCallError(classifyTransport(err), 1);
+    }
+    const { body } = await readAnswer(res);
+    const b = (body ?? {}) as Record<string, unknown>;
+    const url = typeof b['url'] === 'string' ? this.#downloadUrl(b['url']) : undefined;
+    if (res.statusCode !== 200 || url === undefined)
+      throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+    const size = typeof b['file_size'] === 'string' ? Number(b['file_size']) : b['file_size'];
+    return {
+      url,
+      mimeType: typeof b['mime_type'] === 'string' ? b['mime_type'] : undefined,
+      sha256: typeof b['sha256'] === 'string' ? b['sha256'] : undefined,
+      fileSize: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined,
+      id: typeof b['id'] === 'string' ? b['id'] : mediaId,
+    };
+  }
+
+  /**
+   * A download URL from Meta's answer, if usable: absolute, https (http only while the Graph URL
+   * itself is http: the simulator), without credentials in it.
+   */
+  #downloadUrl(raw: string): string | undefined {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      return undefined;
+    }
+    const httpAllowed = this.#origin.startsWith('http:');
+    if (!(u.protocol === 'https:' || (httpAllowed && u.protocol === 'http:'))) return undefined;
+    if (u.username !== '' || u.password !== '') return undefined;
+    return u.toString();
+  }
+
+  /**
+   * GET <url> from getMedia with the same token, streamed to a temporary file within maxBytes.
+   * The token is sent to that URL's origin only (media/meta-download.ts): a redirect elsewhere
+   * is not followed. Tried once; fails with MetaCallError (MediaTooLarge past the limit; a 404 is
+   * an expired URL: look it up again).
+   */
+  async downloadMedia(url: string, token: string, opts: DownloadMediaOptions): Promise<DownloadedMedia> {
+    if (this.#downloadUrl(url) === undefined)
+      throw new MetaCallError({ kind: 'not_sent', cause: 'not a usable media download URL' }, 1);
+    let got: Awaited<ReturnType<typeof downloadWithBearer>>;
+    try {
+      got = await downloadWithBearer(url, {
+        token,
+        maxBytes: opts.maxBytes,
+        tmpDir: opts.tmpDir,
+        connectTimeoutMs: this.opts.connectTimeoutMs,
+        timeoutMs: opts.timeoutMs ?? this.opts.timeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (err) {
+      throw new MetaCallError(classifyTransport(err), 1);
+    }
+    if (got.ok) return { filePath: got.filePath, size: got.size, sha256: got.sha256, contentType: got.contentType };
+    if (got.reason === 'too_large') throw new MediaTooLarge(got.maxBytes, got.declared);
+    if (got.reason === 'redirect') throw new MetaCallError({ kind: 'http', httpStatus: got.statusCode }, 1);
+    throw new MetaCallError(failureOf(got.statusCode, got.headers, got.body), 1);
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import { MetaAppService } from '../apps/service.js';
 import { MetaAppStore } from '../apps/store.js';
 import { WebhookProcessor } from '../inbound/processor.js';
+import { InboundMediaFetcher, organizationCredentials } from '../inbound/media.js';
 import { ReceiptStore } from '../inbound/receipts.js';
 import { AuthService } from '../auth/service.js';
 import { ApiKeyStore } from '../auth/store.js';
@@ -36,6 +37,8 @@ export interface AppContext {
   /** Meta's webhooks: bodies committed on receipt, then processed in the background. */
   receipts: ReceiptStore;
   inbound: WebhookProcessor;
+  /** Media customers sent: fetched from Meta and stored in the background (jobs/inbound-media.ts starts it). */
+  inboundMedia: InboundMediaFetcher;
   auth: AuthService;
   contacts: ContactService;
   messages: MessageStore;
@@ -88,7 +91,16 @@ export async function createContext(
   const log = opts.logger ?? pino({ level: config.logLevel });
   const outcomes = new OutcomeWriter(log);
   const receipts = new ReceiptStore(db);
-  const inbound = new WebhookProcessor({ db, routing: apps, log });
+  const inboundMedia = new InboundMediaFetcher({
+    db,
+    meta,
+    credentials: organizationCredentials(organizationStore, organizations),
+    storage: media.storage,
+    tmpDir: path.join(config.dataDir, 'tmp'),
+    log,
+    downloadTimeoutMs: config.media.downloadTimeoutMs,
+  });
+  const inbound = new WebhookProcessor({ db, routing: apps, log, onMediaStored: () => inboundMedia.wake() });
   const send = new SendService({
     contacts,
     messages,
@@ -119,6 +131,7 @@ export async function createContext(
     apps,
     receipts,
     inbound,
+    inboundMedia,
     auth,
     contacts,
     messages,
@@ -131,6 +144,7 @@ export async function createContext(
     close: async () => {
       await outcomes.stop();
       await inbound.idle();
+      await inboundMedia.stop();
       redis?.disconnect();
       await meta.close();
       await media.close();

@@ -6,6 +6,7 @@ import { createContext } from './context.js';
 import { startJobs } from '../jobs/scheduler.js';
 import { idempotencyPurge, stalePendingSweep } from '../jobs/sweeps.js';
 import { inboundProcessing } from '../jobs/inbound.js';
+import { inboundMediaFetching } from '../jobs/inbound-media.js';
 import { resolveSecret } from '../secret.js';
 import { keepTickShapes } from '../tick-shapes.js';
 
@@ -40,6 +41,8 @@ export async function serve(config: Readonly<Config>): Promise<() => Promise<voi
     }),
     idempotencyPurge({ store: ctx.idempotency, intervalMs: 3_600_000, log: app.log }),
     inboundProcessing({ processor: ctx.inbound, intervalMs: 1_000, log: app.log }),
+    // After the processor: stopped first, so no media fetch outlives the writes that wake it.
+    inboundMediaFetching({ fetcher: ctx.inboundMedia, intervalMs: 5_000 }),
   ]);
   try {
     await app.listen({ host: config.host, port: config.port });

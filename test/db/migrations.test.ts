@@ -49,6 +49,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '003-message-by-meta-id',
       '004-meta-apps',
       '005-webhooks',
+      '006-inbound-media',
     ]);
     expect(await migrate(second.db)).toEqual([
       '001-initial',
@@ -56,6 +57,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '003-message-by-meta-id',
       '004-meta-apps',
       '005-webhooks',
+      '006-inbound-media',
     ]);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(
