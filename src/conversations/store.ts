@@ -15,6 +15,10 @@ export interface PendingMessage {
   contactId: string;
   messageType: string;
   content: unknown;
+  /**
+   * The media's storage key (media/storage/types.ts mediaKey), stored in helpdesk_messages.media_url.
+   * Never a signed URL: its signature is a credential; readers sign the key when they answer.
+   */
   mediaUrl: string | null;
   requestId: string | null;
 }

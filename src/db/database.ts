@@ -12,6 +12,7 @@ import * as m003 from './migrations/003-message-by-meta-id.js';
 import * as m004 from './migrations/004-meta-apps.js';
 import * as m005 from './migrations/005-webhooks.js';
 import * as m006 from './migrations/006-inbound-media.js';
+import * as m007 from './migrations/007-media-keys.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -51,6 +52,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004-meta-apps': m004,
   '005-webhooks': m005,
   '006-inbound-media': m006,
+  '007-media-keys': m007,
 };
 
 export interface OpenOptions {

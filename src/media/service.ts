@@ -1,7 +1,9 @@
 // The media pipeline's first steps: download, check the type from the bytes, store (once per
-// content per organization), sign for a year. The temporary file stays for the Meta upload; the
-// caller then calls release() on success or discard() on failure; both remove the temporary file,
-// and neither deletes a stored object, which another message may reference.
+// content per organization). The caller records the storage key, never a signed URL: a URL's
+// signature is a credential, so it is made on read (signer.url(key)) and never stored. The
+// temporary file stays for the Meta upload; the caller then calls release() on success or
+// discard() on failure; both remove the temporary file, and neither deletes a stored object,
+// which another message may reference.
 import fs from 'node:fs';
 import type { Config } from '../config.js';
 import { downloadToFile, mediaFetcher } from './download.js';
@@ -14,8 +16,8 @@ import { mediaKey, type MediaStorage } from './storage/types.js';
 export type { MediaKind } from './sniff.js';
 
 export interface IngestedMedia {
+  /** The storage key (`org/<organization id>/<sha256>`): what helpdesk_messages.media_url holds. */
   key: string;
-  signedUrl: string;
   mimeType: string;
   size: number;
   sha256: string;
@@ -98,7 +100,6 @@ export function createMediaService(opts: {
           : `${req.kind}.${ext}`;
       return {
         key,
-        signedUrl: signer.url(key),
         mimeType,
         size: dl.size,
         sha256: dl.sha256,
@@ -107,7 +108,7 @@ export function createMediaService(opts: {
         created,
         // Only the temporary file goes: the stored object is shared by every message of this
         // organization with the same bytes, and a concurrent send may already have a row whose
-        // signed URL points at it. An object nothing references costs its bytes, once per content.
+        // key points at it. An object nothing references costs its bytes, once per content.
         discard: removeTemp,
         release: removeTemp,
       };

@@ -104,7 +104,8 @@ export function failureOutcome(f: MetaFailure): {
   }
   return {
     rowStatus: 'unknown',
-    details: { code: 'no_answer', message: f.cause, details: null },
+    // Only a media download can be too large (meta/client.ts): described, should a send ever see it.
+    details: { code: 'no_answer', message: 'cause' in f ? f.cause : MetaCallError.describe(f), details: null },
     error: new MetaUnavailable(
       'Meta did not answer in time; the message may have been sent. It will not be resent automatically.',
     ),
@@ -179,7 +180,7 @@ export class SendService {
         contactId: contact.id,
         messageType: req.message_type,
         content: req,
-        mediaUrl: media?.signedUrl ?? null,
+        mediaUrl: media?.key ?? null, // the storage key: a signed URL is made on read
         requestId,
       });
     } catch (err) {
@@ -206,7 +207,7 @@ export class SendService {
     };
   }
 
-  /** Steps 1–3 of the API contract's Media Upload Flow: download, store, sign. */
+  /** Steps 1–3 of the API contract's Media Upload Flow: download, check, store. */
   private async ingest(
     org: OrganizationRow,
     source: MediaSource,

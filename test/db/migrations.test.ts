@@ -50,6 +50,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '004-meta-apps',
       '005-webhooks',
       '006-inbound-media',
+      '007-media-keys',
     ]);
     expect(await migrate(second.db)).toEqual([
       '001-initial',
@@ -58,6 +59,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '004-meta-apps',
       '005-webhooks',
       '006-inbound-media',
+      '007-media-keys',
     ]);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(
