@@ -45,8 +45,6 @@ export interface Config {
     allowPrivateNetworks: boolean;
     downloadTimeoutMs: number;
     connectTimeoutMs: number;
-    /** `flowiq demo` only: fetch media URLs on example.com from this loopback origin instead. */
-    demoOrigin: string | undefined;
   };
   redisUrl: string | undefined;
   rateLimitPerKey: number;
@@ -222,7 +220,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowPrivateNetworks: bool(env, 'MEDIA_ALLOW_PRIVATE_NETWORKS', false),
       downloadTimeoutMs: int(env, 'MEDIA_DOWNLOAD_TIMEOUT_MS', 120_000, 1, 3_600_000),
       connectTimeoutMs: int(env, 'MEDIA_CONNECT_TIMEOUT_MS', 10_000, 1, 600_000),
-      demoOrigin: optional(env, 'DEMO_MEDIA_ORIGIN'),
     },
     redisUrl: optional(env, 'REDIS_URL'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 0, 10_000_000),

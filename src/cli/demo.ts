@@ -97,6 +97,16 @@ function curlExamples(base: string, tenant: string, key: string): string[] {
   );
 }
 
+/** The API contract's example.com URLs, fetched from the demo's loopback samples instead. */
+function sampleUrl(url: string, samplesOrigin: string): string {
+  try {
+    const u = new URL(url);
+    return u.hostname === 'example.com' ? `${samplesOrigin}${u.pathname}` : url;
+  } catch {
+    return url;
+  }
+}
+
 export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' } });
   const port = typeof p.values.port === 'string' ? p.values.port : '3000';
@@ -121,7 +131,6 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     DATABASE_URL: `sqlite:${path.join(dataDir, 'flowiq.db')}`,
     META_GRAPH_URL: sim.url,
     MEDIA_ALLOW_PRIVATE_NETWORKS: 'true',
-    DEMO_MEDIA_ORIGIN: samples.url,
   };
   const config = loadConfig(env);
   const { resolveSecret } = await import('../secret.js');
@@ -146,7 +155,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
 
   let close: () => Promise<void>;
   try {
-    close = await serve(config);
+    close = await serve(config, { rewriteMediaUrl: (url) => sampleUrl(url, samples.url) });
   } catch (err) {
     await Promise.all([sim.close(), samples.close()]);
     cleanUp();

@@ -41,23 +41,14 @@ export interface MediaService {
   close(): Promise<void>;
 }
 
-/** `flowiq demo` only: the API contract's example.com URLs are served from loopback samples. */
-function demoRewrite(url: string, demoOrigin: string | undefined): string {
-  if (!demoOrigin) return url;
-  try {
-    const u = new URL(url);
-    return u.hostname === 'example.com' ? `${demoOrigin}${u.pathname}` : url;
-  } catch {
-    return url;
-  }
-}
-
 export function createMediaService(opts: {
   config: Config['media'];
   publicUrl: string;
   secret: string;
   previousSecret?: string | undefined;
   tmpDir: string;
+  /** Where a client's URL is fetched from; the URL itself unless a caller (the demo) says otherwise. */
+  rewriteUrl?: ((url: string) => string) | undefined;
 }): MediaService {
   const storage = createStorage(opts.config.storage);
   const signer = new MediaSigner(opts.secret, opts.publicUrl, opts.config.urlTtlSeconds, opts.previousSecret);
@@ -73,7 +64,7 @@ export function createMediaService(opts: {
     filename?: string;
     signal?: AbortSignal;
   }): Promise<IngestedMedia> {
-    const dl = await downloadToFile(demoRewrite(req.url, opts.config.demoOrigin), MAX_BYTES[req.kind], {
+    const dl = await downloadToFile(opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url, MAX_BYTES[req.kind], {
       fetcher,
       allowPrivateNetworks: opts.config.allowPrivateNetworks,
       connectTimeoutMs: opts.config.connectTimeoutMs,

@@ -58,6 +58,8 @@ export interface ContextOptions {
   onBackgroundError?: (err: unknown) => void;
   /** Where background work logs; a pino logger at the configured level by default. */
   logger?: Logger;
+  /** `flowiq demo` only: where media URLs are fetched from (its loopback samples for example.com). */
+  rewriteMediaUrl?: (url: string) => string;
 }
 
 export async function createContext(
@@ -87,6 +89,7 @@ export async function createContext(
     secret,
     previousSecret: config.previousSecret,
     tmpDir: path.join(config.dataDir, 'tmp'),
+    rewriteUrl: opts.rewriteMediaUrl,
   });
   const log = opts.logger ?? pino({ level: config.logLevel });
   const outcomes = new OutcomeWriter(log);

@@ -10,10 +10,19 @@ import { inboundMediaFetching } from '../jobs/inbound-media.js';
 import { resolveSecret } from '../secret.js';
 import { keepTickShapes } from '../tick-shapes.js';
 
-export async function serve(config: Readonly<Config>): Promise<() => Promise<void>> {
+export interface ServeOptions {
+  /** `flowiq demo` only: where media URLs are fetched from. */
+  rewriteMediaUrl?: (url: string) => string;
+}
+
+export async function serve(config: Readonly<Config>, opts: ServeOptions = {}): Promise<() => Promise<void>> {
   keepTickShapes();
   const resolved = resolveSecret(config.secret, config.dataDir);
-  const ctx = await createContext(config, resolved.secret);
+  const ctx = await createContext(
+    config,
+    resolved.secret,
+    opts.rewriteMediaUrl ? { rewriteMediaUrl: opts.rewriteMediaUrl } : {},
+  );
   // A changed FLOWIQ_SECRET would otherwise surface as a 500 on every send (or every webhook):
   // refuse to start instead.
   const undecryptable = await undecryptableStoredSecrets(ctx.organizations, ctx.apps);
