@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import { IdempotencyHeader } from '../idempotency/schema.js';
 import type { IdempotencyHooks } from '../idempotency/hook.js';
 import { isId } from '../db/ids.js';
-import { InvalidField } from '../errors.js';
+import { pageQuery, toPage } from '../lib/pagination.js';
 import { ErrorSchema, TenantQuery } from '../http/schemas.js';
 import { ContactSchema, CreateContactBody, ListContactsQuery, LookupContactQuery } from './schema.js';
 import { toContactView, type ContactService } from './service.js';
@@ -84,22 +84,17 @@ export async function contactRoutes(fastify: FastifyInstance, opts: ContactRoute
       },
     },
     async (request) => {
-      const q = request.query;
-      const limit = q.limit === undefined ? 50 : Number(q.limit);
-      if (q.limit !== undefined && (!/^[0-9]{1,3}$/.test(q.limit) || limit < 1 || limit > MAX_PAGE)) {
-        throw new InvalidField(`limit must be an integer between 1 and ${MAX_PAGE}`);
-      }
-      // A cursor is only ever a contact id we handed out; anything else would silently restart
-      // (or empty) the listing, so the client would page through wrong data without knowing.
       // next_cursor is a contact id (db/ids.ts); case aside, as a client may have changed it.
-      if (q.cursor !== undefined && !isId(q.cursor.toLowerCase())) throw new InvalidField('cursor is not valid');
-      const rows = await opts.contacts.list(request.tenant.organization.id, {
-        limit: limit + 1,
-        ...(q.cursor !== undefined ? { after: q.cursor.toLowerCase() } : {}),
+      const page = pageQuery(request.query, {
+        defaultLimit: 50,
+        maxLimit: MAX_PAGE,
+        decode: (cursor) => (isId(cursor.toLowerCase()) ? cursor.toLowerCase() : undefined),
       });
-      const page = rows.slice(0, limit);
-      const next = rows.length > limit ? page[page.length - 1]!.id : null;
-      return { success: true as const, data: page.map(toContactView), next_cursor: next };
+      const rows = await opts.contacts.list(request.tenant.organization.id, {
+        limit: page.readLimit,
+        ...(page.after !== undefined ? { after: page.after } : {}),
+      });
+      return { success: true as const, ...toPage(rows, page, (row) => row.id, toContactView) };
     },
   );
 }
