@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundMediaFetching } from '../../src/jobs/inbound-media.js';
+import { claimDueMedia, recordMediaFailure, recordMediaStored } from '../../src/inbound/media-rows.js';
 import { isMediaKey } from '../../src/media/storage/types.js';
 import { ENGINES } from '../helpers/db.js';
 import { fetchSigned, pngBytes, startMediaWorld, until, type MediaWorld } from './media-setup.js';
@@ -104,5 +105,48 @@ describe.each(ENGINES)('inbound media (%s)', (engine) => {
       const row = await w.row(s.wamid);
       expect(row).toMatchObject({ media_status: 'stored', media_attempts: 1 });
     }
+  });
+
+  it('takes over a row whose claimant died once its lease passes, and the late claimant cannot overwrite it', async () => {
+    const { wamid } = await w.customerSends({ type: 'image', image: { data: pngBytes(1200, 77).toString('base64') } });
+    // Another instance claims the row for a minute, then dies without settling it.
+    const t0 = Date.now();
+    const [dead] = await claimDueMedia(
+      w.gw.ctx.db,
+      new Date(t0).toISOString(),
+      new Date(t0 + 60_000).toISOString(),
+      10,
+    );
+    expect(dead).toMatchObject({ media_attempts: 1 });
+    // While its lease holds, nobody else touches the row.
+    expect(await w.fetcher().runDue()).toBe(0);
+    expect(await w.row(wamid)).toMatchObject({ media_status: 'pending', media_attempts: 1 });
+    // Past the lease, the row is due again: this fetcher takes it as attempt 2 and stores it.
+    expect(await w.fetcher({ now: () => Date.now() + 61_000 }).runDue()).toBe(1);
+    const stored = await w.row(wamid);
+    expect(stored).toMatchObject({ media_status: 'stored', media_attempts: 2, error_code: null });
+    // The first claimant wakes up late: neither its success nor its failure may replace the result.
+    const now = new Date().toISOString();
+    expect(await recordMediaStored(w.gw.ctx.db, dead!, 'org/x/not-the-stored-key', now)).toBe(false);
+    expect(
+      await recordMediaFailure(w.gw.ctx.db, dead!, { final: true, code: 'late', message: 'late', details: {} }, now),
+    ).toBe(false);
+    expect(await w.row(wamid)).toEqual(stored);
+  });
+
+  it('lets only the newest claim settle a row that is still pending', async () => {
+    const { wamid } = await w.customerSends({ type: 'image', image: { data: pngBytes(1200, 78).toString('base64') } });
+    const db = w.gw.ctx.db;
+    const at = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const [first] = await claimDueMedia(db, at(0), at(60_000), 10);
+    // The first claim's lease passed while it still worked: a second instance claims the row.
+    const [second] = await claimDueMedia(db, at(61_000), at(121_000), 10);
+    expect([first?.media_attempts, second?.media_attempts]).toEqual([1, 2]);
+    const failure = { final: false, nextAt: at(0), code: 'late', message: 'late', details: {} };
+    expect(await recordMediaFailure(db, first!, failure, at(0))).toBe(false);
+    expect(await recordMediaStored(db, first!, 'org/x/first-claims-key', at(0))).toBe(false);
+    expect(await w.row(wamid)).toMatchObject({ media_status: 'pending', media_attempts: 2, media_url: null });
+    expect(await recordMediaStored(db, second!, 'org/x/second-claims-key', at(0))).toBe(true);
+    expect(await w.row(wamid)).toMatchObject({ media_status: 'stored', media_url: 'org/x/second-claims-key' });
   });
 });
