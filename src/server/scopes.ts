@@ -40,6 +40,10 @@ export async function metaWebhookScope(app: FastifyInstance, ctx: AppContext): P
   // Every body as the bytes received, whatever its content type: nothing is parsed before the
   // signature is checked.
   app.removeAllContentTypeParsers();
+  // The limit on each route too, so that the 413's wording names this scope's limit, not the API's.
+  app.addHook('onRoute', (route) => {
+    route.bodyLimit ??= META_WEBHOOK_BODY_LIMIT;
+  });
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: META_WEBHOOK_BODY_LIMIT }, (_request, body, done) =>
     done(null, body),
   );
