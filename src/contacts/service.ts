@@ -63,7 +63,7 @@ export class ContactService {
       updated_at: now,
     };
     try {
-      await this.store.insert(row);
+      await this.store.insert(row, { source: 'api', contact: toContactView(row) });
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       const existing = await this.store.findByNumber(organizationId, whatsappNumber);

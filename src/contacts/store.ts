@@ -1,14 +1,27 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
+import { query, transact } from '../db/steps.js';
 import type { ContactsTable } from '../db/types.js';
+import { recordEvent } from '../events/outbox.js';
 
 export type ContactRow = Selectable<ContactsTable>;
 
 export class ContactStore {
   constructor(private readonly db: Db) {}
 
-  async insert(row: ContactRow): Promise<void> {
-    await this.db.kysely.insertInto('contacts').values(row).execute();
+  /** The contact and its `contact.created` event, in one transaction (events/outbox.ts). */
+  async insert(row: ContactRow, event: Record<string, unknown>): Promise<void> {
+    const k = this.db.kysely;
+    await transact(this.db, function* () {
+      yield* query(k.insertInto('contacts').values(row));
+      yield* recordEvent(k, {
+        organizationId: row.organization_id,
+        type: 'contact.created',
+        conversationId: null,
+        data: event,
+        now: row.created_at,
+      });
+    });
   }
 
   findByNumber(organizationId: string, whatsappNumber: string): Promise<ContactRow | undefined> {

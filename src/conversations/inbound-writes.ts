@@ -4,6 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import { normalizePhone } from '../contacts/phone.js';
 import { newId } from '../db/ids.js';
+import { recordEvent } from '../events/outbox.js';
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { MessageItem } from '../meta/webhook-items.js';
@@ -69,11 +70,12 @@ export function* writeInbound(k: K, w: InboundWrite): Steps<InboundOutcome> {
       .returning('id'),
   );
   const sessionId = thread.rows[0]!['id'] as string;
+  const messageId = newId();
   const inserted = yield* query(
     k
       .insertInto('helpdesk_messages')
       .values({
-        id: newId(),
+        id: messageId,
         organization_id: w.organizationId,
         contact_id: contactId,
         session_id: sessionId,
@@ -117,7 +119,50 @@ export function* writeInbound(k: K, w: InboundWrite): Steps<InboundOutcome> {
       })
       .where('id', '=', sessionId),
   );
+  yield* recordEvent(k, {
+    organizationId: w.organizationId,
+    ...receivedEvent(item, messageId, contactId),
+    conversationId: sessionId,
+    now: w.now,
+  });
   return 'stored';
+}
+
+/** A reaction is its own event, on its target; any other message is `message.received`. */
+function receivedEvent(
+  item: MessageItem,
+  messageId: string,
+  contactId: string,
+): { type: 'message.reaction' | 'message.received'; data: Record<string, unknown> } {
+  const base = {
+    message_id: messageId,
+    whatsapp_message_id: item.wamid,
+    contact_id: contactId,
+    ...(item.from !== undefined ? { from: item.from } : {}),
+    ...(item.fromUserId !== undefined ? { from_user_id: item.fromUserId } : {}),
+    ...(item.profileName !== undefined ? { profile_name: item.profileName } : {}),
+    timestamp: item.timestamp,
+  };
+  if (item.content.type === 'reaction')
+    return {
+      type: 'message.reaction',
+      data: {
+        ...base,
+        target_whatsapp_message_id: item.content.messageId,
+        // Meta omits the emoji when a reaction is removed.
+        emoji: item.content.emoji ?? null,
+      },
+    };
+  return {
+    type: 'message.received',
+    data: {
+      ...base,
+      type: item.type,
+      content: item.content,
+      ...(item.context ? { context: item.context } : {}),
+      ...(MEDIA_TYPES.has(item.content.type) ? { media_status: 'pending' } : {}),
+    },
+  };
 }
 
 /**
@@ -171,5 +216,24 @@ function* contactFor(k: K, w: InboundWrite): Steps<string | undefined> {
       updated_at: w.now,
     }),
   );
+  yield* recordEvent(k, {
+    organizationId: w.organizationId,
+    type: 'contact.created',
+    conversationId: null,
+    data: {
+      source: 'inbound',
+      contact: {
+        id,
+        whatsapp_number: digits,
+        name: item.profileName ?? null,
+        email: null,
+        custom_fields: null,
+        ...(item.fromUserId !== undefined ? { user_id: item.fromUserId } : {}),
+        created_at: w.now,
+        updated_at: w.now,
+      },
+    },
+    now: w.now,
+  });
   return id;
 }

@@ -2,6 +2,7 @@
 // current status). Written as steps (db/steps.ts) so one copy serves both engines.
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
+import { recordEvent } from '../events/outbox.js';
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { StatusItem } from '../meta/webhook-items.js';
@@ -81,13 +82,14 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
   const found = yield* query(
     k
       .selectFrom('helpdesk_messages')
-      .select(['id'])
+      .select(['id', 'session_id', 'contact_id'])
       .where('organization_id', '=', s.organizationId)
       .where('whatsapp_message_id', '=', s.wamid)
       .where('direction', '=', 'outbound'),
   );
-  const id = found.rows[0]?.['id'] as string | undefined;
-  if (id === undefined) return 'waiting';
+  const message = found.rows[0];
+  if (message === undefined) return 'waiting';
+  const id = message['id'] as string;
   let changed = 0;
   const replaces = statusesReplacedBy(s.status);
   if (replaces.length > 0) {
@@ -127,7 +129,26 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
       .where('whatsapp_message_id', '=', s.wamid)
       .where('status', '=', s.status),
   );
-  return changed > 0 ? 'applied' : 'kept';
+  if (changed === 0) return 'kept';
+  // Only a status that moved the message is an event: one kept behind a later one would reach the
+  // receiver out of order (a `delivered` after its `read`).
+  yield* recordEvent(k, {
+    organizationId: s.organizationId,
+    type: 'message.status',
+    conversationId: message['session_id'] as string,
+    data: {
+      message_id: id,
+      whatsapp_message_id: s.wamid,
+      contact_id: message['contact_id'] as string,
+      status: s.status,
+      timestamp: s.occurredAt,
+      ...(s.errors !== null ? { errors: JSON.parse(s.errors) as unknown } : {}),
+      ...(s.pricing !== null ? { pricing: JSON.parse(s.pricing) as unknown } : {}),
+      ...(s.conversation !== null ? { conversation: JSON.parse(s.conversation) as unknown } : {}),
+    },
+    now: s.now,
+  });
+  return 'applied';
 }
 
 const RANK: Readonly<Record<string, number>> = { sent: 1, delivered: 2, read: 3, played: 4, failed: 5 };

@@ -13,6 +13,7 @@ import * as m004 from './migrations/004-meta-apps.js';
 import * as m005 from './migrations/005-webhooks.js';
 import * as m006 from './migrations/006-inbound-media.js';
 import * as m007 from './migrations/007-media-keys.js';
+import * as m008 from './migrations/008-events.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005-webhooks': m005,
   '006-inbound-media': m006,
   '007-media-keys': m007,
+  '008-events': m008,
 };
 
 export interface OpenOptions {

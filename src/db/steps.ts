@@ -5,6 +5,7 @@
 import type SQLite from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import type pg from 'pg';
+import type { Db } from './database.js';
 
 export interface StepResult {
   rows: Record<string, unknown>[];
@@ -51,4 +52,24 @@ export async function runPg<T>(client: pg.PoolClient, steps: Steps<T>): Promise<
 /** Runs one query as a step and gives its result: `const r = yield* query(q)`. */
 export function* query(q: { compile(): CompiledQuery }): Steps<StepResult> {
   return yield q.compile();
+}
+
+/** Runs `steps` in one transaction of its own, on either engine. */
+export async function transact<T>(db: Db, steps: () => Steps<T>): Promise<T> {
+  if (db.engine === 'sqlite') {
+    const sqlite = db.sqlite;
+    return sqlite.transaction(() => runSqlite(sqlite, steps()))();
+  }
+  const client = await db.pgPool.connect();
+  try {
+    await client.query('begin');
+    const result = await runPg(client, steps());
+    await client.query('commit');
+    return result;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }

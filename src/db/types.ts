@@ -81,6 +81,8 @@ export interface CustomerSessionsTable {
   last_inbound_at: string | null;
   /** Inbound messages no agent has read yet. */
   unread_count: Generated<number>;
+  /** The thread's last event's conversation_seq (migration 008). */
+  event_seq: Generated<number>;
 }
 
 export interface HelpdeskMessagesTable {
@@ -172,4 +174,63 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   webhook_receipts: WebhookReceiptsTable;
   message_statuses: MessageStatusesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  events: EventsTable;
+  event_deliveries: EventDeliveriesTable;
+  event_attempts: EventAttemptsTable;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  organization_id: string;
+  url: string;
+  description: string | null;
+  /** JSON array of event types, or ["*"]. */
+  event_types: string;
+  /** Encrypted (TokenCipher), as Meta tokens are. */
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: string | null;
+  enabled: number;
+  disabled_reason: string | null;
+  /** Since when every attempt failed; null after a success. */
+  failing_since: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface EventsTable {
+  id: string;
+  organization_id: string;
+  type: string;
+  conversation_id: string | null;
+  conversation_seq: number | null;
+  /** JSON: the event's data. */
+  payload: string;
+  created_at: string;
+}
+
+export interface EventDeliveriesTable {
+  event_id: string;
+  endpoint_id: string;
+  conversation_id: string | null;
+  conversation_seq: number | null;
+  state: 'pending' | 'delivered' | 'dead';
+  attempts: Generated<number>;
+  next_at: string;
+  lease_until: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface EventAttemptsTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  attempted_at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
 }

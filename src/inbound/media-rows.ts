@@ -6,6 +6,8 @@
 // cannot overwrite the newer attempt's result.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
+import { query, transact } from '../db/steps.js';
+import { recordEvent } from '../events/outbox.js';
 
 export interface ClaimedMedia {
   id: string;
@@ -44,45 +46,83 @@ export interface MediaFailureRecord {
   details: Record<string, unknown>;
 }
 
-/** Whether the row was still this attempt's to settle. */
-export async function recordMediaStored(db: Db, row: ClaimedMedia, key: string, now: string): Promise<boolean> {
-  const res = await db.kysely
-    .updateTable('helpdesk_messages')
-    .set({
-      media_status: 'stored',
-      media_url: key,
-      media_next_at: null,
-      error_code: null,
-      error_message: null,
-      error_details: null,
-      updated_at: now,
-    })
-    .where('id', '=', row.id)
-    .where('media_status', '=', 'pending')
-    .where('media_attempts', '=', row.media_attempts)
-    .executeTakeFirst();
-  return res.numUpdatedRows > 0n;
+/** Whether the row was still this attempt's to settle. With its `message.media_ready` event. */
+export function recordMediaStored(db: Db, row: ClaimedMedia, key: string, now: string): Promise<boolean> {
+  const k = db.kysely;
+  return transact(db, function* () {
+    const res = yield* query(
+      k
+        .updateTable('helpdesk_messages')
+        .set({
+          media_status: 'stored',
+          media_url: key,
+          media_next_at: null,
+          error_code: null,
+          error_message: null,
+          error_details: null,
+          updated_at: now,
+        })
+        .where('id', '=', row.id)
+        .where('media_status', '=', 'pending')
+        .where('media_attempts', '=', row.media_attempts)
+        .returning(['whatsapp_message_id', 'contact_id', 'session_id']),
+    );
+    const settled = res.rows[0];
+    if (settled === undefined) return false;
+    yield* recordEvent(k, {
+      organizationId: row.organization_id,
+      type: 'message.media_ready',
+      conversationId: settled['session_id'] as string,
+      data: { ...messageRef(row, settled), media_key: key },
+      now,
+    });
+    return true;
+  });
 }
 
-export async function recordMediaFailure(
+/** Whether the row was still this attempt's to settle. A final failure has its `message.media_failed`. */
+export function recordMediaFailure(
   db: Db,
   row: ClaimedMedia,
   failure: MediaFailureRecord,
   now: string,
 ): Promise<boolean> {
-  const res = await db.kysely
-    .updateTable('helpdesk_messages')
-    .set({
-      media_status: failure.final ? 'failed' : 'pending',
-      media_next_at: failure.final ? null : (failure.nextAt ?? now),
-      error_code: failure.code,
-      error_message: failure.message.slice(0, 500),
-      error_details: JSON.stringify(failure.details),
-      updated_at: now,
-    })
-    .where('id', '=', row.id)
-    .where('media_status', '=', 'pending')
-    .where('media_attempts', '=', row.media_attempts)
-    .executeTakeFirst();
-  return res.numUpdatedRows > 0n;
+  const k = db.kysely;
+  return transact(db, function* () {
+    const res = yield* query(
+      k
+        .updateTable('helpdesk_messages')
+        .set({
+          media_status: failure.final ? 'failed' : 'pending',
+          media_next_at: failure.final ? null : (failure.nextAt ?? now),
+          error_code: failure.code,
+          error_message: failure.message.slice(0, 500),
+          error_details: JSON.stringify(failure.details),
+          updated_at: now,
+        })
+        .where('id', '=', row.id)
+        .where('media_status', '=', 'pending')
+        .where('media_attempts', '=', row.media_attempts)
+        .returning(['whatsapp_message_id', 'contact_id', 'session_id']),
+    );
+    const settled = res.rows[0];
+    if (settled === undefined) return false;
+    if (failure.final)
+      yield* recordEvent(k, {
+        organizationId: row.organization_id,
+        type: 'message.media_failed',
+        conversationId: settled['session_id'] as string,
+        data: { ...messageRef(row, settled), error: { code: failure.code, message: failure.message.slice(0, 500) } },
+        now,
+      });
+    return true;
+  });
+}
+
+function messageRef(row: ClaimedMedia, settled: Record<string, unknown>) {
+  return {
+    message_id: row.id,
+    whatsapp_message_id: settled['whatsapp_message_id'] as string,
+    contact_id: settled['contact_id'] as string,
+  };
 }

@@ -51,6 +51,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '005-webhooks',
       '006-inbound-media',
       '007-media-keys',
+      '008-events',
     ]);
     expect(await migrate(second.db)).toEqual([
       '001-initial',
@@ -60,6 +61,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '005-webhooks',
       '006-inbound-media',
       '007-media-keys',
+      '008-events',
     ]);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(

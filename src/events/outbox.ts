@@ -1,0 +1,82 @@
+// The transactional outbox: an event is written by the same steps (db/steps.ts), in the same
+// transaction, as the change that causes it, together with one delivery row per enabled endpoint of
+// the organization that subscribes to its type. So no change commits without its event, no event
+// outlives a change that rolled back, and every committed event is already due at its endpoints.
+//
+// A thread's events are numbered by bumping customer_sessions.event_seq in that transaction: the
+// thread's row lock orders concurrent writers, so the numbers follow commit order, and the
+// dispatcher delivers a thread's events to an endpoint in that order.
+import { sql, type Kysely } from 'kysely';
+import { newId } from '../db/ids.js';
+import { query, type Steps } from '../db/steps.js';
+import type { Database } from '../db/types.js';
+import { subscribes, type EventType } from './types.js';
+
+type K = Kysely<Database>;
+
+export interface EventWrite {
+  organizationId: string;
+  type: EventType;
+  /** The thread (customer_sessions.id) the event belongs to; null for one that has none. */
+  conversationId: string | null;
+  /**
+   * What the receiver gets as `data`. Media appear as storage keys (`media_key`), signed into URLs
+   * when delivered: no signature is ever stored.
+   */
+  data: Record<string, unknown>;
+  now: string;
+}
+
+/** Writes the event and its deliveries; the event's id. */
+export function* recordEvent(k: K, e: EventWrite): Steps<string> {
+  let seq: number | null = null;
+  if (e.conversationId !== null) {
+    const bumped = yield* query(
+      k
+        .updateTable('customer_sessions')
+        .set({ event_seq: sql<number>`event_seq + 1` })
+        .where('id', '=', e.conversationId)
+        .returning('event_seq'),
+    );
+    const value = bumped.rows[0]?.['event_seq'];
+    seq = value === undefined ? null : Number(value);
+  }
+  const id = newId();
+  yield* query(
+    k.insertInto('events').values({
+      id,
+      organization_id: e.organizationId,
+      type: e.type,
+      conversation_id: e.conversationId,
+      conversation_seq: seq,
+      payload: JSON.stringify(e.data),
+      created_at: e.now,
+    }),
+  );
+  const endpoints = yield* query(
+    k
+      .selectFrom('webhook_endpoints')
+      .select(['id', 'event_types'])
+      .where('organization_id', '=', e.organizationId)
+      .where('enabled', '=', 1),
+  );
+  for (const endpoint of endpoints.rows) {
+    if (!subscribes(endpoint['event_types'] as string, e.type)) continue;
+    yield* query(
+      k.insertInto('event_deliveries').values({
+        event_id: id,
+        endpoint_id: endpoint['id'] as string,
+        conversation_id: e.conversationId,
+        conversation_seq: seq,
+        state: 'pending',
+        next_at: e.now,
+        lease_until: null,
+        last_status: null,
+        last_error: null,
+        created_at: e.now,
+        delivered_at: null,
+      }),
+    );
+  }
+  return id;
+}
