@@ -17,7 +17,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MediaDownloadFailed } from '../errors.js';
 import { checkHttpUrl } from '../lib/http-url.js';
-import { isAllowedAddress } from './address-guard.js';
+import { isAllowedAddress } from '../lib/address-guard.js';
 
 export const MAX_REDIRECTS = 3;
 

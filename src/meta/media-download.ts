@@ -4,7 +4,7 @@
 //
 // The token goes to that URL's origin only. Redirects are followed (at most 3) while they stay on
 // that origin; one to any other origin is not followed at all, so neither the token nor a request
-// ever reaches a host Meta's answer did not name. No address guard (media/address-guard.ts): the URL
+// ever reaches a host Meta's answer did not name. No address guard (lib/address-guard.ts): the URL
 // comes from Meta's own answer on the Graph connection and is trusted as the Graph URL is (on the
 // simulator it is loopback); a redirect elsewhere, which would not be, is refused instead.
 //

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAllowedAddress } from '../../src/media/address-guard.js';
+import { isAllowedAddress } from '../../src/lib/address-guard.js';
 
 // The address check alone: no test connects to any of these.
 describe('the media download address check', () => {

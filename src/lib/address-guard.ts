@@ -1,4 +1,5 @@
-// SSRF guard: which addresses a media download may connect to. Checked on the address actually
+// SSRF guard: which addresses the gateway may connect to on a client's behalf (media downloads, event
+// endpoints). Checked on the address actually
 // connected to (see download.ts), so a hostname that resolves somewhere else later (DNS rebinding)
 // cannot slip through, and on every redirect.
 import net from 'node:net';
