@@ -1,7 +1,7 @@
-// SSRF guard: which addresses the gateway may connect to on a client's behalf (media downloads, event
-// endpoints). Checked on the address actually
-// connected to (see download.ts), so a hostname that resolves somewhere else later (DNS rebinding)
-// cannot slip through, and on every redirect.
+// SSRF guard: which addresses the gateway may connect to on a client's behalf (media downloads,
+// event endpoints). Checked on the address actually connected to (see media/download.ts), so a
+// hostname that resolves somewhere else later (DNS rebinding) cannot slip through, and on every
+// redirect.
 import net from 'node:net';
 
 const blocked = new net.BlockList();
