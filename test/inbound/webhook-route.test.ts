@@ -1,4 +1,5 @@
 // GET and POST /webhooks/meta/{app}: the handshake, the signature, the body limit, durable first.
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/db.js';
 import { startGateway, type TestGateway } from '../helpers/app.js';
@@ -102,5 +103,31 @@ describe.each(ENGINES)('Meta webhook route (%s)', (engine) => {
     const escaped = body.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
     const res = await post(gw, body, sign(escaped));
     expect(res.statusCode).toBe(200);
+  });
+});
+
+describe('Meta webhook handshake in the access log', () => {
+  it('logs the request with its verify token redacted', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const gw = await startGateway('sqlite', { LOG_LEVEL: 'info' }, { logger: { level: 'info', stream } });
+    try {
+      await seedApp(gw);
+      const res = await gw.app.inject({
+        method: 'GET',
+        url: `/webhooks/meta/${APP_ID}?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=77`,
+      });
+      expect(res.statusCode).toBe(200);
+      const access = lines.filter((l) => l.includes('request completed'));
+      expect(access.join('')).toContain('hub.verify_token=[redacted]&hub.challenge=77');
+      expect(lines.join('')).not.toContain(VERIFY_TOKEN);
+    } finally {
+      await gw.close();
+    }
   });
 });
