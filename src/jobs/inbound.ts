@@ -10,15 +10,22 @@ export function inboundProcessing(opts: {
   intervalMs: number;
   log: Pick<Logger, 'warn'>;
 }): Job {
-  const job = every('inbound-processing', opts.intervalMs, async () => {
-    opts.processor.wake();
-    await opts.processor.idle();
-    try {
-      await opts.processor.applyWaiting();
-    } catch (err) {
-      opts.log.warn({ err }, 'could not apply waiting statuses; will retry');
-    }
-  });
+  // In the background from the start: after a crash under a storm the backlog may take seconds,
+  // and Meta's retries and the API must be answered meanwhile. Never throws (the processor logs).
+  const job = every(
+    'inbound-processing',
+    opts.intervalMs,
+    async () => {
+      opts.processor.wake();
+      await opts.processor.idle();
+      try {
+        await opts.processor.applyWaiting();
+      } catch (err) {
+        opts.log.warn({ err }, 'could not apply waiting statuses; will retry');
+      }
+    },
+    { background: true },
+  );
   return {
     name: job.name,
     start: () => job.start(),

@@ -10,7 +10,17 @@ export interface Job {
   stop(): Promise<void>;
 }
 
-export function every(name: string, intervalMs: number, run: () => Promise<void>): Job {
+/**
+ * A job that runs every intervalMs, the first time at start. With `background`, start does not
+ * wait for that first run: one that may take long (a backlog left by a crash) must not keep the
+ * process from listening.
+ */
+export function every(
+  name: string,
+  intervalMs: number,
+  run: () => Promise<void>,
+  opts: { background?: boolean } = {},
+): Job {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   const tick = () => {
@@ -23,7 +33,8 @@ export function every(name: string, intervalMs: number, run: () => Promise<void>
   return {
     name,
     start: async () => {
-      await tick();
+      if (opts.background) void tick();
+      else await tick();
       timer = setInterval(() => void tick(), intervalMs);
       timer.unref();
     },

@@ -48,4 +48,35 @@ describe('every', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(finished).toBe(after);
   });
+
+  it('in the background, starts without waiting for the first run, and stop still waits for it', async () => {
+    let release!: () => void;
+    let finished = false;
+    const job = every(
+      'backlog',
+      60_000,
+      async () => {
+        await new Promise<void>((r) => (release = r));
+        finished = true;
+      },
+      { background: true },
+    );
+    await job.start();
+    expect(finished).toBe(false);
+    const stopped = job.stop();
+    release();
+    await stopped;
+    expect(finished).toBe(true);
+  });
+
+  it('by default, start waits for the first run', async () => {
+    let finished = false;
+    const job = every('first', 60_000, async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      finished = true;
+    });
+    await job.start();
+    expect(finished).toBe(true);
+    await job.stop();
+  });
 });
