@@ -21,6 +21,13 @@ export interface InboundWrite {
 }
 
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
+/**
+ * Kept in the thread but not counted unread: a reaction (added or taken back) or a revoke is drawn
+ * on the message it targets, and a system notice (the customer changed number) is WhatsApp's, not
+ * the customer's. A system notice alone does not open the 24-hour window either: only the
+ * customer's own messages do (docs/META.md).
+ */
+const NOT_UNREAD = new Set(['reaction', 'revoke', 'system']);
 
 /** What the row's `content` holds: the normalised content, and what the message was linked to. */
 function contentOf(item: MessageItem): string {
@@ -112,9 +119,13 @@ export function* writeInbound(k: K, w: InboundWrite): Steps<InboundOutcome> {
       .updateTable('customer_sessions')
       .set({
         message_count: sql<number>`message_count + 1`,
-        unread_count: sql<number>`unread_count + 1`,
+        ...(NOT_UNREAD.has(item.content.type) ? {} : { unread_count: sql<number>`unread_count + 1` }),
         last_message_at: sql<string>`case when last_message_at < ${at} then ${at} else last_message_at end`,
-        last_inbound_at: sql<string>`case when last_inbound_at is null or last_inbound_at < ${at} then ${at} else last_inbound_at end`,
+        ...(item.content.type === 'system'
+          ? {}
+          : {
+              last_inbound_at: sql<string>`case when last_inbound_at is null or last_inbound_at < ${at} then ${at} else last_inbound_at end`,
+            }),
         updated_at: w.now,
       })
       .where('id', '=', sessionId),

@@ -125,6 +125,38 @@ describe.each(ENGINES)('inbound message webhooks (%s)', (engine) => {
     });
   });
 
+  it('keeps reactions, revokes and system notices in the thread without counting them unread', async () => {
+    const target = wamid();
+    await sentMessage(gw, t, target);
+    const before = await thread(t.contactId);
+    const later = (s: number) =>
+      String(Number(before.last_inbound_at ? Date.parse(before.last_inbound_at) / 1000 : 1_700_000_000) + s);
+    const items = [
+      message(
+        t.phone,
+        wamid(),
+        'reaction',
+        { reaction: { message_id: target, emoji: '👍' } },
+        { timestamp: later(10) },
+      ),
+      message(t.phone, wamid(), 'reaction', { reaction: { message_id: target } }, { timestamp: later(20) }),
+      message(
+        t.phone,
+        wamid(),
+        'system',
+        {
+          system: { body: 'changed', type: 'customer_changed_number', wa_id: '27999' },
+        },
+        { timestamp: later(30) },
+      ),
+    ];
+    await deliver(gw, envelope(t.phoneNumberId, { messages: items }));
+    const after = await thread(t.contactId);
+    expect(after).toMatchObject({ message_count: before.message_count + 3, unread_count: before.unread_count });
+    // The reactions are the customer's and keep the window open; the system notice is not.
+    expect(after.last_inbound_at).toBe(new Date(Number(later(20)) * 1000).toISOString());
+  });
+
   it('stores a redelivered message once and counts it once', async () => {
     const w = wamid();
     const body = envelope(t.phoneNumberId, { messages: [message(t.phone, w, 'text', { text: { body: 'once' } })] });
