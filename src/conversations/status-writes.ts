@@ -110,6 +110,19 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
     );
     changed = updated.changes;
   }
+  if (changed === 0) {
+    // The send's answer already made the row `sent`, without Meta's time: the `sent` webhook gives
+    // it, and is the `sent` event a receiver waits for.
+    const timed = yield* query(
+      k
+        .updateTable('helpdesk_messages')
+        .set({ status_at: s.occurredAt, updated_at: s.now })
+        .where('id', '=', id)
+        .where('status', '=', s.status as 'sent')
+        .where('status_at', 'is', null),
+    );
+    changed = timed.changes;
+  }
   // Cost reporting: the latest pricing and conversation Meta sent, whatever order statuses came in.
   if (s.pricing !== null || s.conversation !== null)
     yield* query(

@@ -53,6 +53,19 @@ describe.each(ENGINES)('status webhooks (%s)', (engine) => {
     ]);
   });
 
+  it('takes Meta’s time from the sent webhook for a row the send already made sent', async () => {
+    const w = wamid();
+    const id = await sentMessage(gw, t, w);
+    expect(await messageRow(gw, id)).toMatchObject({ status: 'sent', status_at: null });
+    const body = envelope(t.phoneNumberId, { statuses: [status(w, 'sent', T0 + 5)] });
+    await deliver(gw, body);
+    expect(await messageRow(gw, id)).toMatchObject({
+      status: 'sent',
+      status_at: new Date((T0 + 5) * 1000).toISOString(),
+    });
+    expect((await outcomeOf(gw, body)).counts).toMatchObject({ status_applied: 1 });
+  });
+
   it('never moves backwards: a late delivered after read changes only the history', async () => {
     const w = wamid();
     const id = await sentMessage(gw, t, w);
