@@ -46,6 +46,10 @@ export interface Config {
     downloadTimeoutMs: number;
     connectTimeoutMs: number;
   };
+  events: {
+    /** Endpoint URLs may be plain http and point at loopback or private addresses (development only). */
+    allowPrivateNetworks: boolean;
+  };
   redisUrl: string | undefined;
   rateLimitPerKey: number;
   idempotencyTtlSeconds: number;
@@ -220,6 +224,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       allowPrivateNetworks: bool(env, 'MEDIA_ALLOW_PRIVATE_NETWORKS', false),
       downloadTimeoutMs: int(env, 'MEDIA_DOWNLOAD_TIMEOUT_MS', 120_000, 1, 3_600_000),
       connectTimeoutMs: int(env, 'MEDIA_CONNECT_TIMEOUT_MS', 10_000, 1, 600_000),
+    },
+    events: {
+      allowPrivateNetworks: bool(env, 'EVENTS_ALLOW_PRIVATE_NETWORKS', false),
     },
     redisUrl: optional(env, 'REDIS_URL'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 0, 10_000_000),

@@ -104,6 +104,15 @@ export class ContactExists extends AppError {
   }
 }
 
+export class EndpointNotFound extends AppError {
+  readonly status = 404;
+  readonly error = 'Webhook endpoint not found';
+  constructor(id: string) {
+    // The same answer whether the id exists in another organization or nowhere.
+    super(`No webhook endpoint exists with id ${JSON.stringify(echo(id))} in this organization`);
+  }
+}
+
 export class NotFound extends AppError {
   readonly status = 404;
   readonly error = 'Not found';
