@@ -2,7 +2,8 @@
 // event endpoints). Checked on the address actually connected to (see media/download.ts), so a
 // hostname that resolves somewhere else later (DNS rebinding) cannot slip through, and on every
 // redirect.
-import net from 'node:net';
+import dns from 'node:dns';
+import net, { type LookupFunction } from 'node:net';
 
 const blocked = new net.BlockList();
 const V4: [string, number][] = [
@@ -75,4 +76,24 @@ export function isAllowedAddress(ip: string): boolean {
   const v4 = embeddedV4(ip);
   if (v4 !== undefined && !isAllowedAddress(v4)) return false;
   return !blocked.check(ip, 'ipv6');
+}
+
+/**
+ * A `lookup` for outbound connections that refuses a host if any of its addresses is not allowed
+ * (a mixed answer is a rebinding attempt), so the check is on what is dialled, on every connection.
+ */
+export function guardedLookup(allowPrivateNetworks: boolean, refused: (address: string) => Error): LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, { all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const bad = allowPrivateNetworks ? undefined : addresses.find((a) => !isAllowedAddress(a.address));
+      if (bad) return callback(refused(bad.address), '', 0);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+      // net asks for every address when it may try several families (autoSelectFamily).
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [first]);
+      callback(null, first.address, first.family);
+    });
+  };
 }

@@ -7,7 +7,6 @@
 // response body is paused by backpressure or left unread (nodejs/undici#5360, fixed only in 8.x,
 // which needs Node 22). Any media source could end the gateway that way.
 import { createHash, randomUUID } from 'node:crypto';
-import dns from 'node:dns';
 import fs from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -17,7 +16,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MediaDownloadFailed } from '../errors.js';
 import { checkHttpUrl } from '../lib/http-url.js';
-import { isAllowedAddress } from '../lib/address-guard.js';
+import { guardedLookup, isAllowedAddress } from '../lib/address-guard.js';
 
 export const MAX_REDIRECTS = 3;
 
@@ -51,21 +50,7 @@ export interface MediaFetcher {
 }
 
 export function mediaFetcher(opts: { allowPrivateNetworks: boolean; connectTimeoutMs: number }): MediaFetcher {
-  const lookup: LookupFunction = (hostname, options, callback) => {
-    dns.lookup(hostname, { all: true }, (err, addresses) => {
-      if (err) return callback(err, '', 0);
-      // Refuse the host if any of its addresses is private: a mixed answer is a rebinding attempt.
-      const bad = opts.allowPrivateNetworks ? undefined : addresses.find((a) => !isAllowedAddress(a.address));
-      if (bad) return callback(new AddressNotAllowed(bad.address), '', 0);
-      const first = addresses[0];
-      if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
-      // net asks for every address when it may try several families (autoSelectFamily).
-      if ((options as { all?: boolean }).all)
-        return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [first]);
-      callback(null, first.address, first.family);
-    });
-  };
-  return { ...opts, lookup };
+  return { ...opts, lookup: guardedLookup(opts.allowPrivateNetworks, (address) => new AddressNotAllowed(address)) };
 }
 
 interface Response {
