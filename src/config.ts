@@ -49,6 +49,8 @@ export interface Config {
   events: {
     /** Endpoint URLs may be plain http and point at loopback or private addresses (development only). */
     allowPrivateNetworks: boolean;
+    /** One delivery's deadline: connect, send, and the receiver's answer. */
+    timeoutMs: number;
   };
   redisUrl: string | undefined;
   rateLimitPerKey: number;
@@ -227,6 +229,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     events: {
       allowPrivateNetworks: bool(env, 'EVENTS_ALLOW_PRIVATE_NETWORKS', false),
+      timeoutMs: int(env, 'EVENTS_TIMEOUT_MS', 10_000, 100, 120_000),
     },
     redisUrl: optional(env, 'REDIS_URL'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 0, 10_000_000),

@@ -71,6 +71,8 @@ export interface ProcessorOptions {
   batchSize?: number;
   /** Called once a batch that stored a message with media has committed (wakes inbound/media.ts). */
   onMediaStored?: () => void;
+  /** Called once a batch has committed (its events are due: wakes events/dispatcher.ts). */
+  onCommitted?: () => void;
 }
 
 export class WebhookProcessor {
@@ -183,6 +185,7 @@ export class WebhookProcessor {
   }
 
   #committed(): void {
+    this.opts.onCommitted?.();
     if (!this.#mediaStored) return;
     this.#mediaStored = false;
     this.opts.onMediaStored?.();

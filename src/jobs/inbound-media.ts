@@ -5,10 +5,16 @@ import type { InboundMediaFetcher } from '../inbound/media.js';
 import { every, type Job } from './scheduler.js';
 
 export function inboundMediaFetching(opts: { fetcher: InboundMediaFetcher; intervalMs: number }): Job {
-  const job = every('inbound-media', opts.intervalMs, async () => {
-    opts.fetcher.wake();
-    await opts.fetcher.idle();
-  });
+  // In the background from the start, like the webhook backlog: downloads must not delay listening.
+  const job = every(
+    'inbound-media',
+    opts.intervalMs,
+    async () => {
+      opts.fetcher.wake();
+      await opts.fetcher.idle();
+    },
+    { background: true },
+  );
   return {
     name: job.name,
     start: async () => {

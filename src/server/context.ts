@@ -13,6 +13,10 @@ import { ApiKeyStore } from '../auth/store.js';
 import { ContactService } from '../contacts/service.js';
 import { ContactStore } from '../contacts/store.js';
 import { migrate, openDatabase, type Db, type OpenOptions } from '../db/database.js';
+import { EndpointStore } from '../events/endpoint-store.js';
+import { EndpointService } from '../events/endpoints.js';
+import { EventDispatcher } from '../events/dispatcher.js';
+import { eventPoster } from '../events/post.js';
 import { Redis } from 'ioredis';
 import { RedisIdempotencyStore } from '../idempotency/redis-store.js';
 import { SqlIdempotencyStore } from '../idempotency/sql-store.js';
@@ -41,6 +45,10 @@ export interface AppContext {
   inboundMedia: InboundMediaFetcher;
   auth: AuthService;
   contacts: ContactService;
+  /** The organizations' webhook endpoints: `flowiq endpoint`, /api/webhook-endpoints, and their signing secrets. */
+  endpoints: EndpointService;
+  /** Delivers committed events to the endpoints (jobs/events.ts starts it). */
+  events: EventDispatcher;
   messages: MessageStore;
   outcomes: OutcomeWriter;
   meta: MetaClient;
@@ -75,6 +83,9 @@ export async function createContext(
   const apps = new MetaAppService(new MetaAppStore(db), cipher);
   const auth = new AuthService(new ApiKeyStore(db), organizationStore, opts.onBackgroundError);
   const contacts = new ContactService(new ContactStore(db));
+  const endpoints = new EndpointService(new EndpointStore(db), cipher, {
+    allowPrivateNetworks: config.events.allowPrivateNetworks,
+  });
   const messages = new MessageStore(db);
   const meta = new MetaClient({
     graphUrl: config.meta.graphUrl,
@@ -103,7 +114,23 @@ export async function createContext(
     log,
     downloadTimeoutMs: config.media.downloadTimeoutMs,
   });
-  const inbound = new WebhookProcessor({ db, routing: apps, log, onMediaStored: () => inboundMedia.wake() });
+  const events = new EventDispatcher({
+    db,
+    cipher,
+    signer: media.signer,
+    poster: eventPoster({
+      allowPrivateNetworks: config.events.allowPrivateNetworks,
+      timeoutMs: config.events.timeoutMs,
+    }),
+    log,
+  });
+  const inbound = new WebhookProcessor({
+    db,
+    routing: apps,
+    log,
+    onMediaStored: () => inboundMedia.wake(),
+    onCommitted: () => events.wake(),
+  });
   const send = new SendService({
     contacts,
     messages,
@@ -137,6 +164,8 @@ export async function createContext(
     inboundMedia,
     auth,
     contacts,
+    endpoints,
+    events,
     messages,
     outcomes,
     meta,

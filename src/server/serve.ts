@@ -7,6 +7,7 @@ import { startJobs } from '../jobs/scheduler.js';
 import { idempotencyPurge, stalePendingSweep } from '../jobs/sweeps.js';
 import { inboundProcessing } from '../jobs/inbound.js';
 import { inboundMediaFetching } from '../jobs/inbound-media.js';
+import { eventDispatching } from '../jobs/events.js';
 import { resolveSecret } from '../secret.js';
 import { keepTickShapes } from '../tick-shapes.js';
 
@@ -52,6 +53,7 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions = {}): 
     inboundProcessing({ processor: ctx.inbound, intervalMs: 1_000, log: app.log }),
     // After the processor: stopped first, so no media fetch outlives the writes that wake it.
     inboundMediaFetching({ fetcher: ctx.inboundMedia, intervalMs: 5_000 }),
+    eventDispatching({ dispatcher: ctx.events, intervalMs: 500 }),
   ]);
   try {
     await app.listen({ host: config.host, port: config.port });

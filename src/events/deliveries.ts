@@ -1,0 +1,174 @@
+// The dispatcher's reads and writes on event_deliveries (migration 008).
+//
+// A claim counts an attempt and pushes next_at to the end of a lease in one statement, so a claimed
+// row is not due again until the lease passes: an instance that dies mid-delivery leaves its rows
+// to be claimed again then. On PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so instances
+// claiming at once take different rows. Each outcome is written only while the row is still pending
+// under the same attempt, so a claimant overtaken after its lease cannot overwrite a newer result.
+//
+// Order: a row is claimable only when no earlier event of the same thread is still pending for
+// that endpoint, so a thread's events reach an endpoint one at a time, in commit order; other
+// threads and other endpoints are not held back by it.
+import { sql } from 'kysely';
+import type { Db } from '../db/database.js';
+import { query, transact } from '../db/steps.js';
+
+export interface ClaimedDelivery {
+  event_id: string;
+  endpoint_id: string;
+  /** This attempt's number (1 for the first). */
+  attempts: number;
+  organization_id: string;
+  type: string;
+  payload: string;
+  event_created_at: string;
+}
+
+export async function claimDueDeliveries(
+  db: Db,
+  now: string,
+  leaseUntil: string,
+  limit: number,
+  skipEndpoints: readonly string[],
+): Promise<ClaimedDelivery[]> {
+  if (limit <= 0) return [];
+  const skip =
+    skipEndpoints.length === 0
+      ? sql``
+      : sql`and d.endpoint_id not in (${sql.join(skipEndpoints.map((id) => sql`${id}`))})`;
+  const lock = db.engine === 'postgres' ? sql`for update of d skip locked` : sql``;
+  const claimed = await sql<{ event_id: string; endpoint_id: string; attempts: number }>`
+    update event_deliveries set next_at = ${leaseUntil}, lease_until = ${leaseUntil}, attempts = attempts + 1
+    where (event_id, endpoint_id) in (
+      select d.event_id, d.endpoint_id from event_deliveries d
+      where d.state = 'pending' and d.next_at <= ${now} ${skip}
+        and not exists (
+          select 1 from event_deliveries p
+          where p.endpoint_id = d.endpoint_id and p.conversation_id = d.conversation_id
+            and p.state = 'pending' and p.conversation_seq < d.conversation_seq
+        )
+      order by d.next_at
+      limit ${limit}
+      ${lock}
+    )
+    and state = 'pending'
+    returning event_id, endpoint_id, attempts`.execute(db.kysely);
+  if (claimed.rows.length === 0) return [];
+  const events = await db.kysely
+    .selectFrom('events')
+    .select(['id', 'organization_id', 'type', 'payload', 'created_at'])
+    .where(
+      'id',
+      'in',
+      claimed.rows.map((r) => r.event_id),
+    )
+    .execute();
+  const byId = new Map(events.map((e) => [e.id, e]));
+  return claimed.rows.flatMap((r) => {
+    const e = byId.get(r.event_id);
+    return e === undefined
+      ? []
+      : [
+          {
+            event_id: r.event_id,
+            endpoint_id: r.endpoint_id,
+            attempts: Number(r.attempts),
+            organization_id: e.organization_id,
+            type: e.type,
+            payload: e.payload,
+            event_created_at: e.created_at,
+          },
+        ];
+  });
+}
+
+export interface AttemptRecord {
+  attemptedAt: string;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export type Settlement = { state: 'delivered' } | { state: 'pending'; nextAt: string } | { state: 'dead' };
+
+/**
+ * The attempt's outcome, its log row, and the endpoint's failure clock, in one transaction.
+ * Whether the row was still this attempt's to settle.
+ */
+export function settleDelivery(
+  db: Db,
+  row: ClaimedDelivery,
+  attempt: AttemptRecord,
+  settlement: Settlement,
+): Promise<boolean> {
+  const k = db.kysely;
+  // Steps, not a Kysely transaction: on SQLite an async transaction would take in the batched
+  // writes that run on the same connection meanwhile (db/steps.ts).
+  return transact(db, function* () {
+    const res = yield* query(
+      k
+        .updateTable('event_deliveries')
+        .set({
+          state: settlement.state,
+          next_at: settlement.state === 'pending' ? settlement.nextAt : attempt.attemptedAt,
+          lease_until: null,
+          last_status: attempt.statusCode,
+          last_error: attempt.error,
+          delivered_at: settlement.state === 'delivered' ? attempt.attemptedAt : null,
+        })
+        .where('event_id', '=', row.event_id)
+        .where('endpoint_id', '=', row.endpoint_id)
+        .where('state', '=', 'pending')
+        .where('attempts', '=', row.attempts),
+    );
+    if (res.changes === 0) return false;
+    yield* query(
+      k
+        .insertInto('event_attempts')
+        .values({
+          id: `${row.event_id}.${row.endpoint_id}.${row.attempts}`,
+          event_id: row.event_id,
+          endpoint_id: row.endpoint_id,
+          attempted_at: attempt.attemptedAt,
+          status_code: attempt.statusCode,
+          error: attempt.error,
+          duration_ms: attempt.durationMs,
+        })
+        .onConflict((oc) => oc.column('id').doNothing()),
+    );
+    yield* query(
+      k
+        .updateTable('webhook_endpoints')
+        .set(
+          settlement.state === 'delivered'
+            ? { failing_since: null }
+            : { failing_since: sql<string>`coalesce(failing_since, ${attempt.attemptedAt})` },
+        )
+        .where('id', '=', row.endpoint_id)
+        // A success on a healthy endpoint writes nothing more.
+        .$if(settlement.state === 'delivered', (q) => q.where('failing_since', 'is not', null)),
+    );
+    return true;
+  });
+}
+
+/**
+ * An endpoint whose every attempt has failed since before `failingBefore` is disabled with the
+ * reason; its pending deliveries stay, for a replay once it is fixed. Whether it was disabled now.
+ */
+export async function disableIfFailingSince(
+  db: Db,
+  endpointId: string,
+  failingBefore: string,
+  reason: string,
+  now: string,
+): Promise<boolean> {
+  const res = await db.kysely
+    .updateTable('webhook_endpoints')
+    .set({ enabled: 0, disabled_reason: reason, updated_at: now })
+    .where('id', '=', endpointId)
+    .where('enabled', '=', 1)
+    .where('failing_since', '<=', failingBefore)
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}

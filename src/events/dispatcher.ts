@@ -1,0 +1,240 @@
+// Delivers committed events to the tenants' endpoints (jobs/events.ts runs it): claims due
+// deliveries (events/deliveries.ts), POSTs each signed with the Standard Webhooks convention, and
+// settles it: delivered on a 2xx; otherwise tried again later, with exponential backoff and jitter,
+// until the event is 3 days old, then kept as dead. An endpoint that has failed every attempt for
+// 3 days is disabled, with the reason, for the CLI to show.
+//
+// Deliveries run independently, at most `concurrency` at once and `perEndpoint` per endpoint, so a
+// slow or dead receiver holds at most its own share while the others keep receiving. At least once:
+// a crash between the receiver's 2xx and the settlement sends that event again after the lease.
+import type { Logger } from 'pino';
+import { Webhook } from 'standardwebhooks';
+import type { Db } from '../db/database.js';
+import type { TokenCipher } from '../organizations/token-cipher.js';
+import type { MediaSigner } from '../media/signing.js';
+import {
+  claimDueDeliveries,
+  disableIfFailingSince,
+  settleDelivery,
+  type ClaimedDelivery,
+  type Settlement,
+} from './deliveries.js';
+import { signingSecrets } from './endpoints.js';
+import type { EndpointRow } from './endpoint-store.js';
+import type { EventPoster } from './post.js';
+
+export const GIVE_UP_AFTER_MS = 3 * 86_400_000;
+
+export interface DispatcherOptions {
+  db: Db;
+  cipher: TokenCipher;
+  signer: MediaSigner;
+  poster: EventPoster;
+  log: Pick<Logger, 'warn' | 'error' | 'info'>;
+  /** Deliveries in flight at once, in all. */
+  concurrency?: number;
+  /** Deliveries in flight at once to one endpoint. */
+  perEndpoint?: number;
+  /** How long a claim holds a delivery; longer than a POST can take. */
+  leaseMs?: number;
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+  giveUpAfterMs?: number;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** The body a receiver gets: the event's envelope around its data. */
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  timestamp: string;
+  organization_id: string;
+  data: Record<string, unknown>;
+}
+
+export class EventDispatcher {
+  readonly #o: DispatcherOptions;
+  readonly #inFlight = new Map<string, number>();
+  #active = 0;
+  #pumping: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  readonly #settling = new Set<Promise<void>>();
+
+  constructor(opts: DispatcherOptions) {
+    this.#o = opts;
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
+  }
+
+  /** Claims what is due now, without waiting; called after a commit that wrote events, and by the job. */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = this.#pump().finally(() => {
+      this.#pumping = undefined;
+    });
+  }
+
+  /** Resolves once nothing is being claimed or delivered (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.#pumping || this.#settling.size > 0) {
+      await this.#pumping;
+      await Promise.all([...this.#settling]);
+    }
+  }
+
+  /** Stops claiming; resolves once the deliveries in flight are settled. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.idle();
+    this.#o.poster.close();
+  }
+
+  async #pump(): Promise<void> {
+    const concurrency = this.#o.concurrency ?? 32;
+    const perEndpoint = this.#o.perEndpoint ?? 8;
+    do {
+      this.#again = false;
+      for (;;) {
+        if (this.#stopped) return;
+        const room = concurrency - this.#active;
+        if (room <= 0) break;
+        const full = [...this.#inFlight].filter(([, n]) => n >= perEndpoint).map(([id]) => id);
+        const now = this.#now();
+        let rows: ClaimedDelivery[];
+        try {
+          rows = await claimDueDeliveries(
+            this.#o.db,
+            new Date(now).toISOString(),
+            new Date(now + (this.#o.leaseMs ?? 120_000)).toISOString(),
+            Math.min(room, perEndpoint * 4),
+            full,
+          );
+        } catch (err) {
+          this.#o.log.warn({ err }, 'could not claim event deliveries; will retry');
+          return;
+        }
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          // A claim may exceed an endpoint's share when it holds several of its threads: the
+          // extra rows wait their turn on the lease-free path below rather than being released.
+          this.#start(row);
+        }
+      }
+    } while (this.#again);
+  }
+
+  #start(row: ClaimedDelivery): void {
+    this.#active++;
+    this.#inFlight.set(row.endpoint_id, (this.#inFlight.get(row.endpoint_id) ?? 0) + 1);
+    const p = this.#deliver(row)
+      .catch((err: unknown) => {
+        // The database away: the claim's lease runs out and the delivery is tried again.
+        this.#o.log.error({ err, event: row.event_id }, 'could not settle an event delivery; retried after its lease');
+      })
+      .finally(() => {
+        this.#active--;
+        const n = (this.#inFlight.get(row.endpoint_id) ?? 1) - 1;
+        if (n === 0) this.#inFlight.delete(row.endpoint_id);
+        else this.#inFlight.set(row.endpoint_id, n);
+        this.#settling.delete(p);
+        // A slot is free, and the thread's next event may now be due.
+        this.wake();
+      });
+    this.#settling.add(p);
+  }
+
+  async #deliver(row: ClaimedDelivery): Promise<void> {
+    const db = this.#o.db;
+    const endpoint = await db.kysely
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', row.endpoint_id)
+      .executeTakeFirst();
+    const attemptedAt = new Date(this.#now()).toISOString();
+    if (endpoint === undefined || endpoint.enabled !== 1) {
+      // Disabled since the claim: left pending, for a replay once it is enabled again.
+      await settleDelivery(
+        db,
+        row,
+        { attemptedAt, statusCode: null, error: 'endpoint disabled', durationMs: 0 },
+        {
+          state: 'pending',
+          nextAt: new Date(this.#now() + (this.#o.maxRetryMs ?? 3_600_000)).toISOString(),
+        },
+      );
+      return;
+    }
+    const body = JSON.stringify(this.#envelope(row));
+    const headers = this.#sign(endpoint, row.event_id, body);
+    const result = await this.#o.poster.post(endpoint.url, headers, body);
+    const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
+    const settlement = ok ? ({ state: 'delivered' } as const) : this.#retry(row);
+    await settleDelivery(
+      db,
+      row,
+      { attemptedAt, statusCode: result.statusCode, error: result.error, durationMs: result.durationMs },
+      settlement,
+    );
+    if (ok) return;
+    if (settlement.state === 'dead')
+      this.#o.log.warn(
+        { event: row.event_id, endpoint: row.endpoint_id, attempts: row.attempts },
+        'event not delivered in 3 days; kept as dead',
+      );
+    const giveUp = this.#o.giveUpAfterMs ?? GIVE_UP_AFTER_MS;
+    const since = new Date(this.#now() - giveUp).toISOString();
+    const reason = `every delivery failed for ${Math.round(giveUp / 3_600_000)} h; last: ${result.error ?? 'no answer'}`;
+    if (await disableIfFailingSince(db, row.endpoint_id, since, reason.slice(0, 500), attemptedAt))
+      this.#o.log.warn({ endpoint: row.endpoint_id, reason }, 'event endpoint disabled');
+  }
+
+  #envelope(row: ClaimedDelivery): EventEnvelope {
+    const data = JSON.parse(row.payload) as Record<string, unknown>;
+    // Media are stored as keys; the receiver gets a signed URL, made now.
+    const key = data['media_key'];
+    if (typeof key === 'string') {
+      delete data['media_key'];
+      data['media_url'] = this.#o.signer.url(key);
+    }
+    return {
+      id: row.event_id,
+      type: row.type,
+      timestamp: row.event_created_at,
+      organization_id: row.organization_id,
+      data,
+    };
+  }
+
+  /** Standard Webhooks headers; during a secret's overlap, one signature per secret. */
+  #sign(endpoint: EndpointRow, eventId: string, body: string): Record<string, string> {
+    const at = new Date(this.#now());
+    const signatures = signingSecrets(this.#o.cipher, endpoint, at).map((secret) =>
+      new Webhook(secret).sign(eventId, at, body),
+    );
+    return {
+      'webhook-id': eventId,
+      'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+      'webhook-signature': signatures.join(' '),
+    };
+  }
+
+  /** The next attempt: exponential, half fixed and half drawn, until the event is 3 days old. */
+  #retry(row: ClaimedDelivery): Settlement {
+    const first = this.#o.firstRetryMs ?? 5_000;
+    const max = this.#o.maxRetryMs ?? 3_600_000;
+    const cap = Math.min(max, first * 2 ** Math.min(row.attempts - 1, 40));
+    const delay = cap / 2 + ((this.#o.random ?? Math.random)() * cap) / 2;
+    const next = this.#now() + delay;
+    const deadline = Date.parse(row.event_created_at) + (this.#o.giveUpAfterMs ?? GIVE_UP_AFTER_MS);
+    if (next >= deadline) return { state: 'dead' };
+    return { state: 'pending', nextAt: new Date(next).toISOString() };
+  }
+}

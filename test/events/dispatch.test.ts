@@ -1,0 +1,313 @@
+// Event delivery end to end on both engines: changes that commit events (inbound messages through
+// the real webhook route and processor), a dispatcher with short retries, and loopback receivers
+// that verify each delivery with the standardwebhooks package as a tenant's receiver would.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimDueDeliveries } from '../../src/events/deliveries.js';
+import { EventDispatcher, type DispatcherOptions, type EventEnvelope } from '../../src/events/dispatcher.js';
+import { eventPoster } from '../../src/events/post.js';
+import { TokenCipher } from '../../src/organizations/token-cipher.js';
+import { TEST_SECRET } from '../helpers/constants.js';
+import { ENGINES } from '../helpers/db.js';
+import { startGateway, type TestGateway } from '../helpers/app.js';
+import { deliver, envelope, seedApp, seedWebhookTenant, type WebhookTenant } from '../inbound/helpers.js';
+import { until } from '../inbound/media-setup.js';
+
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  event: EventEnvelope;
+}
+
+interface Receiver {
+  url: string;
+  got: Received[];
+  /** How to answer the next request: a status, or 'hang' (never answer). */
+  answer: (event: EventEnvelope) => number | 'hang';
+  close(): Promise<void>;
+}
+
+async function receiver(): Promise<Receiver> {
+  const r: Receiver = { url: '', got: [], answer: () => 200, close: async () => {} };
+  const hanging = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const event = JSON.parse(body) as EventEnvelope;
+      r.got.push({ headers: req.headers, body, event });
+      const a = r.answer(event);
+      if (a === 'hang') return void hanging.add(res);
+      res.writeHead(a, { 'content-type': 'text/plain' }).end(a >= 300 ? 'no thanks' : 'ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  r.close = () =>
+    new Promise((resolve) => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return r;
+}
+
+let seq = 0;
+const wamid = () => `wamid.evt${process.pid}x${++seq}`;
+
+describe.each(ENGINES)('event delivery (%s)', (engine) => {
+  let gw: TestGateway;
+  let t: WebhookTenant;
+  const receivers: Receiver[] = [];
+  const dispatchers: EventDispatcher[] = [];
+
+  beforeAll(async () => {
+    gw = await startGateway(engine, { EVENTS_ALLOW_PRIVATE_NETWORKS: 'true' });
+    // The gateway's own dispatcher is woken by every webhook commit: these tests run their own.
+    await gw.ctx.events.stop();
+    await seedApp(gw);
+  });
+  afterAll(async () => {
+    for (const d of dispatchers) await d.stop();
+    for (const r of receivers) await r.close();
+    await gw.close();
+  });
+
+  /** A tenant of its own per test, so each test's events and endpoints are its own. */
+  async function world(types: string[] = ['*']) {
+    t = await seedWebhookTenant(gw);
+    const r = await receiver();
+    receivers.push(r);
+    const endpoint = await gw.ctx.endpoints.create(t.organizationId, { url: r.url, eventTypes: types });
+    return { r, endpoint, tenant: t };
+  }
+
+  function dispatcher(opts: Partial<DispatcherOptions> = {}): EventDispatcher {
+    const d = new EventDispatcher({
+      db: gw.ctx.db,
+      cipher: new TokenCipher(TEST_SECRET),
+      signer: gw.ctx.media.signer,
+      poster: eventPoster({ allowPrivateNetworks: true, timeoutMs: 2_000 }),
+      log: pino({ level: 'silent' }),
+      firstRetryMs: 20,
+      maxRetryMs: 40,
+      ...opts,
+    });
+    dispatchers.push(d);
+    return d;
+  }
+
+  /** A customer of tenant `t` sends texts; resolves once the gateway has stored them. */
+  async function customerSends(tenant: WebhookTenant, texts: string[]): Promise<string[]> {
+    const ids = texts.map(() => wamid());
+    await deliver(
+      gw,
+      envelope(tenant.phoneNumberId, {
+        contacts: [{ profile: { name: 'Customer' }, wa_id: tenant.phone.replace('+', '') }],
+        messages: texts.map((body, i) => ({
+          from: tenant.phone.replace('+', ''),
+          id: ids[i],
+          timestamp: String(1_700_000_000 + ++seq),
+          type: 'text',
+          text: { body },
+        })),
+      }),
+    );
+    return ids;
+  }
+
+  const deliveries = (endpointId: string) =>
+    gw.ctx.db.kysely.selectFrom('event_deliveries').selectAll().where('endpoint_id', '=', endpointId).execute();
+
+  it('delivers each committed event once, signed so that a Standard Webhooks library verifies it', async () => {
+    const { r, endpoint } = await world();
+    const [w] = await customerSends(t, ['hello']);
+    const d = dispatcher();
+    d.wake();
+    await until('the delivery', async () => (r.got.length >= 1 ? true : undefined));
+    await d.idle();
+    expect(r.got).toHaveLength(1);
+    const got = r.got[0]!;
+    const verified = new Webhook(endpoint.secret).verify(got.body, {
+      'webhook-id': String(got.headers['webhook-id']),
+      'webhook-timestamp': String(got.headers['webhook-timestamp']),
+      'webhook-signature': String(got.headers['webhook-signature']),
+    });
+    expect(verified).toMatchObject({ type: 'message.received', organization_id: t.organizationId });
+    expect(got.event.id).toBe(got.headers['webhook-id']);
+    expect(got.event.data).toMatchObject({ whatsapp_message_id: w, type: 'text', content: { body: 'hello' } });
+    // Nothing secret in the body: no token, key or signing secret.
+    expect(got.body).not.toContain(endpoint.secret);
+    const rows = await deliveries(endpoint.id);
+    expect(rows).toMatchObject([{ state: 'delivered', attempts: 1, last_status: 200 }]);
+    const log = await gw.ctx.db.kysely
+      .selectFrom('event_attempts')
+      .selectAll()
+      .where('endpoint_id', '=', endpoint.id)
+      .execute();
+    expect(log).toMatchObject([{ status_code: 200, error: null }]);
+    // Redelivered by Meta: no second event.
+    d.wake();
+    await d.idle();
+    expect(r.got).toHaveLength(1);
+  });
+
+  it('retries an endpoint that answers 500 and logs every attempt', async () => {
+    const { r, endpoint } = await world();
+    let calls = 0;
+    r.answer = () => (++calls <= 2 ? 500 : 204);
+    await customerSends(t, ['retry me']);
+    const d = dispatcher();
+    d.wake();
+    await until('delivered after retries', async () => {
+      d.wake();
+      const [row] = await deliveries(endpoint.id);
+      return row?.state === 'delivered' ? row : undefined;
+    });
+    await d.idle();
+    const log = await gw.ctx.db.kysely
+      .selectFrom('event_attempts')
+      .select(['status_code', 'error'])
+      .where('endpoint_id', '=', endpoint.id)
+      .orderBy('attempted_at')
+      .execute();
+    expect(log.map((l) => l.status_code)).toEqual([500, 500, 204]);
+    expect(log[0]!.error).toContain('answered 500');
+    expect(new Set(r.got.map((g) => g.event.id)).size).toBe(1);
+    const [ep] = await gw.ctx.db.kysely
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', endpoint.id)
+      .execute();
+    expect(ep!.failing_since).toBeNull();
+  });
+
+  it('delivers a thread’s events in commit order, even when the first one needs retries', async () => {
+    const { r } = await world();
+    let first = true;
+    r.answer = () => {
+      if (first) {
+        first = false;
+        return 503;
+      }
+      return 200;
+    };
+    const texts = ['one', 'two', 'three', 'four', 'five'];
+    await customerSends(t, texts.slice(0, 2));
+    await customerSends(t, texts.slice(2));
+    const d = dispatcher({ concurrency: 8, perEndpoint: 8 });
+    await until('all five delivered', async () => {
+      d.wake();
+      const ok = new Set(r.got.filter((g) => g.event.type === 'message.received').map((g) => g.event.id));
+      return ok.size >= 5 ? true : undefined;
+    });
+    await d.idle();
+    const bodies = r.got
+      .filter((g) => g.event.type === 'message.received')
+      .map((g) => (g.event.data['content'] as { body: string }).body);
+    // The first attempt failed: it was sent again before anything after it was sent at all.
+    expect(bodies).toEqual(['one', 'one', 'two', 'three', 'four', 'five']);
+  });
+
+  it('keeps delivering to other endpoints while one never answers', async () => {
+    const slow = await world();
+    slow.r.answer = () => 'hang';
+    await customerSends(slow.tenant, ['to the slow one']);
+    const fast = await world();
+    await customerSends(fast.tenant, ['to the fast one']);
+    const d = dispatcher({ perEndpoint: 1 });
+    d.wake();
+    await until('the fast endpoint’s delivery', async () => (fast.r.got.length >= 1 ? true : undefined));
+    expect(fast.r.got[0]!.event.data).toMatchObject({ content: { body: 'to the fast one' } });
+  });
+
+  it('gives an event up as dead after its time, and disables an endpoint failing for that long', async () => {
+    const { r, endpoint } = await world();
+    r.answer = () => 500;
+    await customerSends(t, ['never accepted']);
+    // An hour is the whole retry budget here: the clock jumps past it after the first failure.
+    let clock = Date.now();
+    const d = dispatcher({ giveUpAfterMs: 3_600_000, now: () => clock });
+    d.wake();
+    await until('the first attempt', async () => (r.got.length >= 1 ? true : undefined));
+    await d.idle();
+    clock += 2 * 3_600_000;
+    d.wake();
+    await until('dead', async () => {
+      const [row] = await deliveries(endpoint.id);
+      return row?.state === 'dead' ? row : undefined;
+    });
+    await d.idle();
+    const [ep] = await gw.ctx.db.kysely
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', endpoint.id)
+      .execute();
+    expect(ep).toMatchObject({ enabled: 0 });
+    expect(ep!.disabled_reason).toContain('answered 500');
+    // Disabled: a new event gets no delivery row for it.
+    await customerSends(t, ['after disable']);
+    expect(await deliveries(endpoint.id)).toHaveLength(1);
+  });
+
+  it('signs with both secrets during a rotation’s overlap', async () => {
+    const { r, endpoint } = await world();
+    const rotated = await gw.ctx.endpoints.rotateSecret(t.organizationId, endpoint.id, { overlapSeconds: 3600 });
+    await customerSends(t, ['rotated']);
+    const d = dispatcher();
+    d.wake();
+    await until('the delivery', async () => (r.got.length >= 1 ? true : undefined));
+    const got = r.got[0]!;
+    const headers = {
+      'webhook-id': String(got.headers['webhook-id']),
+      'webhook-timestamp': String(got.headers['webhook-timestamp']),
+      'webhook-signature': String(got.headers['webhook-signature']),
+    };
+    expect(headers['webhook-signature'].split(' ')).toHaveLength(2);
+    for (const secret of [endpoint.secret, rotated.secret])
+      expect(() => new Webhook(secret).verify(got.body, headers)).not.toThrow();
+    expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(got.body, headers)).toThrow();
+  });
+
+  it('two dispatchers at once deliver each event once; a dead claimant’s delivery is taken over after its lease', async () => {
+    const { r, endpoint } = await world();
+    await customerSends(t, ['a', 'b', 'c']);
+    await customerSends(t, ['d', 'e', 'f']);
+    // One delivery is claimed by an instance that dies at once.
+    const t0 = Date.now();
+    const [dead] = await claimDueDeliveries(
+      gw.ctx.db,
+      new Date(t0).toISOString(),
+      new Date(t0 + 60_000).toISOString(),
+      1,
+      [],
+    );
+    expect(dead).toBeDefined();
+    const [a, b] = [dispatcher(), dispatcher()];
+    a.wake();
+    b.wake();
+    await until('all but the claimed thread’s rest', async () => {
+      a.wake();
+      b.wake();
+      await Promise.all([a.idle(), b.idle()]);
+      return true;
+    });
+    // Its thread waits behind it; after the lease passes another instance takes it over.
+    expect(r.got.length).toBeLessThan(6);
+    const later = dispatcher({ now: () => Date.now() + 61_000 });
+    await until('all six', async () => {
+      later.wake();
+      await later.idle();
+      return new Set(r.got.map((g) => g.event.id)).size >= 6 ? true : undefined;
+    });
+    const ids = r.got.map((g) => g.event.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const bodies = r.got.map((g) => (g.event.data['content'] as { body: string }).body);
+    expect(bodies).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    const rows = await deliveries(endpoint.id);
+    expect(rows.every((row) => row.state === 'delivered')).toBe(true);
+  });
+});
