@@ -177,6 +177,7 @@ export async function createContext(
       await outcomes.stop();
       await inbound.idle();
       await inboundMedia.stop();
+      await events.stop();
       redis?.disconnect();
       await meta.close();
       await media.close();
