@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { authenticateHook } from '../auth/hook.js';
 import { contactRoutes } from '../contacts/routes.js';
 import { conversationRoutes } from '../conversations/routes.js';
+import { endpointRoutes } from '../events/routes.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { idempotencyHooks } from '../idempotency/hook.js';
 import { mediaRoutes } from '../media/routes.js';
@@ -27,6 +28,7 @@ export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Pro
   await app.register(contactRoutes, { contacts: ctx.contacts, idempotency });
   await app.register(messageRoutes, { send: ctx.send, idempotency });
   await app.register(conversationRoutes, { db: ctx.db, signer: ctx.media.signer });
+  await app.register(endpointRoutes, { endpoints: ctx.endpoints });
 }
 
 export async function publicMediaScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
