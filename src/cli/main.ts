@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { serve } from '../server/serve.js';
 import { appCommand } from './app.js';
 import { contactCommand } from './contact.js';
+import { endpointCommand } from './endpoint.js';
 import { describeError, parse, processIo, UsageError, type Io } from './io.js';
 import { keyCommand } from './key.js';
 import { orgCommand } from './org.js';
@@ -30,6 +31,14 @@ const USAGE = `usage: flowiq <command>
   key list --org S
   contact add --org S --phone +27123456789 [--name N] [--email E]
   contact import --org S FILE.csv
+  endpoint create --org S --url U [--events a,b|*] [--description D]
+                                a webhook endpoint for the organization's events; prints its signing
+                                secret once (default events: *)
+  endpoint list --org S         endpoints, why any is disabled and since when it fails (never secrets)
+  endpoint update --org S --id ID [--url U] [--events a,b|*] [--description D] [--enable]
+  endpoint rotate-secret --org S --id ID [--overlap 24h]
+                                a new secret, printed once; the old one also signs for the overlap
+  endpoint disable --org S --id ID [--reason R]
   messages pending [--limit N]  messages whose outcome at Meta is unknown (never resent automatically)
   messages resolve --id ID (--sent --wamid W | --failed [--reason R])
                                 settle a pending or unknown message after checking with Meta
@@ -87,6 +96,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return keyCommand(rest, io);
     case 'contact':
       return contactCommand(rest, io);
+    case 'endpoint':
+      return endpointCommand(rest, io);
     case 'secret': {
       const { secretCommand } = await import('./secret.js');
       return secretCommand(rest, io);
