@@ -139,7 +139,7 @@ export async function endpointRoutes(fastify: FastifyInstance, opts: EndpointRou
         tags: [TAG],
         summary: 'Replace the signing secret; the old one keeps signing for an overlap',
         description:
-          'The new secret is in this response only. During the overlap each delivery carries one signature per secret, so a receiver verifies with either while it switches.',
+          'The new secret is in this response only. During the overlap each delivery carries one signature per secret, so a receiver verifies with either while it switches. The body may be left out (then the overlap is 24 hours).',
         querystring: TenantQuery,
         params: EndpointParams,
         body: RotateSecretBody,
@@ -165,7 +165,7 @@ export async function endpointRoutes(fastify: FastifyInstance, opts: EndpointRou
         tags: [TAG],
         summary: 'Stop deliveries to an endpoint',
         description:
-          'Events committed while it is disabled are not queued for it; PATCH with {"enabled": true} re-enables it. An endpoint already disabled keeps its first reason.',
+          'Events committed while it is disabled are not queued for it; PATCH with {"enabled": true} re-enables it. An endpoint already disabled keeps its first reason. The body may be left out.',
         querystring: TenantQuery,
         params: EndpointParams,
         body: DisableEndpointBody,
