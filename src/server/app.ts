@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { eventWebhooks } from '../events/openapi.js';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Tenant } from '../auth/service.js';
@@ -139,6 +140,7 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer fiq_…' } },
       },
       security: [{ bearerAuth: [] }],
+      webhooks: eventWebhooks(),
     },
     transform: openApiTransform,
   });

@@ -9,12 +9,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDueDeliveries } from '../../src/events/deliveries.js';
 import { deliveryLog, replayEvents } from '../../src/events/replay.js';
 import { EventDispatcher, type DispatcherOptions, type EventEnvelope } from '../../src/events/dispatcher.js';
+import { eventWebhooks } from '../../src/events/openapi.js';
 import { eventPoster } from '../../src/events/post.js';
+import Ajv from 'ajv';
 import { TokenCipher } from '../../src/organizations/token-cipher.js';
 import { TEST_SECRET } from '../helpers/constants.js';
 import { ENGINES } from '../helpers/db.js';
 import { startGateway, type TestGateway } from '../helpers/app.js';
-import { deliver, envelope, seedApp, seedWebhookTenant, type WebhookTenant } from '../inbound/helpers.js';
+import {
+  deliver,
+  envelope,
+  seedApp,
+  seedWebhookTenant,
+  sentMessage,
+  status,
+  type WebhookTenant,
+} from '../inbound/helpers.js';
 import { until } from '../inbound/media-setup.js';
 
 interface Received {
@@ -367,5 +377,70 @@ describe.each(ENGINES)('event delivery (%s)', (engine) => {
     expect(log).toHaveLength(5);
     expect(log.every((a) => a.status_code === 200)).toBe(true);
     expect(log[0]!.attempted_at >= log[3]!.attempted_at).toBe(true);
+  });
+
+  it('turns statuses that move a message, and reactions, into events in order; a duplicate or a late status is none', async () => {
+    const { r } = await world();
+    const w = wamid();
+    await sentMessage(gw, t, w);
+    const at = 1_700_000_100;
+    await deliver(gw, envelope(t.phoneNumberId, { statuses: [status(w, 'sent', at), status(w, 'delivered', at + 1)] }));
+    await deliver(gw, envelope(t.phoneNumberId, { statuses: [status(w, 'read', at + 2), status(w, 'read', at + 2)] }));
+    // Behind read: kept in the history, not an event.
+    await deliver(gw, envelope(t.phoneNumberId, { statuses: [status(w, 'delivered', at + 1)] }));
+    await deliver(
+      gw,
+      envelope(t.phoneNumberId, {
+        messages: [
+          {
+            from: t.phone.replace('+', ''),
+            id: wamid(),
+            timestamp: String(at + 3),
+            type: 'reaction',
+            reaction: { message_id: w, emoji: '❤️' },
+          },
+          {
+            from: t.phone.replace('+', ''),
+            id: wamid(),
+            timestamp: String(at + 4),
+            type: 'reaction',
+            reaction: { message_id: w },
+          },
+        ],
+      }),
+    );
+    const d = dispatcher();
+    await until('five events', async () => {
+      d.wake();
+      await d.idle();
+      return r.got.length >= 5 ? true : undefined;
+    });
+    await d.idle();
+    expect(r.got.map((g) => [g.event.type, g.event.data['status'] ?? g.event.data['emoji']])).toEqual([
+      ['message.status', 'sent'],
+      ['message.status', 'delivered'],
+      ['message.status', 'read'],
+      ['message.reaction', '❤️'],
+      ['message.reaction', null],
+    ]);
+    expect(r.got[2]!.event.data).toMatchObject({
+      whatsapp_message_id: w,
+      timestamp: new Date((at + 2) * 1000).toISOString(),
+    });
+    expect(r.got[3]!.event.data).toMatchObject({ target_whatsapp_message_id: w });
+  });
+
+  it('delivered only bodies that match their documented schema (OpenAPI webhooks)', () => {
+    const webhooks = eventWebhooks() as Record<
+      string,
+      { post: { requestBody: { content: { 'application/json': { schema: object } } } } }
+    >;
+    const ajv = new Ajv({ strict: false });
+    const bodies = receivers.flatMap((r) => r.got.map((g) => g.event));
+    expect(bodies.length).toBeGreaterThan(10);
+    for (const event of bodies) {
+      const validate = ajv.compile(webhooks[event.type]!.post.requestBody.content['application/json'].schema);
+      expect(validate(event), `${event.type}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+    }
   });
 });
