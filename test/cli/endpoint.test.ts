@@ -201,7 +201,7 @@ describe.each(ENGINES)('flowiq endpoint on %s', (engine) => {
   ])('exits 2 for %j with the reason', async (args, message) => {
     const before = await storedEndpoints();
     const res = await run('endpoint', ...args);
-    expect(res.code).toBe(2);
+    expect(res.code, res.err).toBe(2);
     expect(res.err).toMatch(message);
     expect(res.out).toBe('');
     expect(await storedEndpoints()).toBe(before);
@@ -216,7 +216,7 @@ describe.each(ENGINES)('flowiq endpoint on %s', (engine) => {
       ['rotate-secret', '--org', 'beta', '--id', e.id],
     ]) {
       const res = await run('endpoint', ...args);
-      expect(res.code).toBe(2);
+      expect(res.code, res.err).toBe(2);
       expect(res.err).toBe(
         `flowiq: Webhook endpoint not found: No webhook endpoint exists with id "${e.id}" in this organization`,
       );
