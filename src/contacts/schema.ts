@@ -25,7 +25,11 @@ export type CreateContactBody = Static<typeof CreateContactBody>;
 
 export const ContactSchema = Type.Object({
   id: Type.String(),
-  whatsapp_number: Type.String({ description: 'Digits only, with country code' }),
+  whatsapp_number: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'Digits only, with country code; null for a WhatsApp user known only by user id (they messaged ' +
+      'without a phone number). Messages are sent by number, so such a contact cannot be sent to.',
+  }),
   name: Type.Union([Type.String(), Type.Null()]),
   email: Type.Union([Type.String(), Type.Null()]),
   custom_fields: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),

@@ -15,7 +15,8 @@ export interface ContactInput {
 
 export interface ContactView {
   id: string;
-  whatsapp_number: string;
+  /** Null for a WhatsApp user known only by user id (an inbound message without a number). */
+  whatsapp_number: string | null;
   name: string | null;
   email: string | null;
   custom_fields: Record<string, unknown> | null;

@@ -11,7 +11,7 @@ import type { MessageItem } from '../meta/webhook-items.js';
 
 type K = Kysely<Database>;
 
-/** stored; duplicate: this wamid was stored before; no_sender: neither a number nor a known user id. */
+/** stored; duplicate: this wamid was stored before; no_sender: neither a readable number nor a user id. */
 export type InboundOutcome = 'stored' | 'duplicate' | 'no_sender';
 
 export interface InboundWrite {
@@ -178,22 +178,21 @@ function receivedEvent(
 
 /**
  * The sender's contact: by number (created with the profile name when new), else by Meta's
- * business-scoped user id. The user id is added to a contact found by number that lacks it.
+ * business-scoped user id (created, without a number, when new). The user id is added to a contact
+ * found by number that lacks it, and the number to a contact found by user id that lacks it.
+ *
+ * A user id belongs to one contact per organization (unique index, migration 009). A number's
+ * contact does not take a user id another contact holds: that contact keeps its thread, and the
+ * user's messages without a number keep going to it.
  */
 function* contactFor(k: K, w: InboundWrite): Steps<string | undefined> {
   const { item } = w;
   const digits = item.from === undefined ? undefined : normalizePhone(item.from);
+  const userId = item.fromUserId;
   if (digits === undefined) {
-    if (item.fromUserId === undefined) return undefined;
-    const byUser = yield* query(
-      k
-        .selectFrom('contacts')
-        .select('id')
-        .where('organization_id', '=', w.organizationId)
-        .where('user_id', '=', item.fromUserId)
-        .limit(1),
-    );
-    return byUser.rows[0]?.['id'] as string | undefined;
+    if (userId === undefined) return undefined;
+    const byUser = yield* contactByUserId(k, w.organizationId, userId);
+    return byUser?.id ?? (yield* createByUserId(k, w, userId));
   }
   const found = yield* query(
     k
@@ -204,14 +203,43 @@ function* contactFor(k: K, w: InboundWrite): Steps<string | undefined> {
   );
   const row = found.rows[0];
   if (row !== undefined) {
-    if (row['user_id'] === null && item.fromUserId !== undefined)
+    if (row['user_id'] === null && userId !== undefined)
       yield* query(
         k
           .updateTable('contacts')
-          .set({ user_id: item.fromUserId, updated_at: w.now })
-          .where('id', '=', row['id'] as string),
+          .set({ user_id: userId, updated_at: w.now })
+          .where('id', '=', row['id'] as string)
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('contacts as holder')
+                  .select('holder.id')
+                  .where('holder.organization_id', '=', w.organizationId)
+                  .where('holder.user_id', '=', userId),
+              ),
+            ),
+          ),
       );
     return row['id'] as string;
+  }
+  let newUserId = userId;
+  if (userId !== undefined) {
+    const byUser = yield* contactByUserId(k, w.organizationId, userId);
+    if (byUser?.whatsappNumber === null) {
+      // First known by user id alone; now the number is known too (and no contact has it).
+      yield* query(
+        k
+          .updateTable('contacts')
+          .set({ whatsapp_number: digits, updated_at: w.now })
+          .where('id', '=', byUser.id)
+          .where('whatsapp_number', 'is', null),
+      );
+      return byUser.id;
+    }
+    // The user id's contact has another number (the user changed number): this number gets a
+    // contact of its own, as any new number does, and the user id stays where it is.
+    if (byUser !== undefined) newUserId = undefined;
   }
   const id = newId();
   yield* query(
@@ -222,11 +250,77 @@ function* contactFor(k: K, w: InboundWrite): Steps<string | undefined> {
       name: item.profileName ?? null,
       email: null,
       custom_fields: null,
-      user_id: item.fromUserId ?? null,
+      user_id: newUserId ?? null,
       created_at: w.now,
       updated_at: w.now,
     }),
   );
+  yield* contactCreated(k, w, id, digits, newUserId);
+  return id;
+}
+
+function* contactByUserId(
+  k: K,
+  organizationId: string,
+  userId: string,
+): Steps<{ id: string; whatsappNumber: string | null } | undefined> {
+  const found = yield* query(
+    k
+      .selectFrom('contacts')
+      .select(['id', 'whatsapp_number'])
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId),
+  );
+  const row = found.rows[0];
+  return row === undefined
+    ? undefined
+    : { id: row['id'] as string, whatsappNumber: row['whatsapp_number'] as string | null };
+}
+
+/**
+ * A sender known only by user id becomes a contact without a number. Another instance may be
+ * creating the same one: the insert then does nothing (the partial unique index on the user id,
+ * its predicate as literal SQL so the engine can match it), and its contact is the one to use.
+ */
+function* createByUserId(k: K, w: InboundWrite, userId: string): Steps<string> {
+  const id = newId();
+  const inserted = yield* query(
+    k
+      .insertInto('contacts')
+      .values({
+        id,
+        organization_id: w.organizationId,
+        whatsapp_number: null,
+        name: w.item.profileName ?? null,
+        email: null,
+        custom_fields: null,
+        user_id: userId,
+        created_at: w.now,
+        updated_at: w.now,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['organization_id', 'user_id'])
+          .where(sql<boolean>`user_id is not null`)
+          .doNothing(),
+      ),
+  );
+  if (inserted.changes === 0) {
+    const theirs = yield* contactByUserId(k, w.organizationId, userId);
+    if (theirs === undefined) throw new Error(`contact with user id ${userId} conflicted but cannot be found`);
+    return theirs.id;
+  }
+  yield* contactCreated(k, w, id, null, userId);
+  return id;
+}
+
+function* contactCreated(
+  k: K,
+  w: InboundWrite,
+  id: string,
+  whatsappNumber: string | null,
+  userId: string | undefined,
+): Steps<void> {
   yield* recordEvent(k, {
     organizationId: w.organizationId,
     type: 'contact.created',
@@ -235,16 +329,15 @@ function* contactFor(k: K, w: InboundWrite): Steps<string | undefined> {
       source: 'inbound',
       contact: {
         id,
-        whatsapp_number: digits,
-        name: item.profileName ?? null,
+        whatsapp_number: whatsappNumber,
+        name: w.item.profileName ?? null,
         email: null,
         custom_fields: null,
-        ...(item.fromUserId !== undefined ? { user_id: item.fromUserId } : {}),
+        ...(userId !== undefined ? { user_id: userId } : {}),
         created_at: w.now,
         updated_at: w.now,
       },
     },
     now: w.now,
   });
-  return id;
 }

@@ -58,7 +58,11 @@ export const MessageSchema = Type.Object({
   contact: Type.Object(
     {
       id: Type.String(),
-      whatsapp_number: Type.String({ description: 'Digits only, with country code' }),
+      whatsapp_number: Type.Union([Type.String(), Type.Null()], {
+        description:
+          'Digits only, with country code; null for a WhatsApp user known only by user id (an inbound ' +
+          'message without a phone number)',
+      }),
       name: Type.Union([Type.String(), Type.Null()]),
     },
     { description: 'The recipient of an outbound message, the sender of an inbound one' },

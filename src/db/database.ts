@@ -14,6 +14,7 @@ import * as m005 from './migrations/005-webhooks.js';
 import * as m006 from './migrations/006-inbound-media.js';
 import * as m007 from './migrations/007-media-keys.js';
 import * as m008 from './migrations/008-events.js';
+import * as m009 from './migrations/009-contacts-by-user-id.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -55,6 +56,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006-inbound-media': m006,
   '007-media-keys': m007,
   '008-events': m008,
+  '009-contacts-by-user-id': m009,
 };
 
 export interface OpenOptions {

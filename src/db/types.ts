@@ -57,14 +57,15 @@ export interface ApiKeysTable {
 export interface ContactsTable {
   id: string;
   organization_id: string;
-  whatsapp_number: string;
+  /** Digits only; null for a WhatsApp user known only by user id (no number in the webhook). */
+  whatsapp_number: string | null;
   name: string | null;
   email: string | null;
   /** JSON object of custom fields, or null. */
   custom_fields: string | null;
   created_at: string;
   updated_at: string;
-  /** Meta's business-scoped user id (2026), when a webhook named it. */
+  /** Meta's business-scoped user id (2026), when a webhook named it; unique per organization. */
   user_id: string | null;
 }
 

@@ -52,6 +52,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '006-inbound-media',
       '007-media-keys',
       '008-events',
+      '009-contacts-by-user-id',
     ]);
     expect(await migrate(second.db)).toEqual([
       '001-initial',
@@ -62,6 +63,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '006-inbound-media',
       '007-media-keys',
       '008-events',
+      '009-contacts-by-user-id',
     ]);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(

@@ -86,7 +86,8 @@ export async function seedTenant(
     organizationId: org.id,
     key: key.key,
     keyId: key.id,
-    phone: contact.whatsapp_number,
+    // Made from a phone number just above, so it has one.
+    phone: contact.whatsapp_number!,
     contactId: contact.id,
   };
 }

@@ -1,5 +1,10 @@
 // Inbound message webhooks → contacts, helpdesk_messages (direction inbound) and the thread.
+import type { CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeInbound } from '../../src/conversations/inbound-writes.js';
+import { nowIso } from '../../src/db/ids.js';
+import type { StepResult } from '../../src/db/steps.js';
+import type { MessageItem } from '../../src/meta/webhook-items.js';
 import { ENGINES } from '../helpers/db.js';
 import { startGateway, type TestGateway } from '../helpers/app.js';
 import {
@@ -236,12 +241,172 @@ describe.each(ENGINES)('inbound message webhooks (%s)', (engine) => {
     expect((await inbound(w))[0]!.contact_id).toBe((await inbound(first))[0]!.contact_id);
   });
 
-  it('records, and does not lose the others for, a sender with no number and an unknown user id', async () => {
+  const contactOf = async (w: string) =>
+    k()
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', (await inbound(w))[0]!.contact_id)
+      .executeTakeFirstOrThrow();
+  const fromUser = (userId: string, w: string, body: string, name = 'Zed', from?: string) =>
+    envelope(t.phoneNumberId, {
+      contacts: [{ profile: { name }, user_id: userId, ...(from === undefined ? {} : { wa_id: from }) }],
+      messages: [message(from, w, 'text', { text: { body } }, { from_user_id: userId })],
+    });
+
+  it('stores a message from a sender with no number and an unknown user id against a new contact', async () => {
+    const first = wamid();
+    const kept = wamid();
+    const body = envelope(t.phoneNumberId, {
+      contacts: [{ profile: { name: 'Zed' }, user_id: 'ZZ.unknown' }],
+      messages: [
+        message(undefined, first, 'text', { text: { body: '?' } }, { from_user_id: 'ZZ.unknown' }),
+        message(t.phone, kept, 'text', { text: { body: 'ok' } }),
+      ],
+    });
+    await deliver(gw, body);
+    expect(await inbound(kept)).toHaveLength(1);
+    const [row] = await inbound(first);
+    const contact = await contactOf(first);
+    expect(contact).toMatchObject({
+      organization_id: t.organizationId,
+      whatsapp_number: null,
+      name: 'Zed',
+      user_id: 'ZZ.unknown',
+    });
+    expect(await thread(contact.id)).toMatchObject({ id: row!.session_id, message_count: 1, unread_count: 1 });
+    const outcome = await outcomeOf(gw, body);
+    expect(outcome.counts).toMatchObject({ message_stored: 2 });
+    expect(outcome.counts).not.toHaveProperty('message_no_sender');
+    const created = await k()
+      .selectFrom('events')
+      .select('payload')
+      .where('organization_id', '=', t.organizationId)
+      .where('type', '=', 'contact.created')
+      .execute();
+    const payloads = created.map((e) => JSON.parse(e.payload) as { contact: Record<string, unknown> });
+    expect(payloads.filter((p) => p.contact['id'] === contact.id)).toEqual([
+      {
+        source: 'inbound',
+        contact: expect.objectContaining({ whatsapp_number: null, name: 'Zed', user_id: 'ZZ.unknown' }) as unknown,
+      },
+    ]);
+
+    // The message's view names its sender without a number.
+    const res = await gw.app.inject({
+      method: 'GET',
+      url: `/api/messages/${row!.id}?tenantId=${t.slug}`,
+      headers: { authorization: `Bearer ${t.key}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ data: { contact: unknown } }>().data.contact).toEqual({
+      id: contact.id,
+      whatsapp_number: null,
+      name: 'Zed',
+    });
+  });
+
+  it('joins a second message from the same user id to that contact and its thread', async () => {
+    const first = wamid();
+    await deliver(gw, fromUser('ZZ.again', first, 'one'));
+    const second = wamid();
+    await deliver(gw, fromUser('ZZ.again', second, 'two'));
+    const [a] = await inbound(first);
+    const [b] = await inbound(second);
+    expect(b).toMatchObject({ contact_id: a!.contact_id, session_id: a!.session_id });
+    expect(await thread(a!.contact_id)).toMatchObject({ message_count: 2, unread_count: 2 });
+    const contacts = await k().selectFrom('contacts').select('id').where('user_id', '=', 'ZZ.again').execute();
+    expect(contacts).toHaveLength(1);
+  });
+
+  it('fills in the number of a contact known by user id when the user writes with one', async () => {
+    const first = wamid();
+    await deliver(gw, fromUser('ZZ.later', first, 'no number yet'));
+    const later = wamid();
+    await deliver(gw, fromUser('ZZ.later', later, 'now with one', 'Zed', '4915112345678'));
+    const [a] = await inbound(first);
+    const [b] = await inbound(later);
+    expect(b).toMatchObject({ contact_id: a!.contact_id, session_id: a!.session_id });
+    expect(await contactOf(later)).toMatchObject({ whatsapp_number: '4915112345678', user_id: 'ZZ.later' });
+  });
+
+  it('keeps a contact known by user id apart from another contact that already has the number', async () => {
+    const byUser = wamid();
+    await deliver(gw, fromUser('ZZ.apart', byUser, 'no number'));
+    const byNumber = wamid();
+    await deliver(
+      gw,
+      envelope(t.phoneNumberId, { messages: [message('4915187654321', byNumber, 'text', { text: { body: 'hi' } })] }),
+    );
+    const both = wamid();
+    await deliver(gw, fromUser('ZZ.apart', both, 'both', 'Zed', '4915187654321'));
+    // The number decides, as it always has; neither contact takes the other's number or user id.
+    expect((await inbound(both))[0]!.contact_id).toBe((await inbound(byNumber))[0]!.contact_id);
+    expect(await contactOf(both)).toMatchObject({ whatsapp_number: '4915187654321', user_id: null });
+    expect(await contactOf(byUser)).toMatchObject({ whatsapp_number: null, user_id: 'ZZ.apart' });
+  });
+
+  it('gives a user who changed number a contact for the new number, the user id staying put', async () => {
+    const old = wamid();
+    await deliver(gw, fromUser('ZZ.moved', old, 'old number', 'Zed', '4915100000001'));
+    const moved = wamid();
+    await deliver(gw, fromUser('ZZ.moved', moved, 'new number', 'Zed', '4915100000002'));
+    expect(await contactOf(moved)).toMatchObject({ whatsapp_number: '4915100000002', user_id: null });
+    expect(await contactOf(old)).toMatchObject({ whatsapp_number: '4915100000001', user_id: 'ZZ.moved' });
+    const withoutNumber = wamid();
+    await deliver(gw, fromUser('ZZ.moved', withoutNumber, 'no number'));
+    expect((await inbound(withoutNumber))[0]!.contact_id).toBe((await inbound(old))[0]!.contact_id);
+  });
+
+  it('agrees with another instance creating the same user id’s contact at the same time', async () => {
+    const run = async (q: CompiledQuery): Promise<StepResult> => {
+      const r = await k().executeQuery<Record<string, unknown>>(q);
+      return { rows: r.rows, changes: r.numAffectedRows === undefined ? r.rows.length : Number(r.numAffectedRows) };
+    };
+    const item = (w: string): MessageItem => ({
+      kind: 'message',
+      path: '',
+      wabaId: '777',
+      phoneNumberId: t.phoneNumberId,
+      wamid: w,
+      fromUserId: 'ZZ.race',
+      profileName: 'Zed',
+      timestamp: new Date().toISOString(),
+      type: 'text',
+      content: { type: 'text', body: 'race' },
+    });
+    const write = (w: string) => writeInbound(k(), { organizationId: t.organizationId, item: item(w), now: nowIso() });
+    // The first write stops at its insert of the contact; the second then writes all of its own.
+    const [wa, wb] = [wamid(), wamid()];
+    const first = write(wa);
+    let next = first.next();
+    while (!next.done && !next.value.sql.startsWith('insert into "contacts"')) next = first.next(await run(next.value));
+    const second = write(wb);
+    let other = second.next();
+    while (!other.done) other = second.next(await run(other.value));
+    expect(other.value).toBe('stored');
+    while (!next.done) next = first.next(await run(next.value));
+    expect(next.value).toBe('stored');
+
+    const contacts = await k().selectFrom('contacts').select('id').where('user_id', '=', 'ZZ.race').execute();
+    expect(contacts).toHaveLength(1);
+    expect((await inbound(wa))[0]!.contact_id).toBe(contacts[0]!.id);
+    expect((await inbound(wb))[0]!.contact_id).toBe(contacts[0]!.id);
+    const created = await k()
+      .selectFrom('events')
+      .select('payload')
+      .where('organization_id', '=', t.organizationId)
+      .where('type', '=', 'contact.created')
+      .where('payload', 'like', '%ZZ.race%')
+      .execute();
+    expect(created).toHaveLength(1);
+  });
+
+  it('records, and does not lose the others for, a sender with an unreadable number and no user id', async () => {
     const lost = wamid();
     const kept = wamid();
     const body = envelope(t.phoneNumberId, {
       messages: [
-        message(undefined, lost, 'text', { text: { body: '?' } }, { from_user_id: 'ZZ.unknown' }),
+        message('call me', lost, 'text', { text: { body: '?' } }),
         message(t.phone, kept, 'text', { text: { body: 'ok' } }),
       ],
     });
@@ -250,6 +415,5 @@ describe.each(ENGINES)('inbound message webhooks (%s)', (engine) => {
     expect(await inbound(kept)).toHaveLength(1);
     const outcome = await outcomeOf(gw, body);
     expect(outcome.counts).toMatchObject({ message_no_sender: 1, message_stored: 1 });
-    expect(outcome.notes.map((n) => n.reason)).toContain('no phone number, and no contact has its user id');
   });
 });
