@@ -39,6 +39,10 @@ const USAGE = `usage: flowiq <command>
   endpoint rotate-secret --org S --id ID [--overlap 24h]
                                 a new secret, printed once; the old one also signs for the overlap
   endpoint disable --org S --id ID [--reason R]
+  events replay --org S --endpoint ID --since (ISO-TIME|24h) [--types a,b]
+                                make the endpoint's events since then due again (receivers dedupe by id)
+  events log --org S --endpoint ID [--limit N]
+                                its latest delivery attempts: answer, latency, error
   messages pending [--limit N]  messages whose outcome at Meta is unknown (never resent automatically)
   messages resolve --id ID (--sent --wamid W | --failed [--reason R])
                                 settle a pending or unknown message after checking with Meta
@@ -98,6 +102,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return contactCommand(rest, io);
     case 'endpoint':
       return endpointCommand(rest, io);
+    case 'events': {
+      const { eventsCommand } = await import('./events.js');
+      return eventsCommand(rest, io);
+    }
     case 'secret': {
       const { secretCommand } = await import('./secret.js');
       return secretCommand(rest, io);
