@@ -431,7 +431,7 @@ describe.each(ENGINES)('event delivery (%s)', (engine) => {
   });
 
   it('delivered only bodies that match their documented schema (OpenAPI webhooks)', () => {
-    const webhooks = eventWebhooks() as Record<
+    const webhooks = eventWebhooks() as unknown as Record<
       string,
       { post: { requestBody: { content: { 'application/json': { schema: object } } } } }
     >;
