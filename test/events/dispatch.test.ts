@@ -11,7 +11,7 @@ import { deliveryLog, replayEvents } from '../../src/events/replay.js';
 import { EventDispatcher, type DispatcherOptions, type EventEnvelope } from '../../src/events/dispatcher.js';
 import { eventWebhooks } from '../../src/events/openapi.js';
 import { eventPoster } from '../../src/events/post.js';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { TokenCipher } from '../../src/organizations/token-cipher.js';
 import { TEST_SECRET } from '../helpers/constants.js';
 import { ENGINES } from '../helpers/db.js';

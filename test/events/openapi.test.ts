@@ -1,6 +1,6 @@
 // The events in the OpenAPI document: every type, documented with its headers, and an example that
 // its own schema accepts (so the documentation cannot drift from itself).
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/events/types.js';
 import { startGateway, type TestGateway } from '../helpers/app.js';
