@@ -46,7 +46,7 @@ const USAGE = `usage: flowiq <command>
   messages pending [--limit N]  messages whose outcome at Meta is unknown (never resent automatically)
   messages resolve --id ID (--sent --wamid W | --failed [--reason R])
                                 settle a pending or unknown message after checking with Meta
-  secret reencrypt              move every Meta token and app secret to the current FLOWIQ_SECRET
+  secret reencrypt              move Meta tokens, app and endpoint secrets to the current FLOWIQ_SECRET
                                 (FLOWIQ_SECRET_PREVIOUS = old)
   meta-sim --port N             run the Meta Graph API simulator
   demo                          simulator + gateway + demo organization, key and contact

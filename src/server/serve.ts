@@ -26,7 +26,7 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions = {}): 
   );
   // A changed FLOWIQ_SECRET would otherwise surface as a 500 on every send (or every webhook):
   // refuse to start instead.
-  const undecryptable = await undecryptableStoredSecrets(ctx.organizations, ctx.apps);
+  const undecryptable = await undecryptableStoredSecrets(ctx);
   if (undecryptable !== undefined) {
     await ctx.close();
     throw new ConfigError(

@@ -1,5 +1,6 @@
-// Meta apps' secrets and verify tokens are under FLOWIQ_SECRET like the Meta tokens: the gateway
-// refuses to start when it cannot decrypt them, and `flowiq secret reencrypt` moves them too.
+// Meta apps' secrets and verify tokens, and webhook endpoints' signing secrets, are under
+// FLOWIQ_SECRET like the Meta tokens: the gateway refuses to start when it cannot decrypt them, and
+// `flowiq secret reencrypt` moves them too.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,8 @@ import { MetaAppService } from '../../src/apps/service.js';
 import { MetaAppStore } from '../../src/apps/store.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
+import { EndpointService } from '../../src/events/endpoints.js';
+import { EndpointStore } from '../../src/events/endpoint-store.js';
 import { TokenCipher } from '../../src/organizations/token-cipher.js';
 import { serve } from '../../src/server/serve.js';
 import { runCli as run } from '../helpers/cli.js';
@@ -66,15 +69,38 @@ describe.each(ENGINES)('changing FLOWIQ_SECRET with Meta apps stored (%s)', (eng
     expect(res.code, res.err).toBe(0);
   }
 
-  async function webhookApp(id: string, secret: string) {
+  async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
     const db = openDatabase(
       engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
     );
     try {
-      return await new MetaAppService(new MetaAppStore(db), new TokenCipher(secret)).appForWebhook(id);
+      return await fn(db);
     } finally {
       await db.close();
     }
+  }
+
+  const webhookApp = (id: string, secret: string) =>
+    withDb((db) => new MetaAppService(new MetaAppStore(db), new TokenCipher(secret)).appForWebhook(id));
+
+  /** What the dispatcher would sign a delivery to the endpoint with, decrypted under `secret` alone. */
+  const endpointSigningSecrets = (orgSlug: string, id: string, secret: string) =>
+    withDb(async (db) => {
+      const org = await db.kysely
+        .selectFrom('organizations')
+        .select('id')
+        .where('slug', '=', orgSlug)
+        .executeTakeFirstOrThrow();
+      const store = new EndpointStore(db);
+      const row = (await store.find(org.id, id))!;
+      return new EndpointService(store, new TokenCipher(secret), { allowPrivateNetworks: false }).signingSecrets(row);
+    });
+
+  async function createEndpoint(slug: string): Promise<{ id: string; secret: string }> {
+    // A public IP literal: checked at registration, never connected to (no event is written here).
+    const res = await run('endpoint', 'create', '--org', slug, '--url', 'https://93.184.215.14/hooks', '--json');
+    expect(res.code, res.err).toBe(0);
+    return JSON.parse(res.out) as { id: string; secret: string };
   }
 
   it('refuses to start when no configured secret decrypts an app, naming it', async () => {
@@ -123,9 +149,11 @@ describe.each(ENGINES)('changing FLOWIQ_SECRET with Meta apps stored (%s)', (eng
     const rotated = await run('secret', 'reencrypt', '--json');
     expect(rotated.code, rotated.err).toBe(0);
     // 1 Meta token; app 100's secret and verify token; app 200's secret, previous secret and token.
-    expect(JSON.parse(rotated.out)).toEqual({ reencrypted: 6 });
+    expect(JSON.parse(rotated.out)).toEqual({ reencrypted: 6, metaTokens: 1, appSecrets: 5, endpointSecrets: 0 });
     const human = await run('secret', 'reencrypt');
-    expect(human.out).toMatch(/Re-encrypted 0 Meta token\(s\) and 0 Meta app secret\(s\)/);
+    expect(human.out).toMatch(
+      /Re-encrypted 0 Meta token\(s\), 0 Meta app secret\(s\) and verify token\(s\), and 0 webhook endpoint signing secret\(s\)/,
+    );
 
     delete process.env.FLOWIQ_SECRET_PREVIOUS;
     const again = await serve(loadConfig());
@@ -136,5 +164,43 @@ describe.each(ENGINES)('changing FLOWIQ_SECRET with Meta apps stored (%s)', (eng
       verifyToken: VERIFY_TOKEN,
     });
     expect((await webhookApp('200', NEW_SECRET))?.appSecrets).toEqual([VERIFY_TOKEN, APP_SECRET]);
+  });
+
+  it("refuses to start over endpoints' signing secrets, naming them, and moves them, overlap included", async () => {
+    expect((await run('org', 'create', '--slug', 'acme', '--name', 'Acme')).code).toBe(0);
+    const first = await createEndpoint('acme');
+    const second = await createEndpoint('acme');
+    // The first's secret rotated with an overlap: its previous secret is stored as well, and moves too.
+    const rotated = await run('endpoint', 'rotate-secret', '--org', 'acme', '--id', first.id, '--json');
+    expect(rotated.code, rotated.err).toBe(0);
+    const current = (JSON.parse(rotated.out) as { secret: string }).secret;
+
+    process.env.FLOWIQ_SECRET = NEW_SECRET;
+    const ids = [first.id, second.id].sort().join(', ');
+    await expect(serve(loadConfig())).rejects.toThrow(
+      new RegExp(`cannot decrypt the stored signing secret of webhook endpoints ${ids}:.*flowiq secret reencrypt`),
+    );
+    const refused = await run('secret', 'reencrypt');
+    expect(refused.code).toBe(2);
+    expect(refused.err).toContain(
+      `decrypts the stored signing secret of webhook endpoints ${ids}; nothing was changed`,
+    );
+    // The refusal names endpoints by id only: never a secret.
+    expect(refused.err).not.toMatch(/whsec_/);
+
+    process.env.FLOWIQ_SECRET_PREVIOUS = TEST_SECRET;
+    const started = await serve(loadConfig());
+    await started();
+    const moved = await run('secret', 'reencrypt', '--json');
+    expect(moved.code, moved.err).toBe(0);
+    // first: current and previous; second: current.
+    expect(JSON.parse(moved.out)).toEqual({ reencrypted: 3, metaTokens: 0, appSecrets: 0, endpointSecrets: 3 });
+    expect(JSON.parse((await run('secret', 'reencrypt', '--json')).out)).toMatchObject({ reencrypted: 0 });
+
+    delete process.env.FLOWIQ_SECRET_PREVIOUS;
+    const again = await serve(loadConfig());
+    await again();
+    expect(await endpointSigningSecrets('acme', first.id, NEW_SECRET)).toEqual([current, first.secret]);
+    expect(await endpointSigningSecrets('acme', second.id, NEW_SECRET)).toEqual([second.secret]);
   });
 });

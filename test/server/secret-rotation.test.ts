@@ -64,8 +64,8 @@ describe('changing FLOWIQ_SECRET', () => {
     await started();
     const rotated = await run('secret', 'reencrypt', '--json');
     expect(rotated.code, rotated.err).toBe(0);
-    expect(JSON.parse(rotated.out)).toEqual({ reencrypted: 1 });
-    expect(JSON.parse((await run('secret', 'reencrypt', '--json')).out)).toEqual({ reencrypted: 0 });
+    expect(JSON.parse(rotated.out)).toEqual({ reencrypted: 1, metaTokens: 1, appSecrets: 0, endpointSecrets: 0 });
+    expect(JSON.parse((await run('secret', 'reencrypt', '--json')).out)).toMatchObject({ reencrypted: 0 });
 
     delete process.env.FLOWIQ_SECRET_PREVIOUS;
     const again = await serve(loadConfig());
