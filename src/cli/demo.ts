@@ -2,6 +2,8 @@
 // directory, with a demo organization, key and contact, and curl commands for every message type.
 // The API contract's examples point media at example.com (reserved for documentation, RFC 2606), which
 // this machine cannot reach: the demo serves sample files for those URLs from loopback instead.
+// The demo organization has a webhook endpoint on loopback (the port after the gateway's), and the
+// demo prints the `flowiq events listen` command that receives there, so events are seen arriving.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +112,9 @@ function sampleUrl(url: string, samplesOrigin: string): string {
 export async function demoCommand(argv: string[], io: Io): Promise<number> {
   const p = parse(argv, { port: { type: 'string' }, 'data-dir': { type: 'string' } });
   const port = typeof p.values.port === 'string' ? p.values.port : '3000';
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65534)
+    throw new UsageError(`--port must be a port number from 1 to 65534 (the next one receives events); got "${port}"`);
+  const eventsPort = Number(port) + 1;
   const keep = typeof p.values['data-dir'] === 'string';
   const dataDir = keep ? (p.values['data-dir'] as string) : fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-demo-'));
   // A directory the demo made holds a secret and a database: it goes when the demo stops.
@@ -131,6 +136,8 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     DATABASE_URL: `sqlite:${path.join(dataDir, 'flowiq.db')}`,
     META_GRAPH_URL: sim.url,
     MEDIA_ALLOW_PRIVATE_NETWORKS: 'true',
+    // The demo's endpoint is plain http on loopback: the events listener on this machine.
+    EVENTS_ALLOW_PRIVATE_NETWORKS: 'true',
   };
   const config = loadConfig(env);
   const { resolveSecret } = await import('../secret.js');
@@ -151,6 +158,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   });
   const key = await seedCtx.auth.createKey({ orgSlug: 'demo', label: 'demo' });
   await seedCtx.contacts.create(org.id, { phone_number: DEMO_CONTACT, name: 'Demo Contact' });
+  const endpoint = await seedCtx.endpoints.create(org.id, {
+    url: `http://127.0.0.1:${eventsPort}/events`,
+    description: 'flowiq events listen (demo)',
+  });
   await seedCtx.close();
 
   let close: () => Promise<void>;
@@ -167,6 +178,10 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   }
   const base = `http://127.0.0.1:${config.port}`;
   const replyCommand = `npx flowiq meta-sim inbound --sim ${sim.url} --from ${DEMO_CONTACT.slice(1)} --text "Thanks, got it!"`;
+  // The endpoint's signing secret, printed on purpose: the demo is a local toy whose data directory
+  // (and so the secret) is thrown away when it stops. A real endpoint's secret is shown once, by
+  // `flowiq endpoint create`, and belongs in the receiver's secret store, not in a command line.
+  const listenCommand = `npx flowiq events listen --port ${eventsPort} --secret ${endpoint.secret}`;
   const info = {
     url: base,
     tenantId: 'demo',
@@ -175,6 +190,8 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     metaSimulator: sim.url,
     metaAppId: DEMO_APP_ID,
     replyCommand,
+    eventsEndpoint: endpoint.url,
+    listenCommand,
     dataDir,
   };
   const human = [
@@ -183,6 +200,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     `tenantId: demo   API key: ${key.key}   contact: ${DEMO_CONTACT}`,
     `Media URLs on example.com are served from ${samples.url} for this demo.`,
     `Webhooks: the simulator posts each message's statuses to ${base}/webhooks/meta/${DEMO_APP_ID} (sent, then delivered after 0.5 s and read after 1.5 s).`,
+    `See the events the gateway sends to ${endpoint.url} (start it first; add --json for raw bodies):  ${listenCommand}`,
     `Make the customer reply:  ${replyCommand}`,
     '',
     ...curlExamples(base, 'demo', key.key),

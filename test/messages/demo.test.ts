@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,12 +41,56 @@ async function sendWhatsAppMessage(tenantId: string, apiKey: string, messageData
   }
 }
 
+/** A command the demo prints, as the arguments of bin/flowiq.js (npx flowiq → bin/flowiq.js). */
+function printedArgs(command: string): string[] {
+  return command
+    .replace(/^npx flowiq /, '')
+    .match(/"[^"]*"|\S+/g)!
+    .map((a) => a.replace(/^"|"$/g, ''));
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/** A free port whose next one is free too: the demo's events endpoint is on the gateway's port + 1. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 65535 && (await portIsFree(port + 1))) return port;
+  }
+}
+
+interface Envelope {
+  id: string;
+  type: string;
+  timestamp: string;
+  organization_id: string;
+  data: Record<string, unknown>;
+}
+
 describe('npm run demo', () => {
   let child: ChildProcess;
-  let info: { url: string; tenantId: string; apiKey: string; dataDir: string; replyCommand: string };
+  let listener: ChildProcess;
+  let info: {
+    url: string;
+    tenantId: string;
+    apiKey: string;
+    dataDir: string;
+    replyCommand: string;
+    listenCommand: string;
+    eventsEndpoint: string;
+  };
+  // What the listener printed: with --json, one verified event body per line.
+  const events: Envelope[] = [];
+  let listenerErr = '';
 
   beforeAll(async () => {
-    const port = await freePort();
+    const port = await freePortPair();
     child = spawn(process.execPath, ['bin/flowiq.js', 'demo', '--port', String(port), '--json'], {
       env: { ...process.env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,9 +106,35 @@ describe('npm run demo', () => {
       child.once('exit', (code) => reject(new Error(`demo exited ${code}: ${out}`)));
     });
     HOST = info.url;
+
+    // The printed listener, started before anything is sent, as the demo says: it sees every event.
+    expect(info.listenCommand).toMatch(
+      new RegExp(`^npx flowiq events listen --port ${port + 1} --secret whsec_[A-Za-z0-9+/]{43}=$`),
+    );
+    expect(info.eventsEndpoint).toBe(`http://127.0.0.1:${port + 1}/events`);
+    listener = spawn(process.execPath, ['bin/flowiq.js', ...printedArgs(info.listenCommand), '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let pending = '';
+    listener.stdout!.on('data', (d: Buffer) => {
+      pending += d.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) if (line.trim() !== '') events.push(JSON.parse(line) as Envelope);
+    });
+    await new Promise<void>((resolve, reject) => {
+      listener.stderr!.on('data', (d: Buffer) => {
+        listenerErr += d.toString();
+        if (listenerErr.includes('Listening for events on')) resolve();
+      });
+      listener.once('exit', (code) => reject(new Error(`listener exited ${code}: ${listenerErr}`)));
+    });
   });
 
   afterAll(async () => {
+    const stopped = new Promise((r) => listener.once('exit', r));
+    listener.kill('SIGTERM');
+    await stopped;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGTERM');
     await exited;
@@ -144,11 +215,9 @@ describe('npm run demo', () => {
       while (status() !== 'read' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(status()).toBe('read');
       // The printed command, run as a user would (npx flowiq → bin/flowiq.js).
-      const args = info.replyCommand
-        .replace(/^npx flowiq /, '')
-        .match(/"[^"]*"|\S+/g)!
-        .map((a) => a.replace(/^"|"$/g, ''));
-      const reply = spawnSync(process.execPath, ['bin/flowiq.js', ...args], { encoding: 'utf8' });
+      const reply = spawnSync(process.execPath, ['bin/flowiq.js', ...printedArgs(info.replyCommand)], {
+        encoding: 'utf8',
+      });
       expect(reply.status).toBe(0);
       const inbound = () =>
         db
@@ -161,9 +230,51 @@ describe('npm run demo', () => {
       const until = Date.now() + 15_000;
       while (inbound().n === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
       expect(inbound().n).toBe(1);
+
+      // The listener saw the reply arrive, signed with the endpoint's secret (it answers 401 and
+      // prints nothing otherwise), and the message's statuses before it, in their order.
+      const received = () =>
+        events.find(
+          (e) =>
+            e.type === 'message.received' &&
+            (e.data['content'] as { body?: string } | undefined)?.body === 'Thanks, got it!',
+        );
+      const seen = Date.now() + 15_000;
+      while (received() === undefined && Date.now() < seen) await new Promise((r) => setTimeout(r, 100));
+      expect(received(), listenerErr).toMatchObject({
+        type: 'message.received',
+        data: { from: '27123456789', type: 'text', content: { type: 'text', body: 'Thanks, got it!' } },
+      });
+      const statuses = events
+        .filter((e) => e.type === 'message.status' && e.data['whatsapp_message_id'] === sent.data.message_id)
+        .map((e) => e.data['status']);
+      expect(statuses).toEqual(['sent', 'delivered', 'read']);
+      expect(events.indexOf(received()!)).toBeGreaterThan(
+        events.findIndex((e) => e.data['whatsapp_message_id'] === sent.data.message_id && e.data['status'] === 'read'),
+      );
     } finally {
       db.close();
     }
+  });
+
+  it('prints the events listener, which refuses a delivery not signed with the endpoint secret', async () => {
+    const before = events.length;
+    const forged = await fetch(info.eventsEndpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': 'msg_forged',
+        'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+        'webhook-signature': 'v1,bm90IGEgc2lnbmF0dXJl',
+      },
+      body: JSON.stringify({ id: 'forged', type: 'message.received', data: {} }),
+    });
+    expect(forged.status).toBe(401);
+    // Written before the answer, but read through a pipe: give it a moment.
+    const until = Date.now() + 5_000;
+    while (!listenerErr.includes('msg_forged') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(listenerErr).toMatch(/refused a delivery msg_forged: bad signature/);
+    expect(events.slice(before).map((e) => e.id)).not.toContain('forged');
   });
 
   it("answers the document's 404 for an unknown contact, which the example reports as an error", async () => {
