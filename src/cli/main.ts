@@ -43,6 +43,8 @@ const USAGE = `usage: flowiq <command>
                                 make the endpoint's events since then due again (receivers dedupe by id)
   events log --org S --endpoint ID [--limit N]
                                 its latest delivery attempts: answer, latency, error
+  events listen --port N [--secret whsec_…]
+                                a local receiver on 127.0.0.1 that verifies and prints deliveries (--json: bodies)
   messages pending [--limit N]  messages whose outcome at Meta is unknown (never resent automatically)
   messages resolve --id ID (--sent --wamid W | --failed [--reason R])
                                 settle a pending or unknown message after checking with Meta
