@@ -232,7 +232,7 @@ describe('npm run demo', () => {
       expect(inbound().n).toBe(1);
 
       // The listener saw the reply arrive, signed with the endpoint's secret (it answers 401 and
-      // prints nothing otherwise), and the message's statuses before it, in their order.
+      // prints nothing otherwise), and the message's statuses, in their order.
       const received = () =>
         events.find(
           (e) =>
@@ -249,9 +249,6 @@ describe('npm run demo', () => {
         .filter((e) => e.type === 'message.status' && e.data['whatsapp_message_id'] === sent.data.message_id)
         .map((e) => e.data['status']);
       expect(statuses).toEqual(['sent', 'delivered', 'read']);
-      expect(events.indexOf(received()!)).toBeGreaterThan(
-        events.findIndex((e) => e.data['whatsapp_message_id'] === sent.data.message_id && e.data['status'] === 'read'),
-      );
     } finally {
       db.close();
     }
