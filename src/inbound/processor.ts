@@ -4,7 +4,9 @@
 // pending, to be processed again from the start: every write is idempotent, so nothing is applied
 // twice. On PostgreSQL several instances share the work: receipts are claimed FOR UPDATE SKIP
 // LOCKED, and a dead instance's claim ends with its connection.
+import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
@@ -47,6 +49,32 @@ function count(plan: Plan, key: string): void {
   plan.counts[key] = (plan.counts[key] ?? 0) + 1;
 }
 
+/** Plans of receipts, in order, in groups of about `items` writes (at least one receipt each). */
+function groupsOf(plans: Plan[], items: number): Plan[][] {
+  const groups: Plan[][] = [];
+  let group: Plan[] = [];
+  let size = 0;
+  for (const plan of plans) {
+    if (group.length > 0 && size + plan.writes.length > items) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(plan);
+    size += plan.writes.length;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** What an undone attempt counted, forgotten: the plan is applied again from the start. */
+function resetPlan(plan: Plan): void {
+  plan.counts = Object.fromEntries(
+    Object.entries(plan.counts).filter(([k]) => !k.startsWith('status_') && !k.startsWith('message_')),
+  );
+  plan.notes = plan.notes.filter((n) => !n.reason.startsWith('not applied'));
+}
+
 function note(plan: Plan, path: string, reason: string): void {
   if (plan.notes.length < MAX_NOTES) plan.notes.push({ path, reason });
 }
@@ -67,8 +95,12 @@ export interface ProcessorOptions {
   db: Db;
   routing: PhoneRouting;
   log: Pick<Logger, 'warn' | 'error'>;
-  /** Receipts per transaction. */
+  /** Receipts claimed at once (SQLite: 50, PostgreSQL: 10 per claimer). */
   batchSize?: number;
+  /** SQLite: items (statuses, messages) per transaction, about; a receipt is never split. */
+  itemsPerTransaction?: number;
+  /** PostgreSQL: claimers at once (4). */
+  parallel?: number;
   /** Called once a batch that stored a message with media has committed (wakes inbound/media.ts). */
   onMediaStored?: () => void;
   /** Called once a batch has committed (its events are due: wakes events/dispatcher.ts). */
@@ -104,10 +136,17 @@ export class WebhookProcessor {
   }
 
   async #drain(): Promise<void> {
+    // On PostgreSQL several claimers at once: each transaction waits on round trips, not CPU, and
+    // SKIP LOCKED gives each its own receipts. SQLite has one writer: one claimer.
+    const claimers = this.#db.engine === 'postgres' ? (this.opts.parallel ?? 4) : 1;
     do {
       this.#again = false;
       try {
-        while ((await this.processBatch()) > 0);
+        await Promise.all(
+          Array.from({ length: claimers }, async () => {
+            while ((await this.processBatch()) > 0);
+          }),
+        );
       } catch (err) {
         // Left pending: the periodic job (jobs/inbound.ts) tries again.
         this.opts.log.warn({ err }, 'could not process webhook receipts; will retry');
@@ -116,9 +155,8 @@ export class WebhookProcessor {
     } while (this.#again);
   }
 
-  /** Claims and processes up to batchSize pending receipts in one transaction; how many. */
+  /** Claims and processes up to batchSize pending receipts; how many. */
   async processBatch(): Promise<number> {
-    const limit = this.opts.batchSize ?? 50;
     const db = this.#db;
     this.#mediaStored = false;
     if (db.engine === 'sqlite') {
@@ -126,28 +164,42 @@ export class WebhookProcessor {
         .prepare(
           `select id, meta_app_id, body from webhook_receipts where state = 'pending' order by received_at limit ?`,
         )
-        .all(limit) as Claimed[];
+        .all(this.opts.batchSize ?? 50) as Claimed[];
       if (claimed.length === 0) return 0;
       const plans = await Promise.all(claimed.map((r) => this.#plan(r)));
-      const sqlite = db.sqlite;
-      sqlite.transaction(() => {
-        for (const plan of plans) {
-          for (const w of plan.writes) {
-            try {
-              // A nested better-sqlite3 transaction is a savepoint: a failed item undoes only itself.
-              count(plan, sqlite.transaction(() => runSqlite(sqlite, w.steps()))());
-            } catch (err) {
-              if (!isItemError(err)) throw err;
-              this.#itemFailed(plan, w.path, err);
-            }
-          }
-          runSqlite(sqlite, this.#finish(plan));
-        }
-      })();
-      this.#committed();
+      // Short transactions, the event loop between them: a transaction runs synchronously, and a
+      // batch of thousands of statuses in one would hold every request (Meta's acks, the sends'
+      // writes) for its whole length. A receipt is never split: it commits with its items.
+      for (const group of groupsOf(plans, this.opts.itemsPerTransaction ?? 100)) {
+        this.#applySqlite(db.sqlite, group);
+        this.#committed();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       return claimed.length;
     }
-    const client = await db.pgPool.connect();
+    return this.#processPg(db.pgPool);
+  }
+
+  #applySqlite(sqlite: SQLite.Database, plans: Plan[]): void {
+    sqlite.transaction(() => {
+      for (const plan of plans) {
+        for (const w of plan.writes) {
+          try {
+            // A nested better-sqlite3 transaction is a savepoint: a failed item undoes only itself.
+            count(plan, sqlite.transaction(() => runSqlite(sqlite, w.steps()))());
+          } catch (err) {
+            if (!isItemError(err)) throw err;
+            this.#itemFailed(plan, w.path, err);
+          }
+        }
+        runSqlite(sqlite, this.#finish(plan));
+      }
+    })();
+  }
+
+  async #processPg(pool: pg.Pool): Promise<number> {
+    const limit = this.opts.batchSize ?? 10;
+    const client = await pool.connect();
     try {
       await client.query('begin');
       const res = await client.query<Claimed>(
@@ -158,20 +210,17 @@ export class WebhookProcessor {
         await client.query('commit');
         return 0;
       }
-      for (const receipt of res.rows) {
-        const plan = await this.#plan(receipt);
-        for (const w of plan.writes) {
-          await client.query('savepoint item');
-          try {
-            count(plan, await runPg(client, w.steps()));
-            await client.query('release savepoint item');
-          } catch (err) {
-            if (!isItemError(err)) throw err;
-            await client.query('rollback to savepoint item');
-            this.#itemFailed(plan, w.path, err);
-          }
-        }
-        await runPg(client, this.#finish(plan));
+      const plans = await Promise.all(res.rows.map((r) => this.#plan(r)));
+      // Optimistically without a savepoint per item (two round trips each); if an item fails, the
+      // batch is undone back to the claim and applied again with them, so it fails on its own.
+      await client.query('savepoint batch');
+      try {
+        await this.#applyPg(client, plans, false);
+      } catch (err) {
+        if (!isItemError(err)) throw err;
+        await client.query('rollback to savepoint batch');
+        for (const plan of plans) resetPlan(plan);
+        await this.#applyPg(client, plans, true);
       }
       await client.query('commit');
       this.#committed();
@@ -181,6 +230,27 @@ export class WebhookProcessor {
       throw err;
     } finally {
       client.release();
+    }
+  }
+
+  async #applyPg(client: pg.PoolClient, plans: Plan[], isolate: boolean): Promise<void> {
+    for (const plan of plans) {
+      for (const w of plan.writes) {
+        if (!isolate) {
+          count(plan, await runPg(client, w.steps()));
+          continue;
+        }
+        await client.query('savepoint item');
+        try {
+          count(plan, await runPg(client, w.steps()));
+          await client.query('release savepoint item');
+        } catch (err) {
+          if (!isItemError(err)) throw err;
+          await client.query('rollback to savepoint item');
+          this.#itemFailed(plan, w.path, err);
+        }
+      }
+      await runPg(client, this.#finish(plan));
     }
   }
 
@@ -286,7 +356,7 @@ export class WebhookProcessor {
       steps: function* () {
         const outcome = yield* writeInbound(k, { organizationId, item, now });
         if (outcome === 'stored' && media) mediaStored();
-        if (outcome === 'no_sender') note(plan, item.path, 'no phone number, and no contact has its user id');
+        if (outcome === 'no_sender') note(plan, item.path, 'no readable phone number and no user id');
         return `message_${outcome}`;
       },
     });
