@@ -27,6 +27,8 @@ const json = (v: unknown): string | null => (v === undefined ? null : JSON.strin
 
 export function* writeStatus(k: K, w: StatusWrite): Steps<StatusOutcome> {
   const { item } = w;
+  // Recorded as applied at once (the common case: its message is there), and set back to waiting
+  // below if it is not: one statement fewer per status than recording it first and marking it after.
   const inserted = yield* query(
     k
       .insertInto('message_statuses')
@@ -42,12 +44,12 @@ export function* writeStatus(k: K, w: StatusWrite): Steps<StatusOutcome> {
         conversation: json(item.conversation),
         pricing: json(item.pricing),
         receipt_id: w.receiptId,
-        applied_at: null,
+        applied_at: w.now,
       })
       .onConflict((oc) => oc.columns(['organization_id', 'whatsapp_message_id', 'status']).doNothing()),
   );
   if (inserted.changes === 0) return 'duplicate';
-  return yield* applyToMessage(k, {
+  const s: RecordedStatus = {
     organizationId: w.organizationId,
     wamid: item.wamid,
     status: item.status,
@@ -56,7 +58,10 @@ export function* writeStatus(k: K, w: StatusWrite): Steps<StatusOutcome> {
     conversation: json(item.conversation),
     pricing: json(item.pricing),
     now: w.now,
-  });
+  };
+  const outcome = yield* applyToMessage(k, s);
+  if (outcome === 'waiting') yield* markApplied(k, s, null);
+  return outcome;
 }
 
 interface RecordedStatus {
@@ -70,6 +75,17 @@ interface RecordedStatus {
   now: string;
 }
 
+function* markApplied(k: K, s: RecordedStatus, at: string | null): Steps<void> {
+  yield* query(
+    k
+      .updateTable('message_statuses')
+      .set({ applied_at: at })
+      .where('organization_id', '=', s.organizationId)
+      .where('whatsapp_message_id', '=', s.wamid)
+      .where('status', '=', s.status),
+  );
+}
+
 function firstError(errors: string | null): { code: string; message: string } | undefined {
   if (errors === null) return undefined;
   const [e] = JSON.parse(errors) as { code?: number; title?: string; message?: string }[];
@@ -77,20 +93,20 @@ function firstError(errors: string | null): { code: string; message: string } | 
   return { code: e.code === undefined ? 'unknown' : String(e.code), message: e.title ?? e.message ?? 'failed' };
 }
 
-/** Applies a recorded status to its outbound message, if one has the wamid. */
+const MESSAGE = ['id', 'session_id', 'contact_id', 'event_seq'] as const;
+
+/**
+ * Applies a recorded status to its outbound message, if one has the wamid. The common case (the
+ * status moves the message forward) is one update that finds, changes and numbers the message;
+ * only otherwise is the message looked up. The number (event_seq) orders the message's events.
+ */
 function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
-  const found = yield* query(
-    k
-      .selectFrom('helpdesk_messages')
-      .select(['id', 'session_id', 'contact_id'])
-      .where('organization_id', '=', s.organizationId)
-      .where('whatsapp_message_id', '=', s.wamid)
-      .where('direction', '=', 'outbound'),
-  );
-  const message = found.rows[0];
-  if (message === undefined) return 'waiting';
-  const id = message['id'] as string;
-  let changed = 0;
+  const cost = {
+    pricing: sql<string>`coalesce(${s.pricing}, pricing)`,
+    conversation: sql<string>`coalesce(${s.conversation}, conversation)`,
+  };
+  const hasCost = s.pricing !== null || s.conversation !== null;
+  let row: Record<string, unknown> | undefined;
   const replaces = statusesReplacedBy(s.status);
   if (replaces.length > 0) {
     const error = s.status === 'failed' ? firstError(s.errors) : undefined;
@@ -101,58 +117,66 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
           status: s.status as 'sent',
           status_at: s.occurredAt,
           updated_at: s.now,
+          event_seq: sql<number>`event_seq + 1`,
           ...(s.status === 'failed'
             ? { error_code: error?.code ?? null, error_message: error?.message ?? null, error_details: s.errors }
             : {}),
+          // Cost reporting: the latest pricing and conversation Meta sent, whatever the order.
+          ...(hasCost ? cost : {}),
         })
-        .where('id', '=', id)
-        .where('status', 'in', replaces),
+        .where('organization_id', '=', s.organizationId)
+        .where('whatsapp_message_id', '=', s.wamid)
+        .where('direction', '=', 'outbound')
+        .where('status', 'in', replaces)
+        .returning(MESSAGE),
     );
-    changed = updated.changes;
+    row = updated.rows[0];
   }
-  if (changed === 0) {
+  if (row === undefined) {
+    const found = yield* query(
+      k
+        .selectFrom('helpdesk_messages')
+        .select(['id'])
+        .where('organization_id', '=', s.organizationId)
+        .where('whatsapp_message_id', '=', s.wamid)
+        .where('direction', '=', 'outbound'),
+    );
+    const id = found.rows[0]?.['id'] as string | undefined;
+    if (id === undefined) return 'waiting';
     // The send's answer already made the row `sent`, without Meta's time: the `sent` webhook gives
-    // it, and is the `sent` event a receiver waits for.
+    // it, and is the `sent` event a receiver waits for. Otherwise only the cost is kept.
     const timed = yield* query(
       k
         .updateTable('helpdesk_messages')
-        .set({ status_at: s.occurredAt, updated_at: s.now })
+        .set({
+          status_at: s.occurredAt,
+          updated_at: s.now,
+          event_seq: sql<number>`event_seq + 1`,
+          ...(hasCost ? cost : {}),
+        })
         .where('id', '=', id)
         .where('status', '=', s.status as 'sent')
-        .where('status_at', 'is', null),
+        .where('status_at', 'is', null)
+        .returning(MESSAGE),
     );
-    changed = timed.changes;
+    row = timed.rows[0];
+    if (row === undefined) {
+      if (hasCost) yield* query(k.updateTable('helpdesk_messages').set(cost).where('id', '=', id));
+      return 'kept';
+    }
   }
-  // Cost reporting: the latest pricing and conversation Meta sent, whatever order statuses came in.
-  if (s.pricing !== null || s.conversation !== null)
-    yield* query(
-      k
-        .updateTable('helpdesk_messages')
-        .set({
-          pricing: sql<string>`coalesce(${s.pricing}, pricing)`,
-          conversation: sql<string>`coalesce(${s.conversation}, conversation)`,
-        })
-        .where('id', '=', id),
-    );
-  yield* query(
-    k
-      .updateTable('message_statuses')
-      .set({ applied_at: s.now })
-      .where('organization_id', '=', s.organizationId)
-      .where('whatsapp_message_id', '=', s.wamid)
-      .where('status', '=', s.status),
-  );
-  if (changed === 0) return 'kept';
   // Only a status that moved the message is an event: one kept behind a later one would reach the
   // receiver out of order (a `delivered` after its `read`).
+  const id = row['id'] as string;
   yield* recordEvent(k, {
     organizationId: s.organizationId,
     type: 'message.status',
-    conversationId: message['session_id'] as string,
+    conversationId: row['session_id'] as string,
+    order: { key: id, seq: Number(row['event_seq']) },
     data: {
       message_id: id,
       whatsapp_message_id: s.wamid,
-      contact_id: message['contact_id'] as string,
+      contact_id: row['contact_id'] as string,
       status: s.status,
       timestamp: s.occurredAt,
       ...(s.errors !== null ? { errors: JSON.parse(s.errors) as unknown } : {}),
@@ -198,8 +222,8 @@ export function* applyWaitingStatuses(k: K, now: string, limit: number, maxAgeDa
       .limit(limit),
   );
   const rows = waiting.rows.sort((a, b) => (RANK[a['status'] as string] ?? 9) - (RANK[b['status'] as string] ?? 9));
-  for (const r of rows)
-    yield* applyToMessage(k, {
+  for (const r of rows) {
+    const recorded: RecordedStatus = {
       organizationId: r['organization_id'] as string,
       wamid: r['whatsapp_message_id'] as string,
       status: r['status'] as string,
@@ -208,6 +232,8 @@ export function* applyWaitingStatuses(k: K, now: string, limit: number, maxAgeDa
       conversation: r['conversation'] as string | null,
       pricing: r['pricing'] as string | null,
       now,
-    });
+    };
+    if ((yield* applyToMessage(k, recorded)) !== 'waiting') yield* markApplied(k, recorded, now);
+  }
   return rows.length;
 }

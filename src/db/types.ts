@@ -88,6 +88,8 @@ export interface CustomerSessionsTable {
 
 export interface HelpdeskMessagesTable {
   id: string;
+  /** The message's last event's order_seq (migration 008): its statuses are ordered by it. */
+  event_seq: Generated<number>;
   organization_id: string;
   contact_id: string;
   session_id: string;
@@ -204,8 +206,13 @@ export interface EventsTable {
   id: string;
   organization_id: string;
   type: string;
+  /** The thread (customer_sessions.id), if the event has one. */
   conversation_id: string | null;
+  /** Its number among the thread's events, for those ordered by the thread. */
   conversation_seq: number | null;
+  /** What orders it: its message (statuses) or its thread (the others); null when nothing does. */
+  order_key: string | null;
+  order_seq: number | null;
   /** JSON: the event's data. */
   payload: string;
   created_at: string;
@@ -214,8 +221,8 @@ export interface EventsTable {
 export interface EventDeliveriesTable {
   event_id: string;
   endpoint_id: string;
-  conversation_id: string | null;
-  conversation_seq: number | null;
+  order_key: string | null;
+  order_seq: number | null;
   state: 'pending' | 'delivered' | 'dead';
   attempts: Generated<number>;
   next_at: string;

@@ -6,9 +6,10 @@
 // claiming at once take different rows. Each outcome is written only while the row is still pending
 // under the same attempt, so a claimant overtaken after its lease cannot overwrite a newer result.
 //
-// Order: a row is claimable only when no earlier event of the same thread is still pending for
-// that endpoint, so a thread's events reach an endpoint one at a time, in commit order; other
-// threads and other endpoints are not held back by it.
+// Order: a row is claimable only when no earlier event of the same order key (its message for a
+// status, else its thread: events/outbox.ts) is still pending for that endpoint, so those events
+// reach an endpoint one at a time, in commit order; other keys and other endpoints are not held
+// back by it.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { query, transact } from '../db/steps.js';
@@ -44,8 +45,8 @@ export async function claimDueDeliveries(
       where d.state = 'pending' and d.next_at <= ${now} ${skip}
         and not exists (
           select 1 from event_deliveries p
-          where p.endpoint_id = d.endpoint_id and p.conversation_id = d.conversation_id
-            and p.state = 'pending' and p.conversation_seq < d.conversation_seq
+          where p.endpoint_id = d.endpoint_id and p.order_key = d.order_key
+            and p.state = 'pending' and p.order_seq < d.order_seq
         )
       order by d.next_at
       limit ${limit}

@@ -3,9 +3,11 @@
 // the organization that subscribes to its type. So no change commits without its event, no event
 // outlives a change that rolled back, and every committed event is already due at its endpoints.
 //
-// A thread's events are numbered by bumping customer_sessions.event_seq in that transaction: the
-// thread's row lock orders concurrent writers, so the numbers follow commit order, and the
-// dispatcher delivers a thread's events to an endpoint in that order.
+// Events that must arrive in commit order share an order key and are numbered on a row that the
+// transaction holds locked until it commits, so the numbers follow commit order: a message's
+// statuses on the message (the caller gives `order`: the number its status update returned), a
+// thread's other events on the thread (customer_sessions.event_seq, bumped here). The dispatcher
+// delivers the events of one key to an endpoint in that order.
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
 import { query, type Steps } from '../db/steps.js';
@@ -20,6 +22,11 @@ export interface EventWrite {
   /** The thread (customer_sessions.id) the event belongs to; null for one that has none. */
   conversationId: string | null;
   /**
+   * What orders it, when not the thread: a status is ordered by its message, numbered by the update
+   * that applied it. Without it, an event with a thread is numbered on the thread.
+   */
+  order?: { key: string; seq: number };
+  /**
    * What the receiver gets as `data`. Media appear as storage keys (`media_key`), signed into URLs
    * when delivered: no signature is ever stored.
    */
@@ -30,7 +37,7 @@ export interface EventWrite {
 /** Writes the event and its deliveries; the event's id. */
 export function* recordEvent(k: K, e: EventWrite): Steps<string> {
   let seq: number | null = null;
-  if (e.conversationId !== null) {
+  if (e.order === undefined && e.conversationId !== null) {
     const bumped = yield* query(
       k
         .updateTable('customer_sessions')
@@ -41,6 +48,7 @@ export function* recordEvent(k: K, e: EventWrite): Steps<string> {
     const value = bumped.rows[0]?.['event_seq'];
     seq = value === undefined ? null : Number(value);
   }
+  const order = e.order ?? (seq === null ? undefined : { key: e.conversationId!, seq });
   const id = newId();
   yield* query(
     k.insertInto('events').values({
@@ -49,6 +57,8 @@ export function* recordEvent(k: K, e: EventWrite): Steps<string> {
       type: e.type,
       conversation_id: e.conversationId,
       conversation_seq: seq,
+      order_key: order?.key ?? null,
+      order_seq: order?.seq ?? null,
       payload: JSON.stringify(e.data),
       created_at: e.now,
     }),
@@ -66,8 +76,8 @@ export function* recordEvent(k: K, e: EventWrite): Steps<string> {
       k.insertInto('event_deliveries').values({
         event_id: id,
         endpoint_id: endpoint['id'] as string,
-        conversation_id: e.conversationId,
-        conversation_seq: seq,
+        order_key: order?.key ?? null,
+        order_seq: order?.seq ?? null,
         state: 'pending',
         next_at: e.now,
         lease_until: null,

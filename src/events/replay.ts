@@ -33,7 +33,7 @@ export async function replayEvents(db: Db, req: ReplayRequest): Promise<number> 
   for (;;) {
     const page = await k
       .selectFrom('events')
-      .select(['id', 'type', 'conversation_id', 'conversation_seq', 'created_at'])
+      .select(['id', 'type', 'order_key', 'order_seq', 'created_at'])
       .where('organization_id', '=', req.organizationId)
       .where((eb) =>
         eb.or([
@@ -58,8 +58,8 @@ export async function replayEvents(db: Db, req: ReplayRequest): Promise<number> 
           chosen.map((e) => ({
             event_id: e.id,
             endpoint_id: req.endpointId,
-            conversation_id: e.conversation_id,
-            conversation_seq: e.conversation_seq,
+            order_key: e.order_key,
+            order_seq: e.order_seq,
             state: 'pending' as const,
             next_at: now,
             lease_until: null,

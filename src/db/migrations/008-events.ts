@@ -7,9 +7,12 @@ import { sql, type Kysely } from 'kysely';
 // new one until previous_secret_until. event_types is a JSON array of types, or ["*"].
 //
 // events: one row per change a tenant may hear about, written in the same transaction as the change
-// (a status applied, an inbound message stored). conversation_id and conversation_seq order a
-// thread's events: the seq comes from customer_sessions.event_seq, bumped in that transaction, so
-// the thread's row lock makes seq order the commit order.
+// (a status applied, an inbound message stored). conversation_id is its thread. order_key and
+// order_seq order the events that must arrive in commit order: a message's statuses by the message
+// (helpdesk_messages.event_seq, bumped by the very update that applies the status, so the message's
+// row lock orders them), and a thread's other events by the thread (customer_sessions.event_seq,
+// bumped in that transaction). Statuses are not numbered on the thread: that row lock, held to
+// commit by every status of the thread, serialized PostgreSQL's processing (docs/PERFORMANCE.md).
 //
 // event_deliveries: one row per event and endpoint subscribed to it, also written in that
 // transaction, so a committed event is always due somewhere. The dispatcher claims a row by
@@ -45,6 +48,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('type', 'text', (c) => c.notNull())
     .addColumn('conversation_id', 'text')
     .addColumn('conversation_seq', 'integer')
+    .addColumn('order_key', 'text')
+    .addColumn('order_seq', 'integer')
     .addColumn('payload', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
@@ -54,8 +59,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('event_deliveries')
     .addColumn('event_id', 'text', (c) => c.notNull())
     .addColumn('endpoint_id', 'text', (c) => c.notNull())
-    .addColumn('conversation_id', 'text')
-    .addColumn('conversation_seq', 'integer')
+    .addColumn('order_key', 'text')
+    .addColumn('order_seq', 'integer')
     .addColumn('state', 'text', (c) => c.notNull())
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_at', 'text', (c) => c.notNull())
@@ -66,7 +71,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('delivered_at', 'text')
     .addPrimaryKeyConstraint('event_deliveries_pk', ['event_id', 'endpoint_id'])
     .execute();
-  // What is due, by time; and, per endpoint and thread, what comes first.
+  // What is due, by time; and, per endpoint and order key, what comes first.
   await db.schema
     .createIndex('event_deliveries_due')
     .on('event_deliveries')
@@ -76,7 +81,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createIndex('event_deliveries_thread')
     .on('event_deliveries')
-    .columns(['endpoint_id', 'conversation_id', 'conversation_seq'])
+    .columns(['endpoint_id', 'order_key', 'order_seq'])
     .where(sql.ref('state'), '=', 'pending')
     .execute();
 
@@ -96,8 +101,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['endpoint_id', 'attempted_at'])
     .execute();
 
-  await db.schema
-    .alterTable('customer_sessions')
-    .addColumn('event_seq', 'integer', (c) => c.notNull().defaultTo(0))
-    .execute();
+  for (const table of ['customer_sessions', 'helpdesk_messages'])
+    await db.schema
+      .alterTable(table)
+      .addColumn('event_seq', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
 }
