@@ -176,7 +176,7 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
     data: {
       message_id: id,
       whatsapp_message_id: s.wamid,
-      contact_id: row['contact_id'] as string,
+      contact_id: row['contact_id'],
       status: s.status,
       timestamp: s.occurredAt,
       ...(s.errors !== null ? { errors: JSON.parse(s.errors) as unknown } : {}),
