@@ -4,7 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import { normalizePhone } from '../contacts/phone.js';
 import { newId } from '../db/ids.js';
-import { recordEvent } from '../events/outbox.js';
+import { recordEvent, type SubscribedEndpoint } from '../events/outbox.js';
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { MessageItem } from '../meta/webhook-items.js';
@@ -16,6 +16,8 @@ export type InboundOutcome = 'stored' | 'duplicate' | 'no_sender';
 
 export interface InboundWrite {
   organizationId: string;
+  /** The organization's enabled endpoints, read before the transaction (events/outbox.ts). */
+  endpoints?: readonly SubscribedEndpoint[];
   item: MessageItem;
   now: string;
 }
@@ -132,6 +134,7 @@ export function* writeInbound(k: K, w: InboundWrite): Steps<InboundOutcome> {
   );
   yield* recordEvent(k, {
     organizationId: w.organizationId,
+    ...(w.endpoints ? { endpoints: w.endpoints } : {}),
     ...receivedEvent(item, messageId, contactId),
     conversationId: sessionId,
     now: w.now,
@@ -323,6 +326,7 @@ function* contactCreated(
 ): Steps<void> {
   yield* recordEvent(k, {
     organizationId: w.organizationId,
+    ...(w.endpoints ? { endpoints: w.endpoints } : {}),
     type: 'contact.created',
     conversationId: null,
     data: {

@@ -2,7 +2,7 @@
 // current status). Written as steps (db/steps.ts) so one copy serves both engines.
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
-import { recordEvent } from '../events/outbox.js';
+import { recordEvent, type SubscribedEndpoint } from '../events/outbox.js';
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { StatusItem } from '../meta/webhook-items.js';
@@ -18,6 +18,8 @@ export type StatusOutcome = 'applied' | 'kept' | 'waiting' | 'duplicate';
 
 export interface StatusWrite {
   organizationId: string;
+  /** The organization's enabled endpoints, read before the transaction (events/outbox.ts). */
+  endpoints?: readonly SubscribedEndpoint[];
   item: StatusItem;
   receiptId: string;
   now: string;
@@ -58,6 +60,7 @@ export function* writeStatus(k: K, w: StatusWrite): Steps<StatusOutcome> {
     conversation: json(item.conversation),
     pricing: json(item.pricing),
     now: w.now,
+    ...(w.endpoints ? { endpoints: w.endpoints } : {}),
   };
   const outcome = yield* applyToMessage(k, s);
   if (outcome === 'waiting') yield* markApplied(k, s, null);
@@ -73,6 +76,7 @@ interface RecordedStatus {
   conversation: string | null;
   pricing: string | null;
   now: string;
+  endpoints?: readonly SubscribedEndpoint[];
 }
 
 function* markApplied(k: K, s: RecordedStatus, at: string | null): Steps<void> {
@@ -173,6 +177,7 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
     type: 'message.status',
     conversationId: row['session_id'] as string,
     order: { key: id, seq: Number(row['event_seq']) },
+    ...(s.endpoints ? { endpoints: s.endpoints } : {}),
     data: {
       message_id: id,
       whatsapp_message_id: s.wamid,

@@ -15,7 +15,10 @@ import { runPg, runSqlite, query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import { writeInbound } from '../conversations/inbound-writes.js';
 import { applyWaitingStatuses, writeStatus } from '../conversations/status-writes.js';
+import { enabledEndpoints, type SubscribedEndpoint } from '../events/outbox.js';
 import { parseWebhook, type WebhookItem } from './parse.js';
+
+type EndpointReader = (organizationId: string) => Promise<SubscribedEndpoint[]>;
 
 type K = Kysely<Database>;
 
@@ -166,7 +169,8 @@ export class WebhookProcessor {
         )
         .all(this.opts.batchSize ?? 50) as Claimed[];
       if (claimed.length === 0) return 0;
-      const plans = await Promise.all(claimed.map((r) => this.#plan(r)));
+      const endpoints = this.#endpointReader();
+      const plans = await Promise.all(claimed.map((r) => this.#plan(r, endpoints)));
       // Short transactions, the event loop between them: a transaction runs synchronously, and a
       // batch of thousands of statuses in one would hold every request (Meta's acks, the sends'
       // writes) for its whole length. A receipt is never split: it commits with its items.
@@ -210,7 +214,8 @@ export class WebhookProcessor {
         await client.query('commit');
         return 0;
       }
-      const plans = await Promise.all(res.rows.map((r) => this.#plan(r)));
+      const endpoints = this.#endpointReader();
+      const plans = await Promise.all(res.rows.map((r) => this.#plan(r, endpoints)));
       // Optimistically without a savepoint per item (two round trips each); if an item fails, the
       // batch is undone back to the claim and applied again with them, so it fails on its own.
       await client.query('savepoint batch');
@@ -303,7 +308,20 @@ export class WebhookProcessor {
   }
 
   /** Parses one body and routes its items; the lookups run here, before any transaction waits on them. */
-  async #plan(receipt: Claimed): Promise<Plan> {
+  /**
+   * Each organization's enabled endpoints, read once per batch before its transaction, for the
+   * events' deliveries (events/outbox.ts). An endpoint created meanwhile gets the next batch's.
+   */
+  #endpointReader(): EndpointReader {
+    const read = new Map<string, Promise<SubscribedEndpoint[]>>();
+    return (organizationId) => {
+      let p = read.get(organizationId);
+      if (!p) read.set(organizationId, (p = enabledEndpoints(this.#k, organizationId).execute()));
+      return p;
+    };
+  }
+
+  async #plan(receipt: Claimed, endpoints: EndpointReader): Promise<Plan> {
     const plan: Plan = { receiptId: receipt.id, writes: [], counts: {}, notes: [] };
     let body: unknown;
     try {
@@ -314,11 +332,11 @@ export class WebhookProcessor {
       return plan;
     }
     const now = nowIso();
-    for (const item of parseWebhook(body).items) await this.#route(plan, receipt, item, now);
+    for (const item of parseWebhook(body).items) await this.#route(plan, receipt, item, now, endpoints);
     return plan;
   }
 
-  async #route(plan: Plan, receipt: Claimed, item: WebhookItem, now: string): Promise<void> {
+  async #route(plan: Plan, receipt: Claimed, item: WebhookItem, now: string, endpoints: EndpointReader): Promise<void> {
     if (item.kind === 'ignored' || item.kind === 'invalid') {
       count(plan, item.kind);
       note(plan, item.path, item.reason);
@@ -337,12 +355,13 @@ export class WebhookProcessor {
       note(plan, item.path, `no organization of app ${receipt.meta_app_id} has phone_number_id ${item.phoneNumberId}`);
       return;
     }
+    const subscribed = await endpoints(organizationId);
     const k = this.#k;
     if (item.kind === 'status') {
       plan.writes.push({
         path: item.path,
         steps: function* () {
-          return `status_${yield* writeStatus(k, { organizationId, item, receiptId: receipt.id, now })}`;
+          return `status_${yield* writeStatus(k, { organizationId, item, receiptId: receipt.id, now, endpoints: subscribed })}`;
         },
       });
       return;
@@ -354,7 +373,7 @@ export class WebhookProcessor {
     plan.writes.push({
       path: item.path,
       steps: function* () {
-        const outcome = yield* writeInbound(k, { organizationId, item, now });
+        const outcome = yield* writeInbound(k, { organizationId, item, now, endpoints: subscribed });
         if (outcome === 'stored' && media) mediaStored();
         if (outcome === 'no_sender') note(plan, item.path, 'no readable phone number and no user id');
         return `message_${outcome}`;
