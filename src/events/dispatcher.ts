@@ -7,6 +7,7 @@
 // Deliveries run independently, at most `concurrency` at once and `perEndpoint` per endpoint, so a
 // slow or dead receiver holds at most its own share while the others keep receiving. At least once:
 // a crash between the receiver's 2xx and the settlement sends that event again after the lease.
+import { retryDelayMs } from '../lib/backoff.js';
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/database.js';
@@ -228,11 +229,13 @@ export class EventDispatcher {
 
   /** The next attempt: exponential, half fixed and half drawn, until the event is 3 days old. */
   #retry(row: ClaimedDelivery): Settlement {
-    const first = this.#o.firstRetryMs ?? 5_000;
-    const max = this.#o.maxRetryMs ?? 3_600_000;
-    const cap = Math.min(max, first * 2 ** Math.min(row.attempts - 1, 40));
-    const delay = cap / 2 + ((this.#o.random ?? Math.random)() * cap) / 2;
-    const next = this.#now() + delay;
+    const next =
+      this.#now() +
+      retryDelayMs(row.attempts, {
+        firstMs: this.#o.firstRetryMs ?? 5_000,
+        maxMs: this.#o.maxRetryMs ?? 3_600_000,
+        ...(this.#o.random ? { random: this.#o.random } : {}),
+      });
     const deadline = Date.parse(row.event_created_at) + (this.#o.giveUpAfterMs ?? GIVE_UP_AFTER_MS);
     if (next >= deadline) return { state: 'dead' };
     return { state: 'pending', nextAt: new Date(next).toISOString() };

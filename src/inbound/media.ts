@@ -10,6 +10,7 @@
 // or at once for what another try cannot change (too large, an id Meta does not know), the row is
 // media_status 'failed' for good. The delays are computed here rather than with exponential-backoff,
 // which retries inside one call: these wait in the database (media_next_at), across restarts.
+import { retryDelayMs } from '../lib/backoff.js';
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
@@ -232,12 +233,13 @@ export class InboundMediaFetcher {
   #schedule(row: ClaimedMedia, f: Omit<MediaFailureRecord, 'nextAt'>): MediaFailureRecord {
     const details = { ...f.details, attempts: row.media_attempts };
     if (f.final) return { ...f, details };
-    const first = this.#o.firstRetryMs ?? 30_000;
-    const max = this.#o.maxRetryMs ?? 6 * 3600 * 1000;
-    const cap = Math.min(max, first * 2 ** Math.min(row.media_attempts - 1, 40));
-    // Half the delay fixed, half drawn: instances that failed together come back apart, never sooner.
-    const delay = cap / 2 + ((this.#o.random ?? Math.random)() * cap) / 2;
-    const next = this.#now() + delay;
+    const next =
+      this.#now() +
+      retryDelayMs(row.media_attempts, {
+        firstMs: this.#o.firstRetryMs ?? 30_000,
+        maxMs: this.#o.maxRetryMs ?? 6 * 3600 * 1000,
+        ...(this.#o.random ? { random: this.#o.random } : {}),
+      });
     const deadline = Date.parse(row.created_at) + (this.#o.lifetimeMs ?? MEDIA_ID_LIFETIME_MS);
     if (next >= deadline)
       return { ...f, final: true, details: { ...details, gave_up: 'Meta keeps an inbound media id 7 days' } };

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { nowIso } from '../db/ids.js';
-import { runPg, runSqlite, query, type Steps } from '../db/steps.js';
+import { runPg, runSqlite, query, transact, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import { writeInbound } from '../conversations/inbound-writes.js';
 import { applyWaitingStatuses, writeStatus } from '../conversations/status-writes.js';
@@ -268,24 +268,8 @@ export class WebhookProcessor {
 
   /** Applies statuses whose message has since got its wamid; how many were looked at. */
   async applyWaiting(limit = 500): Promise<number> {
-    const db = this.#db;
     const now = nowIso();
-    if (db.engine === 'sqlite') {
-      const sqlite = db.sqlite;
-      return sqlite.transaction(() => runSqlite(sqlite, applyWaitingStatuses(this.#k, now, limit)))();
-    }
-    const client = await db.pgPool.connect();
-    try {
-      await client.query('begin');
-      const n = await runPg(client, applyWaitingStatuses(this.#k, now, limit));
-      await client.query('commit');
-      return n;
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    return transact(this.#db, () => applyWaitingStatuses(this.#k, now, limit));
   }
 
   #itemFailed(plan: Plan, path: string, err: unknown): void {
