@@ -5,7 +5,7 @@
 // twice. On PostgreSQL several instances share the work: receipts are claimed FOR UPDATE SKIP
 // LOCKED, and a dead instance's claim ends with its connection.
 import type SQLite from 'better-sqlite3';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Db } from '../db/database.js';
@@ -46,6 +46,18 @@ interface Plan {
 }
 
 const MAX_NOTES = 100;
+/** Attempts of a receipt that fails on its own before it is set aside as failed. */
+export const MAX_RECEIPT_ATTEMPTS = 5;
+
+/**
+ * Failures a batch is retried whole for, later, without counting against its receipts: the
+ * database away, and PostgreSQL's deadlock and serialization failures between claimers.
+ */
+function isRetriedWhole(err: unknown): boolean {
+  if (isDatabaseUnavailable(err)) return true;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === '40P01' || code === '40001';
+}
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
 
 function count(plan: Plan, key: string): void {
@@ -116,6 +128,8 @@ export class WebhookProcessor {
   #running: Promise<void> | undefined;
   #again = false;
   #mediaStored = false;
+  /** Receipts tried one at a time in the current run (#drain). */
+  readonly #triedThisRun = new Set<string>();
 
   constructor(private readonly opts: ProcessorOptions) {
     this.#db = opts.db;
@@ -142,12 +156,13 @@ export class WebhookProcessor {
     // On PostgreSQL several claimers at once: each transaction waits on round trips, not CPU, and
     // SKIP LOCKED gives each its own receipts. SQLite has one writer: one claimer.
     const claimers = this.#db.engine === 'postgres' ? (this.opts.parallel ?? 4) : 1;
+    this.#triedThisRun.clear();
     do {
       this.#again = false;
       try {
         await Promise.all(
           Array.from({ length: claimers }, async () => {
-            while ((await this.processBatch()) > 0);
+            while ((await this.#batchOrOneByOne()) > 0);
           }),
         );
       } catch (err) {
@@ -158,16 +173,83 @@ export class WebhookProcessor {
     } while (this.#again);
   }
 
-  /** Claims and processes up to batchSize pending receipts; how many. */
-  async processBatch(): Promise<number> {
+  /**
+   * A batch; if it fails for a reason of its own (not the database away, not a conflict with
+   * another instance), its receipts one at a time, so that one receipt that always fails (a bug
+   * the parser or a write trips on) cannot hold back every later webhook. Such a receipt counts
+   * its attempts and is set aside as failed, with its error, after MAX_RECEIPT_ATTEMPTS.
+   */
+  async #batchOrOneByOne(): Promise<number> {
+    try {
+      return await this.processBatch();
+    } catch (err) {
+      if (isRetriedWhole(err)) throw err;
+      this.opts.log.warn({ err }, 'a webhook batch failed; processing its receipts one at a time');
+    }
+    const ids = await this.#k
+      .selectFrom('webhook_receipts')
+      .select('id')
+      .where('state', '=', 'pending')
+      .orderBy('received_at')
+      .limit(this.opts.batchSize ?? 10)
+      .execute();
+    let failed = false;
+    let done = 0;
+    for (const { id } of ids) {
+      // One attempt per receipt per run, however many claimers fall back to this at once.
+      if (this.#triedThisRun.has(id)) continue;
+      this.#triedThisRun.add(id);
+      try {
+        done += await this.processBatch(id);
+      } catch (err) {
+        if (isRetriedWhole(err)) throw err;
+        await this.#receiptFailed(id, err);
+        failed = true;
+      }
+    }
+    // After a failure this run ends: the next (the periodic job's, a second on) is the next attempt.
+    return failed ? 0 : done;
+  }
+
+  async #receiptFailed(id: string, err: unknown): Promise<void> {
+    const message = (err instanceof Error ? err.message : String(err)).slice(0, 500);
+    const row = await this.#k
+      .updateTable('webhook_receipts')
+      .set({
+        attempts: sql<number>`attempts + 1`,
+        last_error: message,
+        state: sql<
+          'pending' | 'failed'
+        >`case when attempts + 1 >= ${MAX_RECEIPT_ATTEMPTS} then 'failed' else state end`,
+      })
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .returning(['state', 'attempts'])
+      .executeTakeFirst();
+    this.opts.log.error(
+      { err, receipt: id, attempts: row?.attempts },
+      row?.state === 'failed'
+        ? 'a webhook receipt failed every attempt; set aside as failed, with its error'
+        : 'a webhook receipt could not be processed; will retry',
+    );
+  }
+
+  /** Claims and processes up to batchSize pending receipts (or only `id`); how many. */
+  async processBatch(id?: string): Promise<number> {
     const db = this.#db;
     this.#mediaStored = false;
     if (db.engine === 'sqlite') {
-      const claimed = db.sqlite
-        .prepare(
-          `select id, meta_app_id, body from webhook_receipts where state = 'pending' order by received_at limit ?`,
-        )
-        .all(this.opts.batchSize ?? 50) as Claimed[];
+      const claimed = (
+        id === undefined
+          ? db.sqlite
+              .prepare(
+                `select id, meta_app_id, body from webhook_receipts where state = 'pending' order by received_at limit ?`,
+              )
+              .all(this.opts.batchSize ?? 50)
+          : db.sqlite
+              .prepare(`select id, meta_app_id, body from webhook_receipts where state = 'pending' and id = ?`)
+              .all(id)
+      ) as Claimed[];
       if (claimed.length === 0) return 0;
       const endpoints = this.#endpointReader();
       const plans = await Promise.all(claimed.map((r) => this.#plan(r, endpoints)));
@@ -181,7 +263,7 @@ export class WebhookProcessor {
       }
       return claimed.length;
     }
-    return this.#processPg(db.pgPool);
+    return this.#processPg(db.pgPool, id);
   }
 
   #applySqlite(sqlite: SQLite.Database, plans: Plan[]): void {
@@ -201,15 +283,21 @@ export class WebhookProcessor {
     })();
   }
 
-  async #processPg(pool: pg.Pool): Promise<number> {
+  async #processPg(pool: pg.Pool, id: string | undefined): Promise<number> {
     const limit = this.opts.batchSize ?? 10;
     const client = await pool.connect();
     try {
       await client.query('begin');
-      const res = await client.query<Claimed>(
-        `select id, meta_app_id, body from webhook_receipts where state = 'pending' order by received_at limit $1 for update skip locked`,
-        [limit],
-      );
+      const res =
+        id === undefined
+          ? await client.query<Claimed>(
+              `select id, meta_app_id, body from webhook_receipts where state = 'pending' order by received_at limit $1 for update skip locked`,
+              [limit],
+            )
+          : await client.query<Claimed>(
+              `select id, meta_app_id, body from webhook_receipts where state = 'pending' and id = $1 for update skip locked`,
+              [id],
+            );
       if (res.rows.length === 0) {
         await client.query('commit');
         return 0;

@@ -3,7 +3,7 @@
 // when an item fails, so that item alone is recorded as not applied.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { WebhookProcessor } from '../../src/inbound/processor.js';
+import { MAX_RECEIPT_ATTEMPTS, WebhookProcessor } from '../../src/inbound/processor.js';
 import { ENGINES } from '../helpers/db.js';
 import { startGateway, type TestGateway } from '../helpers/app.js';
 import {
@@ -95,5 +95,43 @@ describe.each(ENGINES)('webhook processor batches (%s)', (engine) => {
       .where('whatsapp_message_id', 'in', ids)
       .execute();
     expect(stored).toHaveLength(engine === 'postgres' ? 2 : 3);
+  });
+
+  it('sets aside a receipt that always fails, after its attempts, and processes the others meanwhile', async () => {
+    const poison = envelope('999000999', { statuses: [status(wamid(), 'read', 1_700_000_500)] });
+    const w = wamid();
+    await sentMessage(gw, t, w);
+    const good = envelope(t.phoneNumberId, { statuses: [status(w, 'delivered', 1_700_000_501)] });
+    await store([poison, good]);
+    // A routing that fails, not for an item's own reason, on one receipt's phone number: a bug.
+    const p = new WebhookProcessor({
+      db: gw.ctx.db,
+      log: pino({ level: 'silent' }),
+      routing: {
+        organizationForPhoneNumber: async (app, phone) => {
+          if (phone === '999000999') throw new Error('routing bug');
+          return gw.ctx.apps.organizationForPhoneNumber(app, phone);
+        },
+      },
+    });
+    const receipt = (body: string) =>
+      gw.ctx.db.kysely.selectFrom('webhook_receipts').selectAll().where('body', '=', body).executeTakeFirstOrThrow();
+    // Each run tries it at most once (on PostgreSQL a run whose claimers met it locked may not
+    // try it at all); it is set aside once it has failed MAX_RECEIPT_ATTEMPTS times.
+    let attempts = 0;
+    for (let run = 0; run < 4 * MAX_RECEIPT_ATTEMPTS && attempts < MAX_RECEIPT_ATTEMPTS; run++) {
+      p.wake();
+      await p.idle();
+      // The good receipt did not wait for the bad one.
+      expect((await receipt(good)).state).toBe('processed');
+      const bad = await receipt(poison);
+      expect(bad.attempts - attempts).toBeLessThanOrEqual(1);
+      attempts = bad.attempts;
+      expect(bad).toMatchObject({
+        state: attempts < MAX_RECEIPT_ATTEMPTS ? 'pending' : 'failed',
+        last_error: attempts === 0 ? null : 'routing bug',
+      });
+    }
+    expect(attempts).toBe(MAX_RECEIPT_ATTEMPTS);
   });
 });
