@@ -51,7 +51,16 @@ export interface Config {
     allowPrivateNetworks: boolean;
     /** One delivery's deadline: connect, send, and the receiver's answer. */
     timeoutMs: number;
+    /**
+     * How long a claim holds a delivery (EVENTS_LEASE_MS): a dead instance's claims are delivered
+     * again once it passes. Longer than a delivery can take, so no live claim is ever taken over.
+     */
+    leaseMs: number;
   };
+  /** How long processed webhook receipts (Meta's raw bodies) are kept, in seconds. */
+  webhookRetentionSeconds: number;
+  /** How long settled events (and their delivery log) are kept, in seconds. */
+  eventsRetentionSeconds: number;
   redisUrl: string | undefined;
   rateLimitPerKey: number;
   idempotencyTtlSeconds: number;
@@ -201,6 +210,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`,
     );
   }
+  const eventsTimeoutMs = int(env, 'EVENTS_TIMEOUT_MS', 10_000, 100, 120_000);
   const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const config: Config = {
     nodeEnv,
@@ -229,8 +239,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     events: {
       allowPrivateNetworks: bool(env, 'EVENTS_ALLOW_PRIVATE_NETWORKS', false),
-      timeoutMs: int(env, 'EVENTS_TIMEOUT_MS', 10_000, 100, 120_000),
+      timeoutMs: eventsTimeoutMs,
+      // At least a second beyond the POST's deadline, for the endpoint's read and the settlement.
+      leaseMs: int(
+        env,
+        'EVENTS_LEASE_MS',
+        Math.max(120_000, 2 * eventsTimeoutMs + 30_000),
+        eventsTimeoutMs + 1000,
+        86_400_000,
+      ),
     },
+    webhookRetentionSeconds: duration(env, 'WEBHOOK_RETENTION', 14 * 86_400),
+    eventsRetentionSeconds: duration(env, 'EVENTS_RETENTION', 30 * 86_400),
     redisUrl: optional(env, 'REDIS_URL'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 0, 10_000_000),
     idempotencyTtlSeconds: duration(env, 'IDEMPOTENCY_TTL', 24 * 3600),

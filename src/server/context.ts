@@ -122,6 +122,7 @@ export async function createContext(
       allowPrivateNetworks: config.events.allowPrivateNetworks,
       timeoutMs: config.events.timeoutMs,
     }),
+    leaseMs: config.events.leaseMs,
     log,
   });
   const inbound = new WebhookProcessor({

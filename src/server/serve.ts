@@ -8,6 +8,7 @@ import { idempotencyPurge, stalePendingSweep } from '../jobs/sweeps.js';
 import { inboundProcessing } from '../jobs/inbound.js';
 import { inboundMediaFetching } from '../jobs/inbound-media.js';
 import { eventDispatching } from '../jobs/events.js';
+import { retentionPurge } from '../jobs/retention.js';
 import { resolveSecret } from '../secret.js';
 import { keepTickShapes } from '../tick-shapes.js';
 
@@ -54,6 +55,13 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions = {}): 
     // After the processor: stopped first, so no media fetch outlives the writes that wake it.
     inboundMediaFetching({ fetcher: ctx.inboundMedia, intervalMs: 5_000 }),
     eventDispatching({ dispatcher: ctx.events, intervalMs: 500 }),
+    retentionPurge({
+      db: ctx.db,
+      receiptsSeconds: config.webhookRetentionSeconds,
+      eventsSeconds: config.eventsRetentionSeconds,
+      intervalMs: 3_600_000,
+      log: app.log,
+    }),
   ]);
   try {
     await app.listen({ host: config.host, port: config.port });
