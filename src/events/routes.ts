@@ -5,6 +5,7 @@
 //   PATCH /api/webhook-endpoints/{id}               url, event_types, description, enabled
 //   POST  /api/webhook-endpoints/{id}/rotate-secret a new secret, shown once; the old one overlaps
 //   POST  /api/webhook-endpoints/{id}/disable       stop deliveries, with a reason
+//   GET   /api/webhook-endpoints/{id}/deliveries    the delivery log: each attempt's answer and latency
 // No Idempotency-Key here: the idempotency store keeps the response body to replay it, and two of
 // these bodies carry a signing secret, which must be neither stored in clear nor shown twice. The
 // others are idempotent as they are.
@@ -12,7 +13,10 @@ import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { ErrorSchema, TenantQuery } from '../http/schemas.js';
+import type { Db } from '../db/database.js';
+import { pageQuery } from '../lib/pagination.js';
 import type { EndpointService } from './endpoints.js';
+import { deliveryLog } from './replay.js';
 import {
   CreateEndpointBody,
   DisableEndpointBody,
@@ -26,7 +30,25 @@ import {
 /** Registered in the tenant API scope, which authenticates and rate-limits (server/scopes.ts). */
 export interface EndpointRoutesOptions {
   endpoints: EndpointService;
+  db: Db;
 }
+
+const AttemptSchema = Type.Object({
+  attempted_at: Type.String(),
+  event_id: Type.String(),
+  event_type: Type.String(),
+  status_code: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'null: no answer (refused, reset, timed out)',
+  }),
+  duration_ms: Type.Integer(),
+  error: Type.Union([Type.String(), Type.Null()], { description: 'Why the attempt failed; null for a 2xx' }),
+});
+const DeliveriesQuery = Type.Intersect([
+  TenantQuery,
+  Type.Object({
+    limit: Type.Optional(Type.String({ description: 'Attempts to list, newest first (1 to 200; 50 by default)' })),
+  }),
+]);
 
 const TAG = 'webhook endpoints';
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema };
@@ -46,7 +68,33 @@ const noBodyIsEmpty: preValidationHookHandler = (request, _reply, done) => {
 
 export async function endpointRoutes(fastify: FastifyInstance, opts: EndpointRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const { endpoints } = opts;
+  const { endpoints, db } = opts;
+
+  app.get(
+    '/api/webhook-endpoints/:id/deliveries',
+    {
+      schema: {
+        tags: [TAG],
+        summary: 'The delivery log of an endpoint: its latest attempts, newest first',
+        querystring: DeliveriesQuery,
+        params: EndpointParams,
+        response: {
+          200: Type.Object({ success: Type.Literal(true), data: Type.Array(AttemptSchema) }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const organizationId = request.tenant.organization.id;
+      const page = pageQuery(
+        { limit: request.query.limit },
+        { defaultLimit: 50, maxLimit: 200, decode: () => undefined },
+      );
+      // Another organization's endpoint is not found, as for every route here.
+      await endpoints.get(organizationId, request.params.id);
+      return { success: true as const, data: await deliveryLog(db, organizationId, request.params.id, page.limit) };
+    },
+  );
 
   app.post(
     '/api/webhook-endpoints',

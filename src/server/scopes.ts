@@ -28,7 +28,7 @@ export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Pro
   await app.register(contactRoutes, { contacts: ctx.contacts, idempotency });
   await app.register(messageRoutes, { send: ctx.send, idempotency });
   await app.register(conversationRoutes, { db: ctx.db, signer: ctx.media.signer });
-  await app.register(endpointRoutes, { endpoints: ctx.endpoints });
+  await app.register(endpointRoutes, { endpoints: ctx.endpoints, db: ctx.db });
 }
 
 export async function publicMediaScope(app: FastifyInstance, ctx: AppContext): Promise<void> {

@@ -428,6 +428,37 @@ describe.each(ENGINES)('event delivery (%s)', (engine) => {
     expect(of('message.reaction')[0]!.data).toMatchObject({ target_whatsapp_message_id: w });
   });
 
+  it('shows an endpoint’s delivery log through the API to its own organization only', async () => {
+    const { r, endpoint, tenant } = await world();
+    let n = 0;
+    r.answer = () => (++n === 1 ? 502 : 200);
+    await customerSends(tenant, ['logged']);
+    const d = dispatcher();
+    await until('delivered after one retry', async () => {
+      d.wake();
+      await d.idle();
+      return r.got.length >= 2 ? true : undefined;
+    });
+    const get = (t: WebhookTenant, query = '') =>
+      gw.app.inject({
+        method: 'GET',
+        url: `/api/webhook-endpoints/${endpoint.id}/deliveries?tenantId=${t.slug}${query}`,
+        headers: { authorization: `Bearer ${t.key}` },
+      });
+    const res = await get(tenant);
+    expect(res.statusCode).toBe(200);
+    const log = res.json<{ data: { status_code: number | null; event_type: string; error: string | null }[] }>().data;
+    expect(log.map((a) => a.status_code)).toEqual([200, 502]);
+    expect(log[1]!.error).toContain('answered 502');
+    expect(log.every((a) => a.event_type === 'message.received')).toBe(true);
+    expect((await get(tenant, '&limit=1')).json<{ data: unknown[] }>().data).toHaveLength(1);
+    expect((await get(tenant, '&limit=0')).statusCode).toBe(400);
+    const other = await world();
+    const foreign = await get(other.tenant);
+    expect(foreign.statusCode).toBe(404);
+    expect(foreign.body).not.toContain(endpoint.url);
+  });
+
   it('delivered only bodies that match their documented schema (OpenAPI webhooks)', () => {
     const webhooks = eventWebhooks() as unknown as Record<
       string,
