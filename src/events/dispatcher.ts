@@ -115,7 +115,7 @@ export class EventDispatcher {
             this.#o.db,
             new Date(now).toISOString(),
             new Date(now + (this.#o.leaseMs ?? 120_000)).toISOString(),
-            Math.min(room, perEndpoint * 4),
+            Math.min(room, perEndpoint),
             full,
           );
         } catch (err) {
@@ -123,11 +123,11 @@ export class EventDispatcher {
           return;
         }
         if (rows.length === 0) break;
-        for (const row of rows) {
-          // A claim may exceed an endpoint's share when it holds several of its threads: the
-          // extra rows wait their turn on the lease-free path below rather than being released.
-          this.#start(row);
-        }
+        // A claim is at most one endpoint's share, so an endpoint exceeds its share by less than
+        // one claim. Claiming again with a busy endpoint excluded walks its due rows to find none,
+        // so fewer rows than asked means nothing else is due: stop until a delivery settles.
+        for (const row of rows) this.#start(row);
+        if (rows.length < Math.min(room, perEndpoint)) break;
       }
     } while (this.#again);
   }
@@ -146,8 +146,9 @@ export class EventDispatcher {
         if (n === 0) this.#inFlight.delete(row.endpoint_id);
         else this.#inFlight.set(row.endpoint_id, n);
         this.#settling.delete(p);
-        // A slot is free, and the thread's next event may now be due.
-        this.wake();
+        // A slot is free, and the key's next event may now be due; an endpoint still at its
+        // share would only be excluded from the claim (the periodic job covers the rest).
+        if (n < (this.#o.perEndpoint ?? 8)) this.wake();
       });
     this.#settling.add(p);
   }
