@@ -370,3 +370,98 @@ export async function checkWebhooksAppliedOnce(
     await conn.close();
   }
 }
+
+export interface SeededEndpoint {
+  id: string;
+  url: string;
+  /** The signing secret, shown once at creation: what the receiver verifies with. */
+  secret: string;
+}
+
+/**
+ * Event endpoints of the seeded organization, subscribed to `eventTypes` (default every type),
+ * created through the service as `flowiq endpoint create` does. Loopback URLs need
+ * EVENTS_ALLOW_PRIVATE_NETWORKS=true, here and in the gateway's env.
+ */
+export async function seedEventEndpoints(
+  seeded: SeededDatabase,
+  urls: string[],
+  eventTypes: string[] = ['*'],
+): Promise<SeededEndpoint[]> {
+  const ctx = await createContext(
+    loadConfig({
+      DATABASE_URL: seeded.databaseUrl,
+      DATA_DIR: seeded.dataDir,
+      FLOWIQ_SECRET: TEST_SECRET,
+      EVENTS_ALLOW_PRIVATE_NETWORKS: 'true',
+    }),
+    TEST_SECRET,
+  );
+  try {
+    const org = await ctx.organizationStore.findBySlug(seeded.slug);
+    if (!org) throw new Error(`no organization ${seeded.slug}`);
+    const out: SeededEndpoint[] = [];
+    for (const url of urls) {
+      const e = await ctx.endpoints.create(org.id, { url, eventTypes });
+      out.push({ id: e.id, url: e.url, secret: e.secret });
+    }
+    return out;
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** The resident set size of a live process in bytes, from /proc (Linux); undefined once it is gone. */
+export function residentBytes(pid: number | undefined): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which of `pids` holds the client end of a loopback TCP connection from `clientPort` to
+ * `serverPort`, read from /proc (Linux): how a receiver in the test process tells the gateway
+ * instances posting to it apart. Undefined when none does (or not on Linux).
+ */
+export function tcpClientOwner(clientPort: number, serverPort: number, pids: readonly number[]): number | undefined {
+  const hex = (p: number) => p.toString(16).toUpperCase().padStart(4, '0');
+  let inode: string | undefined;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      if (f[1]!.endsWith(`:${hex(clientPort)}`) && f[2]!.endsWith(`:${hex(serverPort)}`)) {
+        inode = f[9];
+        break;
+      }
+    }
+    if (inode !== undefined) break;
+  }
+  if (inode === undefined || inode === '0') return undefined;
+  const link = `socket:[${inode}]`;
+  for (const pid of pids) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === link) return pid;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return undefined;
+}
