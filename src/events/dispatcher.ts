@@ -8,6 +8,7 @@
 // slow or dead receiver holds at most its own share while the others keep receiving. At least once:
 // a crash between the receiver's 2xx and the settlement sends that event again after the lease.
 import { retryDelayMs } from '../lib/backoff.js';
+import { TtlCache } from '../lib/ttl-cache.js';
 import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/database.js';
@@ -62,6 +63,7 @@ export class EventDispatcher {
   #again = false;
   #stopped = false;
   readonly #settling = new Set<Promise<void>>();
+  readonly #endpoints = new TtlCache<EndpointRow & { secrets: string[] }>(1_000, 10_000);
 
   constructor(opts: DispatcherOptions) {
     this.#o = opts;
@@ -155,11 +157,7 @@ export class EventDispatcher {
 
   async #deliver(row: ClaimedDelivery): Promise<void> {
     const db = this.#o.db;
-    const endpoint = await db.kysely
-      .selectFrom('webhook_endpoints')
-      .selectAll()
-      .where('id', '=', row.endpoint_id)
-      .executeTakeFirst();
+    const endpoint = await this.#endpoint(row.endpoint_id);
     const attemptedAt = new Date(this.#now()).toISOString();
     if (endpoint === undefined || endpoint.enabled !== 1) {
       // Disabled since the claim: left pending, for a replay once it is enabled again.
@@ -198,6 +196,25 @@ export class EventDispatcher {
       this.#o.log.warn({ endpoint: row.endpoint_id, reason }, 'event endpoint disabled');
   }
 
+  /**
+   * The endpoint's row and its decrypted secrets, kept a second: a busy endpoint costs one read and
+   * one decryption per second instead of per delivery. A change (disabled, rotated, a new URL)
+   * takes effect within that second.
+   */
+  async #endpoint(id: string): Promise<(EndpointRow & { secrets: string[] }) | undefined> {
+    const hit = this.#endpoints.get(id);
+    if (hit) return hit;
+    const row = await this.#o.db.kysely
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const value = { ...row, secrets: signingSecrets(this.#o.cipher, row, new Date(this.#now())) };
+    this.#endpoints.set(id, value);
+    return value;
+  }
+
   #envelope(row: ClaimedDelivery): EventEnvelope {
     const data = JSON.parse(row.payload) as Record<string, unknown>;
     // Media are stored as keys; the receiver gets a signed URL, made now.
@@ -216,11 +233,9 @@ export class EventDispatcher {
   }
 
   /** Standard Webhooks headers; during a secret's overlap, one signature per secret. */
-  #sign(endpoint: EndpointRow, eventId: string, body: string): Record<string, string> {
+  #sign(endpoint: { secrets: string[] }, eventId: string, body: string): Record<string, string> {
     const at = new Date(this.#now());
-    const signatures = signingSecrets(this.#o.cipher, endpoint, at).map((secret) =>
-      new Webhook(secret).sign(eventId, at, body),
-    );
+    const signatures = endpoint.secrets.map((secret) => new Webhook(secret).sign(eventId, at, body));
     return {
       'webhook-id': eventId,
       'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
