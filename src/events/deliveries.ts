@@ -140,14 +140,12 @@ export function settleDelivery(
     yield* query(
       k
         .updateTable('webhook_endpoints')
-        .set(
-          settlement.state === 'delivered'
-            ? { failing_since: null }
-            : { failing_since: sql<string>`coalesce(failing_since, ${attempt.attemptedAt})` },
-        )
+        .set(settlement.state === 'delivered' ? { failing_since: null } : { failing_since: attempt.attemptedAt })
         .where('id', '=', row.endpoint_id)
         // A success on a healthy endpoint writes nothing more.
-        .$if(settlement.state === 'delivered', (q) => q.where('failing_since', 'is not', null)),
+        // Written only when it changes (the first failure, the first success after): every settle
+        // writing it made the endpoint's row a lock that all its settlements queued on.
+        .where('failing_since', settlement.state === 'delivered' ? 'is not' : 'is', null),
     );
     return true;
   });
