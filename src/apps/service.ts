@@ -233,34 +233,23 @@ export class MetaAppService {
 
   /** Meta app ids whose stored app secret (current or previous) or verify token no configured secret decrypts. */
   async undecryptableSecrets(): Promise<string[]> {
-    const bad: string[] = [];
-    for (const row of await this.store.list()) {
-      try {
-        for (const field of SECRET_FIELDS) {
-          const stored = row[field];
-          if (stored !== null) this.cipher.open(stored, boundTo(row, field));
-        }
-      } catch {
-        bad.push(row.meta_app_id);
-      }
-    }
-    return bad;
+    return (await this.store.list())
+      .filter((row) => !this.cipher.opensAll(SECRET_FIELDS.map((field) => [row[field], boundTo(row, field)] as const)))
+      .map((row) => row.meta_app_id);
   }
 
   /** Re-encrypts under the current secret every value still under the previous one; the count. */
   async reencryptSecrets(): Promise<number> {
     let moved = 0;
     for (const row of await this.store.list()) {
-      const changes: Partial<MetaAppRow> = {};
-      for (const field of SECRET_FIELDS) {
-        const stored = row[field];
-        if (stored === null) continue;
-        const { token, previous } = this.cipher.open(stored, boundTo(row, field));
-        if (!previous) continue;
-        changes[field] = this.cipher.encrypt(token, boundTo(row, field));
-        moved++;
-      }
+      const changes: Partial<MetaAppRow> = this.cipher.reencrypted(
+        Object.fromEntries(SECRET_FIELDS.map((field) => [field, [row[field], boundTo(row, field)] as const])) as Record<
+          (typeof SECRET_FIELDS)[number],
+          readonly [string | null, string]
+        >,
+      );
       if (Object.keys(changes).length > 0) await this.store.update(row.id, changes);
+      moved += Object.keys(changes).length;
     }
     return moved;
   }

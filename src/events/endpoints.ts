@@ -402,34 +402,27 @@ export class EndpointService {
 
   /** Ids of endpoints whose stored secrets (current or previous) no configured FLOWIQ_SECRET decrypts. */
   async undecryptableSecrets(): Promise<string[]> {
-    const bad: string[] = [];
-    for (const row of await this.store.listAll()) {
-      try {
-        this.cipher.open(row.secret, boundTo(row, 'secret'));
-        if (row.previous_secret !== null) this.cipher.open(row.previous_secret, boundTo(row, 'previous_secret'));
-      } catch {
-        bad.push(row.id);
-      }
-    }
-    return bad;
+    return (await this.store.listAll()).filter((row) => !this.cipher.opensAll(secretsOf(row))).map((row) => row.id);
   }
 
   /** Re-encrypts under FLOWIQ_SECRET every stored secret still under FLOWIQ_SECRET_PREVIOUS; the count. */
   async reencryptSecrets(): Promise<number> {
     let moved = 0;
     for (const row of await this.store.listAll()) {
-      const changes: EndpointChanges = {};
-      for (const field of ['secret', 'previous_secret'] as const) {
-        const stored = row[field];
-        if (stored === null) continue;
-        const { token, previous } = this.cipher.open(stored, boundTo(row, field));
-        if (!previous) continue;
-        changes[field] = this.cipher.encrypt(token, boundTo(row, field));
-        moved++;
-      }
+      const [current, previous] = secretsOf(row);
+      const changes: EndpointChanges = this.cipher.reencrypted({ secret: current, previous_secret: previous });
       // Not #change: a re-encryption is not a change the tenant made (updated_at stays).
       if (Object.keys(changes).length > 0) await this.store.update(row.organization_id, row.id, changes);
+      moved += Object.keys(changes).length;
     }
     return moved;
   }
+}
+
+/** A row's stored secrets with what each is bound to. */
+function secretsOf(row: EndpointRow): [readonly [string | null, string], readonly [string | null, string]] {
+  return [
+    [row.secret, boundTo(row, 'secret')],
+    [row.previous_secret, boundTo(row, 'previous_secret')],
+  ];
 }

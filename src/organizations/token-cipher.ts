@@ -45,6 +45,30 @@ export class TokenCipher {
     }
   }
 
+  /** Whether every stored value of a row (null: none) opens under a configured secret. */
+  opensAll(values: readonly (readonly [stored: string | null, boundTo: string])[]): boolean {
+    try {
+      for (const [stored, boundTo] of values) if (stored !== null) this.open(stored, boundTo);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A row's values still under the previous secret, encrypted again under the current one, by field. */
+  reencrypted<F extends string>(
+    values: Record<F, readonly [stored: string | null, boundTo: string]>,
+  ): Partial<Record<F, string>> {
+    const changes: Partial<Record<F, string>> = {};
+    for (const field of Object.keys(values) as F[]) {
+      const [stored, boundTo] = values[field];
+      if (stored === null) continue;
+      const { token, previous } = this.open(stored, boundTo);
+      if (previous) changes[field] = this.encrypt(token, boundTo);
+    }
+    return changes;
+  }
+
   #decryptWith(key: Buffer, stored: string, boundTo: string): string {
     const [version, iv, tag, ct] = stored.split('.');
     if (version !== VERSION || !iv || !tag || ct === undefined) throw new Error('Unrecognised token ciphertext format');
