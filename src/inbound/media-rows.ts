@@ -4,8 +4,9 @@
 // row whose lease passed (its instance died) is due again. Each outcome is written only while the
 // row is still pending under the same attempt: a claimant whose lease ran out and was overtaken
 // cannot overwrite the newer attempt's result.
-import { sql } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
+import type { HelpdeskMessagesTable } from '../db/types.js';
 import { query, transact } from '../db/steps.js';
 import { recordEvent } from '../events/outbox.js';
 
@@ -46,22 +47,20 @@ export interface MediaFailureRecord {
   details: Record<string, unknown>;
 }
 
-/** Whether the row was still this attempt's to settle. With its `message.media_ready` event. */
-export function recordMediaStored(db: Db, row: ClaimedMedia, key: string, now: string): Promise<boolean> {
+type MediaSettlement = Updateable<HelpdeskMessagesTable>;
+type MediaEvent = { type: 'message.media_ready' | 'message.media_failed'; data: Record<string, unknown> };
+
+/**
+ * Writes the outcome while the row is still pending under this attempt, and the event it causes,
+ * in one transaction. Whether the row was still this attempt's to settle.
+ */
+function settle(db: Db, row: ClaimedMedia, set: MediaSettlement, event: MediaEvent | undefined, now: string) {
   const k = db.kysely;
   return transact(db, function* () {
     const res = yield* query(
       k
         .updateTable('helpdesk_messages')
-        .set({
-          media_status: 'stored',
-          media_url: key,
-          media_next_at: null,
-          error_code: null,
-          error_message: null,
-          error_details: null,
-          updated_at: now,
-        })
+        .set({ ...set, updated_at: now })
         .where('id', '=', row.id)
         .where('media_status', '=', 'pending')
         .where('media_attempts', '=', row.media_attempts)
@@ -69,15 +68,39 @@ export function recordMediaStored(db: Db, row: ClaimedMedia, key: string, now: s
     );
     const settled = res.rows[0];
     if (settled === undefined) return false;
-    yield* recordEvent(k, {
-      organizationId: row.organization_id,
-      type: 'message.media_ready',
-      conversationId: settled['session_id'] as string,
-      data: { ...messageRef(row, settled), media_key: key },
-      now,
-    });
+    if (event !== undefined)
+      yield* recordEvent(k, {
+        organizationId: row.organization_id,
+        type: event.type,
+        conversationId: settled['session_id'] as string,
+        data: {
+          message_id: row.id,
+          whatsapp_message_id: settled['whatsapp_message_id'],
+          contact_id: settled['contact_id'],
+          ...event.data,
+        },
+        now,
+      });
     return true;
   });
+}
+
+/** Whether the row was still this attempt's to settle. With its `message.media_ready` event. */
+export function recordMediaStored(db: Db, row: ClaimedMedia, key: string, now: string): Promise<boolean> {
+  return settle(
+    db,
+    row,
+    {
+      media_status: 'stored',
+      media_url: key,
+      media_next_at: null,
+      error_code: null,
+      error_message: null,
+      error_details: null,
+    },
+    { type: 'message.media_ready', data: { media_key: key } },
+    now,
+  );
 }
 
 /** Whether the row was still this attempt's to settle. A final failure has its `message.media_failed`. */
@@ -87,42 +110,18 @@ export function recordMediaFailure(
   failure: MediaFailureRecord,
   now: string,
 ): Promise<boolean> {
-  const k = db.kysely;
-  return transact(db, function* () {
-    const res = yield* query(
-      k
-        .updateTable('helpdesk_messages')
-        .set({
-          media_status: failure.final ? 'failed' : 'pending',
-          media_next_at: failure.final ? null : (failure.nextAt ?? now),
-          error_code: failure.code,
-          error_message: failure.message.slice(0, 500),
-          error_details: JSON.stringify(failure.details),
-          updated_at: now,
-        })
-        .where('id', '=', row.id)
-        .where('media_status', '=', 'pending')
-        .where('media_attempts', '=', row.media_attempts)
-        .returning(['whatsapp_message_id', 'contact_id', 'session_id']),
-    );
-    const settled = res.rows[0];
-    if (settled === undefined) return false;
-    if (failure.final)
-      yield* recordEvent(k, {
-        organizationId: row.organization_id,
-        type: 'message.media_failed',
-        conversationId: settled['session_id'] as string,
-        data: { ...messageRef(row, settled), error: { code: failure.code, message: failure.message.slice(0, 500) } },
-        now,
-      });
-    return true;
-  });
-}
-
-function messageRef(row: ClaimedMedia, settled: Record<string, unknown>) {
-  return {
-    message_id: row.id,
-    whatsapp_message_id: settled['whatsapp_message_id'] as string,
-    contact_id: settled['contact_id'] as string,
-  };
+  const message = failure.message.slice(0, 500);
+  return settle(
+    db,
+    row,
+    {
+      media_status: failure.final ? 'failed' : 'pending',
+      media_next_at: failure.final ? null : (failure.nextAt ?? now),
+      error_code: failure.code,
+      error_message: message,
+      error_details: JSON.stringify(failure.details),
+    },
+    failure.final ? { type: 'message.media_failed', data: { error: { code: failure.code, message } } } : undefined,
+    now,
+  );
 }

@@ -49,6 +49,17 @@ describe.each(ENGINES)('inbound media (%s)', (engine) => {
     expect(served.body.equals(bytes)).toBe(true);
     // Settled: nothing is due any more.
     expect(await fetcher.runDue()).toBe(0);
+    // Its event, written with the outcome: the storage key, never a signed URL (signed when sent).
+    const events = await w.gw.ctx.db.kysely
+      .selectFrom('events')
+      .selectAll()
+      .where('type', '=', 'message.media_ready')
+      .execute();
+    const ready = events
+      .map((e) => JSON.parse(e.payload) as Record<string, unknown>)
+      .find((d) => d['message_id'] === row.id);
+    expect(ready).toMatchObject({ whatsapp_message_id: wamid, media_key: row.media_url });
+    expect(JSON.stringify(ready)).not.toMatch(/sig=/);
   });
 
   it('stores a sticker (WebP), a type the gateway never sends', async () => {
