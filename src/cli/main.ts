@@ -45,6 +45,9 @@ const USAGE = `usage: flowiq <command>
                                 its latest delivery attempts: answer, latency, error
   events listen --port N [--secret whsec_…]
                                 a local receiver on 127.0.0.1 that verifies and prints deliveries (--json: bodies)
+  webhooks list [--state failed|pending|processed] [--limit N]
+                                Meta's webhook receipts (default: those set aside as failed), never bodies
+  webhooks retry --id ID        make a receipt pending again, once what failed it is fixed
   messages pending [--limit N]  messages whose outcome at Meta is unknown (never resent automatically)
   messages resolve --id ID (--sent --wamid W | --failed [--reason R])
                                 settle a pending or unknown message after checking with Meta
@@ -107,6 +110,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     case 'events': {
       const { eventsCommand } = await import('./events.js');
       return eventsCommand(rest, io);
+    }
+    case 'webhooks': {
+      const { webhooksCommand } = await import('./webhooks.js');
+      return webhooksCommand(rest, io);
     }
     case 'secret': {
       const { secretCommand } = await import('./secret.js');
