@@ -64,6 +64,8 @@ export function* writeStatus(k: K, w: StatusWrite): Steps<StatusOutcome> {
   };
   const outcome = yield* applyToMessage(k, s);
   if (outcome === 'waiting') yield* markApplied(k, s, null);
+  else if (item.recipientUserId !== undefined)
+    yield* learnUserId(k, w.organizationId, item.wamid, item.recipientUserId);
   return outcome;
 }
 
@@ -77,6 +79,42 @@ interface RecordedStatus {
   pricing: string | null;
   now: string;
   endpoints?: readonly SubscribedEndpoint[];
+}
+
+/**
+ * Meta's business-scoped user id of the recipient, from a status, onto the message's contact when
+ * it has none, unless another contact of the organization already holds it (the id is unique per
+ * organization: a changed number keeps it on the first contact, as inbound messages do).
+ */
+function* learnUserId(k: K, organizationId: string, wamid: string, userId: string): Steps<void> {
+  yield* query(
+    k
+      .updateTable('contacts')
+      .set({ user_id: userId })
+      .where('user_id', 'is', null)
+      .where(
+        'id',
+        '=',
+        k
+          .selectFrom('helpdesk_messages')
+          .select('contact_id')
+          .where('organization_id', '=', organizationId)
+          .where('whatsapp_message_id', '=', wamid)
+          .where('direction', '=', 'outbound')
+          .limit(1),
+      )
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('contacts as other')
+              .select('other.id')
+              .where('other.organization_id', '=', organizationId)
+              .where('other.user_id', '=', userId),
+          ),
+        ),
+      ),
+  );
 }
 
 function* markApplied(k: K, s: RecordedStatus, at: string | null): Steps<void> {

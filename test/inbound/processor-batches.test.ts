@@ -122,9 +122,10 @@ describe.each(ENGINES)('webhook processor batches (%s)', (engine) => {
     for (let run = 0; run < 4 * MAX_RECEIPT_ATTEMPTS && attempts < MAX_RECEIPT_ATTEMPTS; run++) {
       p.wake();
       await p.idle();
-      // The good receipt did not wait for the bad one.
-      expect((await receipt(good)).state).toBe('processed');
       const bad = await receipt(poison);
+      // The good receipt did not wait for the bad one: processed by the run that first failed it.
+      // (A run the database could not serve, on a loaded machine, does neither.)
+      if (bad.attempts >= 1) expect((await receipt(good)).state).toBe('processed');
       expect(bad.attempts - attempts).toBeLessThanOrEqual(1);
       attempts = bad.attempts;
       expect(bad).toMatchObject({

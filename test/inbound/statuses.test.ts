@@ -66,6 +66,27 @@ describe.each(ENGINES)('status webhooks (%s)', (engine) => {
     expect((await outcomeOf(gw, body)).counts).toMatchObject({ status_applied: 1 });
   });
 
+  it('stores the recipient’s user id from a status on the contact, unless another contact has it', async () => {
+    const contact = () =>
+      gw.ctx.db.kysely.selectFrom('contacts').selectAll().where('id', '=', t.contactId).executeTakeFirstOrThrow();
+    const w = wamid();
+    await sentMessage(gw, t, w);
+    // Another contact of the organization already holds this id: left alone, and nothing fails.
+    const other = await gw.ctx.contacts.create(t.organizationId, { phone_number: '+27899990001' });
+    await gw.ctx.db.kysely.updateTable('contacts').set({ user_id: 'US.taken' }).where('id', '=', other.id).execute();
+    const first = envelope(t.phoneNumberId, {
+      statuses: [status(w, 'delivered', T0 + 1, { recipient_user_id: 'US.taken' })],
+    });
+    await deliver(gw, first);
+    expect((await outcomeOf(gw, first)).counts).toEqual({ status_applied: 1 });
+    expect((await contact()).user_id).toBeNull();
+    const second = envelope(t.phoneNumberId, {
+      statuses: [status(w, 'read', T0 + 2, { recipient_user_id: 'US.mine' })],
+    });
+    await deliver(gw, second);
+    expect((await contact()).user_id).toBe('US.mine');
+  });
+
   it('never moves backwards: a late delivered after read changes only the history', async () => {
     const w = wamid();
     const id = await sentMessage(gw, t, w);
