@@ -43,6 +43,9 @@ describe.each(ENGINES)('flowiq endpoint on %s', (engine) => {
       expect((await run('org', 'create', '--slug', slug, '--name', slug, '--meta-phone-id', '111')).code).toBe(0);
   });
   afterEach(async () => {
+    // The CLI never delivers: every refused URL (private, metadata) was refused by the check itself,
+    // before any connection, and no attempt was made to the public address the others name.
+    expect(await withDb((db) => db.kysely.selectFrom('event_attempts').selectAll().execute())).toEqual([]);
     process.env = { ...saved };
     await dropSchema?.();
     dropSchema = undefined;

@@ -33,10 +33,18 @@ describe.each(ENGINES)('webhook endpoints API on %s', (engine) => {
       { LOG_LEVEL: 'trace' },
       { logger: { ...(loggerOptions('trace') as object), stream } },
     );
+    // The endpoints stored here name a public address: this gateway must never deliver to one.
+    await gw.ctx.events.stop();
     t = await seedTenant(gw.ctx);
     other = await seedTenant(gw.ctx);
   });
-  afterAll(async () => gw.close());
+  afterAll(async () => {
+    // Nothing was due anywhere, and every refused URL (private, metadata, loopback) was refused by
+    // the check itself, before any connection: no delivery row names an endpoint of these tests.
+    expect(await gw.ctx.db.kysely.selectFrom('event_deliveries').selectAll().execute()).toEqual([]);
+    expect(await gw.ctx.db.kysely.selectFrom('event_attempts').selectAll().execute()).toEqual([]);
+    await gw.close();
+  });
 
   async function call(
     method: 'GET' | 'POST' | 'PATCH',
