@@ -44,6 +44,8 @@ interface Plan {
   writes: { path: string; lockKey: string; steps: () => Steps<string> }[];
   counts: Record<string, number>;
   notes: Note[];
+  /** Whether a write stored a message with media (the fetcher is woken once it commits). */
+  mediaStored: boolean;
 }
 
 const MAX_NOTES = 100;
@@ -96,14 +98,6 @@ function inLockOrder(plans: Plan[]): { plan: Plan; w: Plan['writes'][number] }[]
     .sort((a, b) => (a.w.lockKey < b.w.lockKey ? -1 : a.w.lockKey > b.w.lockKey ? 1 : 0));
 }
 
-/** What an undone attempt counted, forgotten: the plan is applied again from the start. */
-function resetPlan(plan: Plan): void {
-  plan.counts = Object.fromEntries(
-    Object.entries(plan.counts).filter(([k]) => !k.startsWith('status_') && !k.startsWith('message_')),
-  );
-  plan.notes = plan.notes.filter((n) => !n.reason.startsWith('not applied'));
-}
-
 function note(plan: Plan, path: string, reason: string): void {
   if (plan.notes.length < MAX_NOTES) plan.notes.push({ path, reason });
 }
@@ -141,7 +135,6 @@ export class WebhookProcessor {
   readonly #k: K;
   #running: Promise<void> | undefined;
   #again = false;
-  #mediaStored = false;
   /** Receipts tried one at a time in the current run (#drain). */
   readonly #triedThisRun = new Set<string>();
   /** Until when one claimer runs, after a deadlock between claimers. */
@@ -255,7 +248,6 @@ export class WebhookProcessor {
   /** Claims and processes up to batchSize pending receipts (or only `id`); how many. */
   async processBatch(id?: string): Promise<number> {
     const db = this.#db;
-    this.#mediaStored = false;
     if (db.engine === 'sqlite') {
       const claimed = (
         id === undefined
@@ -276,7 +268,7 @@ export class WebhookProcessor {
       // writes) for its whole length. A receipt is never split: it commits with its items.
       for (const group of groupsOf(plans, this.opts.itemsPerTransaction ?? 100)) {
         this.#applySqlite(db.sqlite, group);
-        this.#committed();
+        this.#committed(group);
         await new Promise((resolve) => setImmediate(resolve));
       }
       return claimed.length;
@@ -324,17 +316,19 @@ export class WebhookProcessor {
       const plans = await Promise.all(res.rows.map((r) => this.#plan(r, endpoints)));
       // Optimistically without a savepoint per item (two round trips each); if an item fails, the
       // batch is undone back to the claim and applied again with them, so it fails on its own.
+      // What the plans say before their writes: an undone attempt leaves no count or note behind.
+      const planned = plans.map((plan) => ({ counts: { ...plan.counts }, notes: [...plan.notes] }));
       await client.query('savepoint batch');
       try {
         await this.#applyPg(client, plans, false);
       } catch (err) {
         if (!isItemError(err)) throw err;
         await client.query('rollback to savepoint batch');
-        for (const plan of plans) resetPlan(plan);
+        plans.forEach((plan, i) => Object.assign(plan, planned[i], { mediaStored: false }));
         await this.#applyPg(client, plans, true);
       }
       await client.query('commit');
-      this.#committed();
+      this.#committed(plans);
       return res.rows.length;
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
@@ -363,11 +357,10 @@ export class WebhookProcessor {
     for (const plan of plans) await runPg(client, this.#finish(plan));
   }
 
-  #committed(): void {
+  /** After a commit: its events are due, and its media to fetch. Per batch: claimers run at once. */
+  #committed(plans: Plan[]): void {
     this.opts.onCommitted?.();
-    if (!this.#mediaStored) return;
-    this.#mediaStored = false;
-    this.opts.onMediaStored?.();
+    if (plans.some((plan) => plan.mediaStored)) this.opts.onMediaStored?.();
   }
 
   /** Applies statuses whose message has since got its wamid; how many were looked at. */
@@ -410,7 +403,7 @@ export class WebhookProcessor {
   }
 
   async #plan(receipt: Claimed, endpoints: EndpointReader): Promise<Plan> {
-    const plan: Plan = { receiptId: receipt.id, writes: [], counts: {}, notes: [] };
+    const plan: Plan = { receiptId: receipt.id, writes: [], counts: {}, notes: [], mediaStored: false };
     let body: unknown;
     try {
       body = JSON.parse(receipt.body);
@@ -456,15 +449,12 @@ export class WebhookProcessor {
       return;
     }
     const media = MEDIA_TYPES.has(item.content.type);
-    const mediaStored = () => {
-      this.#mediaStored = true;
-    };
     plan.writes.push({
       path: item.path,
       lockKey: `m ${organizationId} ${item.from ?? ''} ${item.fromUserId ?? ''}`,
       steps: function* () {
         const outcome = yield* writeInbound(k, { organizationId, item, now, endpoints: subscribed });
-        if (outcome === 'stored' && media) mediaStored();
+        if (outcome === 'stored' && media) plan.mediaStored = true;
         if (outcome === 'no_sender') note(plan, item.path, 'no readable phone number and no user id');
         return `message_${outcome}`;
       },
