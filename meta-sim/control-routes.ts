@@ -5,6 +5,7 @@ import { FaultParseError, parseFault } from './fault-parse.js';
 import type { SimState } from './state.js';
 import { isObject } from './validate/check.js';
 import { parsePhoneInfo, WebhookParseError } from './webhook-parse.js';
+import { registerTemplateRoutes } from './templates-control.js';
 import { registerWebhookRoutes } from './webhook-routes.js';
 
 function badRequest(reply: FastifyReply, message: string): FastifyReply {
@@ -83,6 +84,7 @@ function registerRoutes(app: FastifyInstance, state: SimState): void {
   app.get('/_sim/counts', async () => state.counts);
 
   registerWebhookRoutes(app, state);
+  registerTemplateRoutes(app, state);
 
   app.post('/_sim/reset', async () => {
     state.reset();

@@ -140,3 +140,91 @@ export function pairRateLimited(): GraphError {
 export function internalError(): GraphError {
   return new GraphError({ code: 1, httpStatus: 500, message: 'An unknown error occurred', isTransient: true });
 }
+
+// Template errors (docs/META.md, templates): Meta answers these synchronously, HTTP 400, with the
+// component and what was expected in error_data.details.
+function templateError(code: number, title: string, details: string): GraphError {
+  return new GraphError({ code, message: `(#${code}) ${title}`, details });
+}
+
+/** 132000: a component got another number of parameters than the template has variables. */
+export function templateParamCount(component: string, got: number, expected: number): GraphError {
+  return templateError(
+    132000,
+    'Number of parameters does not match the expected number of params',
+    `${component}: number of localizable_params (${got}) does not match the expected number of params (${expected})`,
+  );
+}
+
+/** 132000 for named parameters: a name the template does not have, or one given twice. */
+export function templateParamName(component: string, details: string): GraphError {
+  return templateError(
+    132000,
+    'Number of parameters does not match the expected number of params',
+    `${component}: ${details}`,
+  );
+}
+
+/** 132001: no template of that name in that language, or one that is not approved (pending, rejected…). */
+export function templateMissing(name: string, language: string): GraphError {
+  return templateError(
+    132001,
+    'Template name does not exist in the translation',
+    `template name (${name}) does not exist in ${language}`,
+  );
+}
+
+/** 132005: the text with its parameters filled in is longer than the component allows. */
+export function templateTooLong(component: string, length: number, max: number): GraphError {
+  return templateError(
+    132005,
+    'Translated text too long',
+    `${component}: the text with its parameters is ${length} characters long; at most ${max} are allowed`,
+  );
+}
+
+/** 132007: a text parameter breaks Meta's character policy. */
+export function templateCharPolicy(path: string): GraphError {
+  return templateError(
+    132007,
+    'Template Format Character Policy Violated',
+    `${path}: Param text cannot have new-line/tab characters or more than 4 consecutive spaces`,
+  );
+}
+
+/** 132012: a parameter of another kind than the template was created with. */
+export function templateFormat(component: string, expected: string, received: string): GraphError {
+  return templateError(
+    132012,
+    'Parameter format does not match format in the created template',
+    `${component}: Format mismatch, expected ${expected}, received ${received}`,
+  );
+}
+
+export function templatePaused(name: string): GraphError {
+  return templateError(
+    132015,
+    'Template is Paused',
+    `Template ${name} is paused due to low quality so it cannot be sent in a template message.`,
+  );
+}
+
+export function templateDisabled(name: string): GraphError {
+  return templateError(
+    132016,
+    'Template is disabled',
+    `Template ${name} has been paused too many times due to low quality and is now permanently disabled.`,
+  );
+}
+
+/** Graph's answer for an object a known token may not see, on a GET. */
+export function unknownObjectGet(id: string): GraphError {
+  return new GraphError({
+    code: 100,
+    subcode: 33,
+    type: 'GraphMethodException',
+    message:
+      `Unsupported get request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, ` +
+      'or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api',
+  });
+}

@@ -32,7 +32,7 @@ export function authorize(
 }
 
 /** "Authorization: Bearer <token>", or Graph's access_token query parameter. */
-function tokenOf(request: FastifyRequest): string | undefined {
+export function tokenOf(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const space = header.indexOf(' ');

@@ -22,5 +22,22 @@ export type {
   SimWebhookConfig,
   SimWebhookDelivery,
   WebhookEncoding,
+  WebhookKind,
 } from './webhook-types.js';
+export type {
+  MetaSimClock,
+  MetaSimTemplateControls,
+  MetaSimTemplateOptions,
+  MetaSimTemplates,
+  MetaSimWindows,
+  SimQualityScore,
+  SimTemplate,
+  SimTemplateCategory,
+  SimTemplateChange,
+  SimTemplateChangeResult,
+  SimTemplateComponent,
+  SimTemplateInput,
+  SimTemplateStatus,
+  WindowMode,
+} from './templates-types.js';
 export { startMetaSim } from './sim.js';

@@ -8,7 +8,8 @@ import { dropConnection, errorAnswer, sendAnswer, type GraphAnswer } from './gra
 import { JsonBody } from './json-body.js';
 import { bizOpaqueOf, type SimState } from './state.js';
 import type { ValidationContext } from './validate/check.js';
-import { validateMessage } from './validate/message.js';
+import { validateMessage, type ValidMessage } from './validate/message.js';
+import type { SimFailedStatus } from './webhook-types.js';
 
 export const MESSAGES_ROUTE = '/:version/:phoneId/messages';
 
@@ -67,6 +68,7 @@ function answerMessage(state: SimState, request: MessagesRequest, body: JsonBody
         version,
         bizOpaque: bizOpaqueOf(json),
         at: now,
+        ...windowOutcome(state, phoneId, valid),
       });
       if (first !== undefined) answer.statusFirst = first;
     }
@@ -93,7 +95,45 @@ function successBody(to: string, waId: string, wamid: string): string {
 }
 
 function mediaLookup(state: SimState, phoneId: string): ValidationContext {
-  return { phoneId, mediaMimeOf: (mediaId) => state.media.mimeOf(phoneId, mediaId) };
+  return {
+    phoneId,
+    mediaMimeOf: (mediaId) => state.media.mimeOf(phoneId, mediaId),
+    templateOf: (name, language) => state.templates.find(state.wabaOf(phoneId), name, language),
+  };
+}
+
+/** Meta's wording for a free-form message outside the window (docs/META.md §8, 131047). */
+const REENGAGEMENT: SimFailedStatus = {
+  code: 131047,
+  title: 'Re-engagement message',
+  message: 'Re-engagement message',
+  details:
+    'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+  after: 'none',
+};
+
+/**
+ * What the statuses of an accepted message depend on beyond the send: a free-form message outside
+ * the window (when enforced) fails with 131047; a template is always allowed, priced by category,
+ * and fails only by the sample-media trap.
+ */
+function windowOutcome(
+  state: SimState,
+  phoneId: string,
+  valid: ValidMessage,
+): { category?: string; inWindow?: boolean; failure?: SimFailedStatus } {
+  const template = valid.template;
+  if (template === undefined) {
+    if (state.windows.mode === 'off' || state.windows.isOpen(phoneId, valid.waId, state.clock.now())) return {};
+    return { failure: REENGAGEMENT };
+  }
+  const out: { category?: string; inWindow?: boolean; failure?: SimFailedStatus } = {
+    category: template.category,
+    inWindow: state.windows.isOpen(phoneId, valid.waId, state.clock.now()),
+  };
+  if (template.asyncFailure !== undefined)
+    out.failure = { code: template.asyncFailure.code, details: template.asyncFailure.details, after: 'none' };
+  return out;
 }
 
 /** The recipient a fault may match on, before the message is checked. */

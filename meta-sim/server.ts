@@ -9,6 +9,7 @@ import { sendGraphError } from './graph-reply.js';
 import { mediaLookupRoutes } from './media-lookup-route.js';
 import { MEDIA_ROUTE, mediaRoutes } from './media-route.js';
 import { MESSAGES_ROUTE, messagesHandler } from './messages-route.js';
+import { templatesRoutes } from './templates-route.js';
 import type { SimState } from './state.js';
 import type { MetaSimOptions } from './types.js';
 
@@ -33,6 +34,7 @@ export async function buildSimServer(state: SimState, opts: MetaSimOptions): Pro
   app.post(MESSAGES_ROUTE, messagesHandler(state));
   await app.register(mediaRoutes(state));
   await app.register(mediaLookupRoutes(state));
+  await app.register(templatesRoutes(state));
   await app.register(controlRoutes(state));
   return app;
 }

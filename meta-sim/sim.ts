@@ -2,6 +2,8 @@
 import { parseFault } from './fault-parse.js';
 import { buildSimServer } from './server.js';
 import { SimState } from './state.js';
+import type { MetaSimTemplateControls } from './templates-types.js';
+import { changeTemplate } from './templates-webhooks.js';
 import { postInbound } from './webhook-inbound.js';
 import { parseApp, parseStatusFault } from './webhook-parse.js';
 import type { MetaSimAllOptions, MetaSimWebhooks, MetaSimWithWebhooks } from './webhook-types.js';
@@ -30,6 +32,7 @@ export async function startMetaSim(opts: MetaSimAllOptions = {}): Promise<MetaSi
     counts: () => ({ ...state.counts }),
     reset: () => state.reset(),
     webhooks: webhooksHandle(state, url),
+    ...templateControls(state),
     close: async () => {
       await app.close();
       await state.webhooks.close();
@@ -55,5 +58,35 @@ function webhooksHandle(state: SimState, url: string): MetaSimWebhooks {
     inbound: (message) => postInbound(state, Array.isArray(message) ? { messages: message } : message, url),
     deliveries: () => side.dispatcher.deliveries(),
     verify: (target) => side.dispatcher.verify(target),
+  };
+}
+
+function templateControls(state: SimState): MetaSimTemplateControls {
+  const templates: MetaSimTemplateControls['templates'] = {
+    add: (wabaId, template) => state.templates.add(wabaId, template),
+    update: (id, change) => changeTemplate(state, id, change),
+    list: (wabaId) => state.templates.list(wabaId),
+    clear: (wabaId) => state.templates.clear(wabaId),
+  };
+  return {
+    templates,
+    addTemplate: (wabaId, template) => state.templates.add(wabaId, template),
+    setTemplateStatus: (id, status, reason) =>
+      changeTemplate(state, id, reason === undefined ? { status } : { status, reason }),
+    wabaOf: (phoneId) => state.wabaOf(phoneId),
+    windows: {
+      mode: () => state.windows.mode,
+      setMode: (mode) => {
+        state.windows.mode = mode;
+      },
+      open: (phoneId, waId, atMs) => state.windows.set(phoneId, waId, atMs ?? state.clock.now()),
+      close: (phoneId, waId) => state.windows.set(phoneId, waId, null),
+      lastInbound: (phoneId, waId) => state.windows.lastInbound(phoneId, waId),
+    },
+    clock: {
+      now: () => state.clock.now(),
+      set: (atMs) => state.clock.set(atMs),
+      advance: (ms) => state.clock.advance(ms),
+    },
   };
 }

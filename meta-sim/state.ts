@@ -8,6 +8,8 @@ import type { AcceptedMessage } from './webhook-statuses.js';
 import { WebhookSide } from './webhook-side.js';
 import type { MetaSimAllOptions } from './webhook-types.js';
 import { createMediaIdGenerator, createWamidGenerator } from './wamid.js';
+import { TemplateCatalogue } from './templates-catalogue.js';
+import { SimClock, WindowTracker } from './window.js';
 
 /** A recorded message as kept: the payload as its JSON text (see json-body.ts for why). */
 export interface StoredMessage {
@@ -34,6 +36,12 @@ export class SimState {
   readonly newWamid = createWamidGenerator();
   readonly newMediaId = createMediaIdGenerator();
   readonly webhooks: WebhookSide;
+  /** Configuration, like phones: kept by reset(). */
+  readonly templates = new TemplateCatalogue();
+  /** Customers' last messages: cleared by reset(), as records are. */
+  readonly windows: WindowTracker;
+  /** Kept by reset(). */
+  readonly clock = new SimClock();
   counts: SimCounts = { messageCalls: 0, mediaCalls: 0, accepted: 0, refused: 0 };
   private readonly messageLog: Ring<StoredMessage>;
   private readonly uploadLog: Ring<SimUpload>;
@@ -48,6 +56,14 @@ export class SimState {
     this.throughput = tps !== undefined && tps > 0 ? new ThroughputLimiter(tps) : undefined;
     this.pairs = opts.pairLimit === true ? new PairLimiter() : undefined;
     for (const [phoneId, token] of Object.entries(opts.phones ?? {})) this.addPhone(phoneId, token);
+    this.windows = new WindowTracker(opts.window ?? 'off');
+    for (const [wabaId, list] of Object.entries(opts.templates ?? {}))
+      for (const t of list) this.templates.add(wabaId, t);
+  }
+
+  /** The WABA a phone belongs to: its webhooks' entry id and the catalogue its template sends use. */
+  wabaOf(phoneId: string): string {
+    return this.webhooks.phones.get(phoneId).wabaId;
   }
 
   addPhone(phoneId: string, token: string): void {
@@ -112,6 +128,7 @@ export class SimState {
     this.pairs?.clear();
     this.counts = { messageCalls: 0, mediaCalls: 0, accepted: 0, refused: 0 };
     this.webhooks.reset();
+    this.windows.clear();
   }
 }
 

@@ -12,12 +12,14 @@ import type {
   SimWebhookDelivery,
   SimVerifyResult,
   WebhookEncoding,
+  WebhookKind,
 } from './webhook-types.js';
 
-/** One entry[] item of the envelope: a WABA and its changes. */
+/** One entry[] item of the envelope: a WABA and its changes (template changes also carry `time`). */
 export interface WebhookEntry {
   id: string;
-  changes: { value: Record<string, unknown>; field: 'messages' }[];
+  time?: number;
+  changes: ({ value: Record<string, unknown>; field: string } | { field: string; value: Record<string, unknown> })[];
 }
 
 type App = SimWebhookApp & { id: string };
@@ -25,7 +27,7 @@ type App = SimWebhookApp & { id: string };
 interface DeliveryRecord {
   id: string;
   app: App;
-  kind: 'statuses' | 'messages';
+  kind: WebhookKind;
   state: 'pending' | 'delivered' | 'failed';
   body: string;
   signature: string;
@@ -94,11 +96,7 @@ export class WebhookDispatcher {
    * its WABAs' entries). Resolves, with the delivery ids, once each delivery's first attempt has
    * been answered or has failed.
    */
-  async dispatch(
-    entries: WebhookEntry[],
-    kind: 'statuses' | 'messages',
-    encoding: WebhookEncoding | undefined,
-  ): Promise<string[]> {
+  async dispatch(entries: WebhookEntry[], kind: WebhookKind, encoding: WebhookEncoding | undefined): Promise<string[]> {
     if (this.closed) return [];
     const firsts: Promise<void>[] = [];
     const ids: string[] = [];
@@ -262,7 +260,7 @@ function checkApp(app: SimWebhookApp): void {
   if (typeof app.appSecret !== 'string' || app.appSecret === '') throw new TypeError('appSecret must be non-empty');
 }
 
-function summarize(entries: WebhookEntry[], kind: 'statuses' | 'messages'): { wamids: string[]; statuses: string[] } {
+function summarize(entries: WebhookEntry[], kind: WebhookKind): { wamids: string[]; statuses: string[] } {
   const wamids: string[] = [];
   const statuses: string[] = [];
   for (const e of entries) {

@@ -73,10 +73,14 @@ export interface BuiltInbound {
   message: Obj;
   contact: Obj;
   encoding: WebhookEncoding | undefined;
+  /** The customer's wa_id, when the message has one. */
+  from: string | undefined;
+  /** When the customer wrote (epoch ms): its timestamp when given, else now on the sim clock. */
+  at: number;
 }
 
 /** Builds one inbound message from the /_sim/inbound body; stores its media, if any. */
-export function buildInbound(state: SimState, raw: unknown, origin: string, now = Date.now()): BuiltInbound {
+export function buildInbound(state: SimState, raw: unknown, origin: string, now = state.clock.now()): BuiltInbound {
   if (!isObject(raw)) fail('an inbound message must be a JSON object');
   const type = raw['type'];
   if (typeof type !== 'string' || !TYPES.has(type)) fail(`type must be one of ${[...TYPES].join(', ')}`);
@@ -119,7 +123,7 @@ export function buildInbound(state: SimState, raw: unknown, origin: string, now 
   const contact: Obj = { profile: { name } };
   if (from !== undefined) contact['wa_id'] = from;
   if (userId !== undefined) contact['user_id'] = userId;
-  return { phoneId, message, contact, encoding };
+  return { phoneId, message, contact, encoding, from, at: typeof ts === 'number' ? ts * 1000 : now };
 }
 
 function phoneOf(state: SimState, v: unknown): string {
@@ -270,8 +274,12 @@ export async function postInbound(state: SimState, body: unknown, origin: string
   } else {
     list = [body];
   }
-  const now = Date.now();
+  const now = state.clock.now();
   const built = list.map((raw) => buildInbound(state, raw, origin, now));
+  // The customer wrote: the window opens (or moves), whether or not the webhook is delivered.
+  // A system message (a changed number, say) is Meta's, not the customer's.
+  for (const b of built)
+    if (b.from !== undefined && b.message['type'] !== 'system') state.windows.opened(b.phoneId, b.from, b.at);
   encoding ??= built[0]?.encoding;
   const byPhone = new Map<string, Obj[]>();
   const contactsByPhone = new Map<string, Map<string, Obj>>();

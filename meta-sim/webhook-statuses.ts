@@ -18,6 +18,12 @@ export interface AcceptedMessage {
   bizOpaque: string | undefined;
   /** Epoch ms. */
   at: number;
+  /** Template sends: the template's category (MARKETING, UTILITY, AUTHENTICATION), for pricing. */
+  category?: string;
+  /** Whether the customer's window was open at the send (utility templates inside it are free). */
+  inWindow?: boolean;
+  /** Meta accepted the send, then fails it (outside the window, the sample-media trap): failed only. */
+  failure?: SimFailedStatus;
 }
 
 /** Titles Meta uses for asynchronous failures that graph-codes.ts has no use for (docs/META.md §3). */
@@ -171,7 +177,9 @@ export class StatusPoster {
    * wait (beforeAnswer): it settles once the first status's first attempt has been answered.
    */
   accepted(m: AcceptedMessage): Promise<unknown> | undefined {
-    const fault = this.faults.take(m.waId);
+    // A failure Meta decides (the window) stands in for any status fault, which stays queued.
+    const fault: SimStatusFault | undefined =
+      m.failure !== undefined ? { failed: m.failure } : this.faults.take(m.waId);
     if (fault?.none === true) return undefined;
     const planned = plan(this.config().statusDelays, fault);
     if (planned.length === 0) return undefined;
@@ -227,11 +235,10 @@ export class StatusPoster {
       if (majorVersion(m.version) < 24) {
         const conversation: Record<string, unknown> = { id: conversationId(m) };
         if (p.first) conversation['expiration_timestamp'] = String(Math.floor(m.at / 1000) + 86_400);
-        conversation['origin'] = { type: 'service' };
+        conversation['origin'] = { type: m.category?.toLowerCase() ?? 'service' };
         s['conversation'] = conversation;
       }
-      // The simulator sends no templates, so every message is a free service message.
-      s['pricing'] = { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'service' };
+      s['pricing'] = pricingOf(m);
     }
     if (p.error !== undefined) s['errors'] = [statusError(p.error)];
     return s;
@@ -265,6 +272,19 @@ export class StatusPoster {
     );
     return this.dispatcher.dispatch(entries, 'statuses', undefined);
   }
+}
+
+/**
+ * Per-message pricing (PMP): free-form messages are free service messages; templates are billed by
+ * category, except utility templates inside an open window, which are free.
+ */
+function pricingOf(m: AcceptedMessage): Record<string, unknown> {
+  if (m.category === undefined)
+    return { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category: 'service' };
+  const category = m.category.toLowerCase();
+  if (category === 'utility' && m.inWindow === true)
+    return { billable: false, pricing_model: 'PMP', type: 'free_customer_service', category };
+  return { billable: true, pricing_model: 'PMP', type: 'regular', category };
 }
 
 interface Posting {

@@ -1,6 +1,7 @@
 // Public types of the simulator's webhook side: the apps it posts to, the statuses it posts for
 // accepted messages, the faults that bend them, inbound messages and the delivery log.
 // They live beside types.ts rather than in it, so the older shapes there stay exactly as they were.
+import type { MetaSimTemplateControls, MetaSimTemplateOptions } from './templates-types.js';
 import type { MetaSim, MetaSimOptions } from './types.js';
 
 /**
@@ -75,7 +76,7 @@ export interface MetaSimWebhookOptions {
   webhookConfig?: Partial<SimWebhookConfig>;
 }
 
-export type MetaSimAllOptions = MetaSimOptions & MetaSimWebhookOptions;
+export type MetaSimAllOptions = MetaSimOptions & MetaSimWebhookOptions & MetaSimTemplateOptions;
 
 export interface SimFailedStatus {
   code: number;
@@ -169,6 +170,8 @@ export interface SimInbound {
   [typeObject: string]: unknown;
 }
 
+export type WebhookKind = 'statuses' | 'messages' | 'templates';
+
 export interface SimWebhookAttempt {
   /** Epoch ms the attempt started. */
   at: number;
@@ -184,8 +187,8 @@ export interface SimWebhookDelivery {
   id: string;
   appId: string;
   callbackUrl: string;
-  /** What the payload carries. */
-  kind: 'statuses' | 'messages';
+  /** What the payload carries: message statuses, inbound messages, or a template change (field message_template_status_update, message_template_quality_update or template_category_update). */
+  kind: WebhookKind;
   /** pending: not yet answered 200 and retries remain; delivered: answered 200; failed: gave up. */
   state: 'pending' | 'delivered' | 'failed';
   /** The exact body posted. */
@@ -241,4 +244,5 @@ export interface MetaSimWebhooks {
   verify(target: { appId?: string; callbackUrl?: string; verifyToken: string }): Promise<SimVerifyResult>;
 }
 
-export type MetaSimWithWebhooks = MetaSim & { webhooks: MetaSimWebhooks };
+/** What startMetaSim answers: the Graph side, the webhook side, templates, the window and the clock. */
+export type MetaSimWithWebhooks = MetaSim & { webhooks: MetaSimWebhooks } & MetaSimTemplateControls;

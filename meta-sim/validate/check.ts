@@ -1,6 +1,7 @@
 // Small checks every message validator shares. Paths are written the way Graph names parameters in
 // its details: interactive['action']['buttons'][0]['reply']['title']. Codes: see ../errors.ts.
 import { invalidValue, missingParam, unexpectedKey, wrongType } from '../errors.js';
+import type { StoredTemplate } from '../templates-parse.js';
 import { exceedsChars } from './chars.js';
 
 export type Obj = Record<string, unknown>;
@@ -10,6 +11,8 @@ export interface ValidationContext {
   phoneId: string;
   /** The MIME type of a media id this phone uploaded, or undefined. */
   mediaMimeOf(mediaId: string): string | undefined;
+  /** The template of this name and language in the catalogue of the phone's WABA. */
+  templateOf?(name: string, language: string): StoredTemplate | undefined;
 }
 
 /** The path of a member: sub('text', 'body') → text['body']; top-level members (path '') are bare. */

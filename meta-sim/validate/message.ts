@@ -16,6 +16,7 @@ import { validateInteractive } from './interactive.js';
 import { validateLocation } from './location.js';
 import { validateMediaMessage } from './media.js';
 import { validateReaction } from './reaction.js';
+import { validateTemplate, type TemplateOutcome } from './template.js';
 import { validateText } from './text.js';
 
 type Validator = (v: unknown, ctx: ValidationContext) => void;
@@ -33,9 +34,8 @@ const VALIDATORS: ReadonlyMap<string, Validator> = new Map<string, Validator>([
   ['reaction', validateReaction],
 ]);
 
-// Types Meta sends that the simulator does not simulate. Templates need approved templates on a
-// WABA, which the simulator has no notion of, so it refuses them as unsupported (131051).
-const NOT_SIMULATED = new Set(['template', 'order', 'system', 'unknown']);
+// Types Meta sends that the simulator does not simulate: refused as unsupported (131051).
+const NOT_SIMULATED = new Set(['order', 'system', 'unknown']);
 
 const ENVELOPE_KEYS = new Set([
   'messaging_product',
@@ -56,6 +56,8 @@ export interface ValidMessage {
   /** `to` as digits: Meta's wa_id. */
   waId: string;
   type: string;
+  /** Template sends: what the statuses need (category) and an asynchronous failure, if any. */
+  template?: TemplateOutcome;
 }
 
 export function validateMessage(body: unknown, ctx: ValidationContext): ValidMessage {
@@ -69,23 +71,26 @@ export function validateMessage(body: unknown, ctx: ValidationContext): ValidMes
     throw invalidValue(`Param to must be a phone number: "+" and 8 to 15 digits, or the digits alone; got "${to}".`);
   const type = requiredString(body, 'type', '');
   const validate = VALIDATORS.get(type);
-  if (validate === undefined) {
+  if (validate === undefined && type !== 'template') {
     if (NOT_SIMULATED.has(type)) throw unsupportedType(`The simulator does not simulate messages of type "${type}".`);
-    throw wrongType('type', `one of {${[...VALIDATORS.keys()].join(', ')}}`);
+    throw wrongType('type', `one of {${[...VALIDATORS.keys(), 'template'].join(', ')}}`);
   }
   checkEnvelopeKeys(body, type);
   // Meta: up to 512 characters of opaque data echoed in status webhooks.
   optionalString(body, 'biz_opaque_callback_data', '', 512);
   validateContext(body, type);
+  const waId = to.charCodeAt(0) === 43 ? to.slice(1) : to;
+  if (validate === undefined) return { to, waId, type, template: validateTemplate(body[type], ctx) };
   validate(body[type], ctx);
-  return { to, waId: to.charCodeAt(0) === 43 ? to.slice(1) : to, type };
+  return { to, waId, type };
 }
 
 /** The object named by `type` and nothing of another type; no unknown top-level keys. */
 function checkEnvelopeKeys(body: Obj, type: string): void {
   for (const key in body) {
     if (key === type || ENVELOPE_KEYS.has(key)) continue;
-    if (VALIDATORS.has(key)) throw invalidParam(`Unexpected key "${key}" for a message of type "${type}".`);
+    if (VALIDATORS.has(key) || key === 'template')
+      throw invalidParam(`Unexpected key "${key}" for a message of type "${type}".`);
     throw unexpectedKey(key, 'message');
   }
   if (body[type] === undefined) throw missingParam(type);

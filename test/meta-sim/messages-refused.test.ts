@@ -78,9 +78,10 @@ const REFUSALS: RefusalRow[] = [
   },
   { name: 'an unknown type', payload: message('carrier_pigeon', { body: 'hi' }), code: 100, details: 'type' },
   {
-    name: 'a template (not simulated)',
+    name: 'a template the catalogue does not have',
     payload: message('template', { name: 'hello_world', language: { code: 'en_US' } }),
-    code: 131051,
+    code: 132001,
+    details: 'template name (hello_world) does not exist in en_US',
   },
   {
     name: 'a type whose object is missing',
@@ -495,4 +496,5 @@ const TITLES: Record<number, string> = {
   131009: 'Parameter value is not valid',
   131051: 'Unsupported message type',
   131053: 'Media upload error',
+  132001: 'Template name does not exist in the translation',
 };
