@@ -4,6 +4,7 @@ import { phoneOrThrow } from '../contacts/phone.js';
 import { InvalidField, MissingField } from '../errors.js';
 import { isGiven } from '../lib/text.js';
 import type { InteractiveButton, InteractiveList, SendRequest } from './schema.js';
+import { checkTemplateRules } from './template-rules.js';
 
 // Meta: at most 10 rows across all sections (docs/META.md §1; ⚠ the spec says 10 per section).
 export const MAX_LIST_ROWS = 10;
@@ -18,7 +19,7 @@ export function checkMessageRules(req: SendRequest): string {
   if (req.message_type === 'interactive') {
     if (req.interactive.type === 'button') checkButtons(req.interactive);
     else checkList(req.interactive);
-  }
+  } else if (req.message_type === 'template') checkTemplateRules(req.template);
   return recipient;
 }
 

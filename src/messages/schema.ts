@@ -5,65 +5,22 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { ContactCard } from './contact-card.js';
 import * as ex from './examples.js';
+import {
+  Caption,
+  closed,
+  ContextMessageId,
+  Filename,
+  MediaUrl,
+  messageType,
+  PhoneNumber,
+  StringEnum,
+  Text,
+} from './schema-fields.js';
+import { TemplateMessage } from './template-schema.js';
 
 export type { ContactCard } from './contact-card.js';
 
-// ---- Fields every message shares ---------------------------------------------------------------
-
-const PhoneNumber = Type.String({
-  notBlank: true,
-  maxLength: 40,
-  description: 'Recipient phone number with country code; spaces and symbols are removed',
-  examples: ['+27123456789'],
-});
-
-// Meta: a reaction cannot be a reply (docs/META.md §1), so ReactionMessage does not take this field.
-const ContextMessageId = Type.Optional(
-  Type.String({
-    maxLength: 512,
-    description: 'WhatsApp message ID (wamid) to reply to',
-    examples: ['wamid.HBgLMjc4MTIzNDU2NzgVAgASGBQzRUI...'],
-  }),
-);
-
-const messageType = <T extends string>(type: T) => Type.Literal(type, { description: 'Type of message' });
-
-/** Text a person reads: at most `max` characters as they count them. */
-const Text = (max: number, description: string, required = false) =>
-  Type.String({ ...(required ? { notBlank: true } : {}), maxGraphemes: max, description });
-
-/** A closed list of strings, as `enum` (one clear error) rather than TypeBox's anyOf of literals. */
-const StringEnum = <T extends string>(values: readonly T[], description: string) =>
-  Type.Unsafe<T>({ type: 'string', enum: [...values], description });
-
-const MediaUrl = Type.String({
-  notBlank: true,
-  format: 'http-url',
-  maxLength: 2048,
-  description: 'Public http(s) URL of the file; the gateway downloads it and uploads it to Meta',
-  examples: ['https://example.com/image.jpg'],
-});
-
-// Meta: only image, video and document take a caption, at most 1024 characters (docs/META.md §1).
-const Caption = Type.Optional(Text(1024, 'Caption shown under the media (max 1024 characters)'));
-
-// A display name only: it must never be usable as a path where the file is stored.
-const Filename = Type.Optional(
-  Type.String({
-    format: 'file-name',
-    maxGraphemes: 240,
-    description: 'Display filename for the API contract (max 240 characters, no path separators)',
-    examples: ['Invoice_2025.pdf'],
-  }),
-);
-
 // ---- One schema per message type ---------------------------------------------------------------
-
-const closed = (title: string, examples: readonly object[]) => ({
-  additionalProperties: false,
-  title,
-  examples: [...examples],
-});
 
 export const TextMessage = Type.Object(
   {
@@ -322,6 +279,7 @@ const MESSAGE_SCHEMAS = [
   ContactsMessage,
   InteractiveMessage,
   ReactionMessage,
+  TemplateMessage,
 ] as const;
 
 export type TextMessage = Static<typeof TextMessage>;
@@ -338,6 +296,7 @@ export type InteractiveMessage = Static<typeof InteractiveMessage>;
 export type InteractiveButtonMessage = Static<typeof InteractiveButtonMessage>;
 export type InteractiveListMessage = Static<typeof InteractiveListMessage>;
 export type ReactionMessage = Static<typeof ReactionMessage>;
+export type { TemplateMessage } from './template-schema.js';
 export type SendRequest = Static<(typeof MESSAGE_SCHEMAS)[number]>;
 export type MessageType = SendRequest['message_type'];
 

@@ -24,7 +24,7 @@ describe('common fields', () => {
       expectRefused(
         { phone_number: PHONE, message_type: messageType },
         INVALID_TYPE,
-        `message_type must be one of: text, image, video, audio, document, location, contacts, interactive, reaction (got ${JSON.stringify(messageType)})`,
+        `message_type must be one of: text, image, video, audio, document, location, contacts, interactive, reaction, template (got ${JSON.stringify(messageType)})`,
       );
     },
   );

@@ -7,8 +7,9 @@ import { buildInteractiveMessage } from './interactive.js';
 import { buildLocationMessage } from './location.js';
 import { buildMediaMessage } from './media.js';
 import { buildReactionMessage } from './reaction.js';
+import { buildTemplateMessage, templateComponents } from './template.js';
 import { buildTextMessage } from './text.js';
-import type { GraphMessageContent, GraphMessagePayload } from '../../meta/graph-types.js';
+import type { GraphMessageContent, GraphMessagePayload, GraphTemplateComponent } from '../../meta/graph-types.js';
 
 export interface PayloadOptions {
   /** The recipient as "+digits". */
@@ -17,6 +18,8 @@ export interface PayloadOptions {
   mediaId?: string;
   /** The resolved display filename of a document (message or header). */
   filename?: string;
+  /** A template's components as checked against the catalogue (else spelled out from the request). */
+  templateComponents?: readonly GraphTemplateComponent[];
 }
 
 function uploaded(req: SendRequest, opts: PayloadOptions): { id: string; filename?: string } {
@@ -41,6 +44,12 @@ function buildContent(req: SendRequest, opts: PayloadOptions): GraphMessageConte
       return buildInteractiveMessage(req, opts.mediaId === undefined ? undefined : uploaded(req, opts));
     case 'reaction':
       return buildReactionMessage(req);
+    case 'template':
+      return buildTemplateMessage(
+        req,
+        opts.templateComponents ?? templateComponents(req.template),
+        opts.mediaId === undefined ? undefined : uploaded(req, opts),
+      );
   }
 }
 
