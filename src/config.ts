@@ -61,6 +61,8 @@ export interface Config {
   webhookRetentionSeconds: number;
   /** How long settled events (and their delivery log) are kept, in seconds. */
   eventsRetentionSeconds: number;
+  /** How often every organization's template catalogue is synced from Meta (TEMPLATES_SYNC_INTERVAL). */
+  templatesSyncIntervalSeconds: number;
   redisUrl: string | undefined;
   rateLimitPerKey: number;
   idempotencyTtlSeconds: number;
@@ -251,6 +253,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     },
     webhookRetentionSeconds: duration(env, 'WEBHOOK_RETENTION', 14 * 86_400),
     eventsRetentionSeconds: duration(env, 'EVENTS_RETENTION', 30 * 86_400),
+    templatesSyncIntervalSeconds: duration(env, 'TEMPLATES_SYNC_INTERVAL', 3600),
     redisUrl: optional(env, 'REDIS_URL'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 0, 10_000_000),
     idempotencyTtlSeconds: duration(env, 'IDEMPOTENCY_TTL', 24 * 3600),
@@ -258,6 +261,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
   };
+  // Each sync reads every page of every organization's templates from Meta's rate-limited API.
+  if (config.templatesSyncIntervalSeconds < 60)
+    throw new ConfigError('TEMPLATES_SYNC_INTERVAL', `must be at least 60s, got "${env['TEMPLATES_SYNC_INTERVAL']}"`);
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
   }

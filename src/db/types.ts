@@ -181,6 +181,8 @@ export interface Database {
   events: EventsTable;
   event_deliveries: EventDeliveriesTable;
   event_attempts: EventAttemptsTable;
+  templates: TemplatesTable;
+  template_resyncs: TemplateResyncsTable;
 }
 
 export interface WebhookEndpointsTable {
@@ -241,4 +243,33 @@ export interface EventAttemptsTable {
   status_code: number | null;
   error: string | null;
   duration_ms: number;
+}
+
+/** An organization's message template, as Meta's last sync (or template webhook) gave it (migration 011). */
+export interface TemplatesTable {
+  organization_id: string;
+  /** The WhatsApp Business Account it was read from (organizations.meta_waba_id at the sync). */
+  waba_id: string;
+  /** Meta's template id: the webhooks' message_template_id. */
+  meta_id: string;
+  name: string;
+  language: string;
+  /** Meta's status, upper-case: APPROVED, PENDING, REJECTED, PAUSED, DISABLED, … */
+  status: string;
+  category: string;
+  /** POSITIONAL or NAMED. */
+  parameter_format: string;
+  /** JSON: Meta's components array as returned. */
+  components: string;
+  /** Meta's quality score (GREEN, YELLOW, RED, UNKNOWN), if it gave one. */
+  quality: string | null;
+  rejected_reason: string | null;
+  synced_at: string;
+}
+
+/** A resync asked for by a template webhook, taken by the template job (migration 011). */
+export interface TemplateResyncsTable {
+  organization_id: string;
+  id: string;
+  requested_at: string;
 }

@@ -6,6 +6,7 @@ import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { classifyGraphError, parseGraphError, type GraphError, type GraphErrorClass } from './graph-errors.js';
 import { multipartFileBody, type UploadFile } from './multipart.js';
 import { downloadWithBearer } from './media-download.js';
+import type { GraphTemplatesPage } from './graph-types.js';
 
 export interface MetaClientOptions {
   graphUrl: string;
@@ -370,6 +371,38 @@ export class MetaClient {
       fileSize: typeof size === 'number' && Number.isSafeInteger(size) && size >= 0 ? size : undefined,
       id: typeof b['id'] === 'string' ? b['id'] : mediaId,
     };
+  }
+
+  /**
+   * GET /{version}/{waba-id}/message_templates: one page of the account's templates, the page after
+   * `after` (a cursor of the previous page's paging). Tried once: the caller pages and retries. The
+   * next page is asked for by cursor, on the Graph origin, never by following the answer's `next`
+   * URL, so the token only ever goes where META_GRAPH_URL says. Fails with MetaCallError.
+   */
+  async getMessageTemplates(
+    wabaId: string,
+    token: string,
+    opts: { fields: readonly string[]; limit: number; after?: string },
+  ): Promise<GraphTemplatesPage> {
+    const query = new URLSearchParams({ fields: opts.fields.join(','), limit: String(opts.limit) });
+    if (opts.after !== undefined) query.set('after', opts.after);
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#agent.request({
+        origin: this.#origin,
+        path: `${this.#pathPrefix}${encodeURIComponent(wabaId)}/message_templates?${query.toString()}`,
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      throw new MetaCallError(classifyTransport(err), 1);
+    }
+    const { body } = await readAnswer(res);
+    const data = (body as { data?: unknown } | null | undefined)?.data;
+    if (res.statusCode !== 200 || !Array.isArray(data))
+      throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+    return body as GraphTemplatesPage;
   }
 
   /**

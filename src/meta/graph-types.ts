@@ -99,3 +99,33 @@ export interface GraphEnvelope {
 }
 
 export type GraphMessagePayload = GraphEnvelope & GraphMessageContent;
+
+/**
+ * One template of GET /{version}/{waba-id}/message_templates, as Meta returns it (docs/META.md).
+ * Everything is optional: the fields are those asked for, and Meta's answer is checked by the caller.
+ */
+export interface GraphMessageTemplate {
+  id?: string;
+  name?: string;
+  language?: string;
+  status?: string;
+  category?: string;
+  parameter_format?: string;
+  /** HEADER, BODY, FOOTER, BUTTONS objects, upper-case types. */
+  components?: unknown[];
+  quality_score?: { score?: string; date?: number };
+  rejected_reason?: string;
+}
+
+/** Graph's cursor paging: `next` is there only when another page follows. */
+export interface GraphPaging {
+  cursors?: { before?: string; after?: string };
+  next?: string;
+  previous?: string;
+}
+
+/** A page as received: each item should be a GraphMessageTemplate, and paging a GraphPaging; unchecked. */
+export interface GraphTemplatesPage {
+  data: unknown[];
+  paging?: unknown;
+}

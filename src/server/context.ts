@@ -29,6 +29,8 @@ import { MetaClient } from '../meta/client.js';
 import { OrganizationService } from '../organizations/service.js';
 import { OrganizationStore } from '../organizations/store.js';
 import { TokenCipher } from '../organizations/token-cipher.js';
+import { TemplateCatalogueService } from '../templates/catalogue.js';
+import { TemplateStore } from '../templates/store.js';
 
 export interface AppContext {
   config: Readonly<Config>;
@@ -54,6 +56,8 @@ export interface AppContext {
   meta: MetaClient;
   media: MediaService;
   send: SendService;
+  /** Each organization's message templates from Meta (src/templates/; jobs/templates.ts syncs them). */
+  templates: TemplateCatalogueService;
   redis: Redis | undefined;
   idempotency: IdempotencyStore;
   close(): Promise<void>;
@@ -132,6 +136,13 @@ export async function createContext(
     onMediaStored: () => inboundMedia.wake(),
     onCommitted: () => events.wake(),
   });
+  const templates = new TemplateCatalogueService({
+    store: new TemplateStore(db),
+    meta,
+    organizations: organizationStore,
+    decryptToken: (org) => organizations.decryptToken(org),
+    log,
+  });
   const send = new SendService({
     contacts,
     messages,
@@ -172,6 +183,7 @@ export async function createContext(
     meta,
     media,
     send,
+    templates,
     redis,
     idempotency,
     close: async () => {
@@ -179,6 +191,7 @@ export async function createContext(
       await inbound.idle();
       await inboundMedia.stop();
       await events.stop();
+      await templates.idle();
       redis?.disconnect();
       await meta.close();
       await media.close();

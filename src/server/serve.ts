@@ -9,6 +9,7 @@ import { inboundProcessing } from '../jobs/inbound.js';
 import { inboundMediaFetching } from '../jobs/inbound-media.js';
 import { eventDispatching } from '../jobs/events.js';
 import { retentionPurge } from '../jobs/retention.js';
+import { templateSyncing } from '../jobs/templates.js';
 import { resolveSecret } from '../secret.js';
 import { keepTickShapes } from '../tick-shapes.js';
 
@@ -60,6 +61,12 @@ export async function serve(config: Readonly<Config>, opts: ServeOptions = {}): 
       receiptsSeconds: config.webhookRetentionSeconds,
       eventsSeconds: config.eventsRetentionSeconds,
       intervalMs: 3_600_000,
+      log: app.log,
+    }),
+    templateSyncing({
+      catalogue: ctx.templates,
+      organizations: ctx.organizationStore,
+      intervalMs: config.templatesSyncIntervalSeconds * 1000,
       log: app.log,
     }),
   ]);
