@@ -77,6 +77,34 @@ export interface GraphReaction {
   emoji: string;
 }
 
+/** A template's parameter (WEBHOOKS §9.1); the gateway sends media by id, a client may give a link. */
+export type GraphTemplateParameter =
+  | { type: 'text'; text: string; parameter_name?: string }
+  | { type: 'currency'; currency: { fallback_value: string; code: string; amount_1000: number }; parameter_name?: string }
+  | { type: 'date_time'; date_time: { fallback_value: string }; parameter_name?: string }
+  | { type: 'image'; image: { link?: string; id?: string } }
+  | { type: 'video'; video: { link?: string; id?: string } }
+  | { type: 'document'; document: { link?: string; id?: string; filename?: string } }
+  | { type: 'location'; location: GraphLocation }
+  | { type: 'payload'; payload: string }
+  | { type: 'coupon_code'; coupon_code: string };
+
+export type GraphTemplateComponent =
+  | { type: 'header'; parameters: GraphTemplateParameter[] }
+  | { type: 'body'; parameters: GraphTemplateParameter[] }
+  | {
+      type: 'button';
+      sub_type: 'quick_reply' | 'url' | 'copy_code';
+      index: string | number;
+      parameters: GraphTemplateParameter[];
+    };
+
+export interface GraphTemplate {
+  name: string;
+  language: { code: string; policy: 'deterministic' };
+  components?: GraphTemplateComponent[];
+}
+
 /** The part of a message its type decides: `type` and the object of that name. */
 export type GraphMessageContent =
   | { type: 'text'; text: GraphText }
@@ -87,7 +115,8 @@ export type GraphMessageContent =
   | { type: 'location'; location: GraphLocation }
   | { type: 'contacts'; contacts: GraphContactCard[] }
   | { type: 'interactive'; interactive: GraphInteractive }
-  | { type: 'reaction'; reaction: GraphReaction };
+  | { type: 'reaction'; reaction: GraphReaction }
+  | { type: 'template'; template: GraphTemplate };
 
 export interface GraphEnvelope {
   messaging_product: 'whatsapp';
