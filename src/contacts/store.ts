@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import { query, transact } from '../db/steps.js';
 import type { ContactsTable } from '../db/types.js';
-import { recordEvent } from '../events/outbox.js';
+import { recordEvent, withEvents } from '../events/outbox.js';
 
 export type ContactRow = Selectable<ContactsTable>;
 
@@ -12,16 +12,18 @@ export class ContactStore {
   /** The contact and its `contact.created` event, in one transaction (events/outbox.ts). */
   async insert(row: ContactRow, event: Record<string, unknown>): Promise<void> {
     const k = this.db.kysely;
-    await transact(this.db, function* () {
-      yield* query(k.insertInto('contacts').values(row));
-      yield* recordEvent(k, {
-        organizationId: row.organization_id,
-        type: 'contact.created',
-        conversationId: null,
-        data: event,
-        now: row.created_at,
-      });
-    });
+    await transact(this.db, () =>
+      withEvents(k, function* (events) {
+        yield* query(k.insertInto('contacts').values(row));
+        recordEvent(events, {
+          organizationId: row.organization_id,
+          type: 'contact.created',
+          conversationId: null,
+          data: event,
+          now: row.created_at,
+        });
+      }),
+    );
   }
 
   findByNumber(organizationId: string, whatsappNumber: string): Promise<ContactRow | undefined> {

@@ -4,7 +4,7 @@
 import { sql, type Kysely } from 'kysely';
 import { normalizePhone } from '../contacts/phone.js';
 import { newId } from '../db/ids.js';
-import { recordEvent, type SubscribedEndpoint } from '../events/outbox.js';
+import { recordEvent, type EventBatch, type SubscribedEndpoint } from '../events/outbox.js';
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { MessageItem } from '../meta/webhook-items.js';
@@ -18,6 +18,8 @@ export interface InboundWrite {
   organizationId: string;
   /** The organization's enabled endpoints, read before the transaction (events/outbox.ts). */
   endpoints?: readonly SubscribedEndpoint[];
+  /** Where its events go (written at the transaction's end). */
+  events: EventBatch;
   item: MessageItem;
   now: string;
 }
@@ -132,7 +134,7 @@ export function* writeInbound(k: K, w: InboundWrite): Steps<InboundOutcome> {
       })
       .where('id', '=', sessionId),
   );
-  yield* recordEvent(k, {
+  recordEvent(w.events, {
     organizationId: w.organizationId,
     ...(w.endpoints ? { endpoints: w.endpoints } : {}),
     ...receivedEvent(item, messageId, contactId),
@@ -258,7 +260,7 @@ function* contactFor(k: K, w: InboundWrite): Steps<string | undefined> {
       updated_at: w.now,
     }),
   );
-  yield* contactCreated(k, w, id, digits, newUserId);
+  contactCreated(w, id, digits, newUserId);
   return id;
 }
 
@@ -313,18 +315,12 @@ function* createByUserId(k: K, w: InboundWrite, userId: string): Steps<string> {
     if (theirs === undefined) throw new Error(`contact with user id ${userId} conflicted but cannot be found`);
     return theirs.id;
   }
-  yield* contactCreated(k, w, id, null, userId);
+  contactCreated(w, id, null, userId);
   return id;
 }
 
-function* contactCreated(
-  k: K,
-  w: InboundWrite,
-  id: string,
-  whatsappNumber: string | null,
-  userId: string | undefined,
-): Steps<void> {
-  yield* recordEvent(k, {
+function contactCreated(w: InboundWrite, id: string, whatsappNumber: string | null, userId: string | undefined): void {
+  recordEvent(w.events, {
     organizationId: w.organizationId,
     ...(w.endpoints ? { endpoints: w.endpoints } : {}),
     type: 'contact.created',

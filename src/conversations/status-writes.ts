@@ -2,7 +2,7 @@
 // current status). Written as steps (db/steps.ts) so one copy serves both engines.
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
-import { recordEvent, type SubscribedEndpoint } from '../events/outbox.js';
+import { recordEvent, type EventBatch, type SubscribedEndpoint } from '../events/outbox.js';
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { StatusItem } from '../meta/webhook-items.js';
@@ -20,6 +20,8 @@ export interface StatusWrite {
   organizationId: string;
   /** The organization's enabled endpoints, read before the transaction (events/outbox.ts). */
   endpoints?: readonly SubscribedEndpoint[];
+  /** Where the event of an applied status goes (written at the transaction's end). */
+  events: EventBatch;
   item: StatusItem;
   receiptId: string;
   now: string;
@@ -60,6 +62,7 @@ export function* writeStatus(k: K, w: StatusWrite): Steps<StatusOutcome> {
     conversation: json(item.conversation),
     pricing: json(item.pricing),
     now: w.now,
+    events: w.events,
     ...(w.endpoints ? { endpoints: w.endpoints } : {}),
   };
   const outcome = yield* applyToMessage(k, s);
@@ -78,6 +81,7 @@ interface RecordedStatus {
   conversation: string | null;
   pricing: string | null;
   now: string;
+  events: EventBatch;
   endpoints?: readonly SubscribedEndpoint[];
 }
 
@@ -135,12 +139,12 @@ function firstError(errors: string | null): { code: string; message: string } | 
   return { code: e.code === undefined ? 'unknown' : String(e.code), message: e.title ?? e.message ?? 'failed' };
 }
 
-const MESSAGE = ['id', 'session_id', 'contact_id', 'event_seq'] as const;
+const MESSAGE = ['id', 'session_id', 'contact_id'] as const;
 
 /**
  * Applies a recorded status to its outbound message, if one has the wamid. The common case (the
- * status moves the message forward) is one update that finds, changes and numbers the message;
- * only otherwise is the message looked up. The number (event_seq) orders the message's events.
+ * status moves the message forward) is one update that finds and changes the message; only
+ * otherwise is the message looked up.
  */
 function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
   const cost = {
@@ -159,7 +163,6 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
           status: s.status as 'sent',
           status_at: s.occurredAt,
           updated_at: s.now,
-          event_seq: sql<number>`event_seq + 1`,
           ...(s.status === 'failed'
             ? { error_code: error?.code ?? null, error_message: error?.message ?? null, error_details: s.errors }
             : {}),
@@ -193,7 +196,6 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
         .set({
           status_at: s.occurredAt,
           updated_at: s.now,
-          event_seq: sql<number>`event_seq + 1`,
           ...(hasCost ? cost : {}),
         })
         .where('id', '=', id)
@@ -210,11 +212,10 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
   // Only a status that moved the message is an event: one kept behind a later one would reach the
   // receiver out of order (a `delivered` after its `read`).
   const id = row['id'] as string;
-  yield* recordEvent(k, {
+  recordEvent(s.events, {
     organizationId: s.organizationId,
     type: 'message.status',
     conversationId: row['session_id'] as string,
-    order: { key: id, seq: Number(row['event_seq']) },
     ...(s.endpoints ? { endpoints: s.endpoints } : {}),
     data: {
       message_id: id,
@@ -239,7 +240,13 @@ const RANK: Readonly<Record<string, number>> = { sent: 1, delivered: 2, read: 3,
  * the order of the status chain, so a waiting `sent` and `read` end as read. Gives up on a status
  * after `maxAgeDays` (Meta's own retry window): it stays in the history, unapplied.
  */
-export function* applyWaitingStatuses(k: K, now: string, limit: number, maxAgeDays = 7): Steps<number> {
+export function* applyWaitingStatuses(
+  k: K,
+  events: EventBatch,
+  now: string,
+  limit: number,
+  maxAgeDays = 7,
+): Steps<number> {
   const since = new Date(Date.parse(now) - maxAgeDays * 86_400_000).toISOString();
   const waiting = yield* query(
     k
@@ -275,6 +282,7 @@ export function* applyWaitingStatuses(k: K, now: string, limit: number, maxAgeDa
       conversation: r['conversation'] as string | null,
       pricing: r['pricing'] as string | null,
       now,
+      events,
     };
     if ((yield* applyToMessage(k, recorded)) !== 'waiting') yield* markApplied(k, recorded, now);
   }

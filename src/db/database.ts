@@ -15,6 +15,7 @@ import * as m006 from './migrations/006-inbound-media.js';
 import * as m007 from './migrations/007-media-keys.js';
 import * as m008 from './migrations/008-events.js';
 import * as m009 from './migrations/009-contacts-by-user-id.js';
+import * as m010 from './migrations/010-event-commit-order.js';
 import * as m011 from './migrations/011-templates.js';
 import type { Database } from './types.js';
 
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007-media-keys': m007,
   '008-events': m008,
   '009-contacts-by-user-id': m009,
+  '010-event-commit-order': m010,
   '011-templates': m011,
 };
 

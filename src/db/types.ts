@@ -82,14 +82,10 @@ export interface CustomerSessionsTable {
   last_inbound_at: string | null;
   /** Inbound messages no agent has read yet. */
   unread_count: Generated<number>;
-  /** The thread's last event's conversation_seq (migration 008). */
-  event_seq: Generated<number>;
 }
 
 export interface HelpdeskMessagesTable {
   id: string;
-  /** The message's last event's order_seq (migration 008): its statuses are ordered by it. */
-  event_seq: Generated<number>;
   organization_id: string;
   contact_id: string;
   session_id: string;
@@ -183,6 +179,13 @@ export interface Database {
   event_attempts: EventAttemptsTable;
   templates: TemplatesTable;
   template_resyncs: TemplateResyncsTable;
+  event_clock: EventClockTable;
+}
+
+/** One row: the last number given to an event (migration 010). */
+export interface EventClockTable {
+  id: number;
+  seq: number;
 }
 
 export interface WebhookEndpointsTable {
@@ -210,10 +213,9 @@ export interface EventsTable {
   type: string;
   /** The thread (customer_sessions.id), if the event has one. */
   conversation_id: string | null;
-  /** Its number among the thread's events, for those ordered by the thread. */
-  conversation_seq: number | null;
-  /** What orders it: its message (statuses) or its thread (the others); null when nothing does. */
+  /** What orders it: its thread; null when nothing does (an event without a thread). */
   order_key: string | null;
+  /** Its number on event_clock, in commit order (migration 010). */
   order_seq: number | null;
   /** JSON: the event's data. */
   payload: string;

@@ -6,10 +6,9 @@
 // claiming at once take different rows. Each outcome is written only while the row is still pending
 // under the same attempt, so a claimant overtaken after its lease cannot overwrite a newer result.
 //
-// Order: a row is claimable only when no earlier event of the same order key (its message for a
-// status, else its thread: events/outbox.ts) is still pending for that endpoint, so those events
-// reach an endpoint one at a time, in commit order; other keys and other endpoints are not held
-// back by it.
+// Order: a row is claimable only when no earlier event of the same order key (its thread, numbered
+// in commit order: events/outbox.ts) is still pending for that endpoint, so a thread's events reach
+// an endpoint one at a time, in commit order; other threads and other endpoints are not held back.
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { query, transact } from '../db/steps.js';

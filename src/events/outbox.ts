@@ -1,17 +1,19 @@
-// The transactional outbox: an event is written by the same steps (db/steps.ts), in the same
-// transaction, as the change that causes it, together with one delivery row per enabled endpoint of
-// the organization that subscribes to its type. So no change commits without its event, no event
-// outlives a change that rolled back, and every committed event is already due at its endpoints.
+// The transactional outbox: an event is written in the same transaction as the change that causes
+// it, together with one delivery row per enabled endpoint of the organization that subscribes to
+// its type. So no change commits without its event, no event outlives a change that rolled back,
+// and every committed event is already due at its endpoints.
 //
-// Events that must arrive in commit order share an order key and are numbered on a row that the
-// transaction holds locked until it commits, so the numbers follow commit order: a message's
-// statuses on the message (the caller gives `order`: the number its status update returned), a
-// thread's other events on the thread (customer_sessions.event_seq, bumped here). The dispatcher
-// delivers the events of one key to an endpoint in that order.
+// The change's steps collect their events in an EventBatch; flushEvents writes them as the
+// transaction's LAST statements. There each event takes its number from event_clock (migration
+// 010), whose row lock is then held only until the commit a moment later: transactions number
+// their events in the order they commit, so the events of one thread (their order key) reach an
+// endpoint in commit order, whatever their kind, and no thread row is held locked for the length
+// of a batch. Being the last lock taken, the clock cannot be part of a deadlock.
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../db/ids.js';
 import { query, type Steps } from '../db/steps.js';
-import type { Database } from '../db/types.js';
+import type { Insertable } from 'kysely';
+import type { Database, EventDeliveriesTable, EventsTable } from '../db/types.js';
 import { subscribes, type EventType } from './types.js';
 
 type K = Kysely<Database>;
@@ -32,16 +34,11 @@ export function enabledEndpoints(k: K, organizationId: string) {
 export interface EventWrite {
   organizationId: string;
   type: EventType;
-  /** The thread (customer_sessions.id) the event belongs to; null for one that has none. */
+  /** The thread (customer_sessions.id) the event belongs to, which orders it; null for one that has none. */
   conversationId: string | null;
   /**
-   * What orders it, when not the thread: a status is ordered by its message, numbered by the update
-   * that applied it. Without it, an event with a thread is numbered on the thread.
-   */
-  order?: { key: string; seq: number };
-  /**
    * The organization's enabled endpoints, when the caller read them before its transaction (the
-   * webhook processor, once per batch): one query fewer per event. Read here otherwise.
+   * webhook processor, once per batch): read by flushEvents otherwise.
    */
   endpoints?: readonly SubscribedEndpoint[];
   /**
@@ -52,54 +49,112 @@ export interface EventWrite {
   now: string;
 }
 
-/** Writes the event and its deliveries; the event's id. */
-export function* recordEvent(k: K, e: EventWrite): Steps<string> {
-  let seq: number | null = null;
-  if (e.order === undefined && e.conversationId !== null) {
-    const bumped = yield* query(
-      k
-        .updateTable('customer_sessions')
-        .set({ event_seq: sql<number>`event_seq + 1` })
-        .where('id', '=', e.conversationId)
-        .returning('event_seq'),
-    );
-    const value = bumped.rows[0]?.['event_seq'];
-    seq = value === undefined ? null : Number(value);
+/** The events a transaction's changes caused, in the order they were caused. */
+export class EventBatch {
+  readonly #events: { id: string; e: EventWrite }[] = [];
+
+  /** The event's id, known at once; its row is written by flushEvents. */
+  add(e: EventWrite): string {
+    const id = newId();
+    this.#events.push({ id, e });
+    return id;
   }
-  const order = e.order ?? (seq === null ? undefined : { key: e.conversationId!, seq });
-  const id = newId();
-  yield* query(
-    k.insertInto('events').values({
+
+  /** Moves `other`'s events after this batch's: an item's, once the savepoint around it held. */
+  take(other: EventBatch): void {
+    this.#events.push(...other.#events.splice(0));
+  }
+
+  /** Forgets them: the work that caused them was undone. */
+  clear(): void {
+    this.#events.length = 0;
+  }
+
+  get size(): number {
+    return this.#events.length;
+  }
+
+  /** Hands the events over and empties the batch. */
+  drain(): { id: string; e: EventWrite }[] {
+    return this.#events.splice(0);
+  }
+}
+
+/** Records an event in the batch; its id. */
+export function recordEvent(batch: EventBatch, e: EventWrite): string {
+  return batch.add(e);
+}
+
+/** Rows per multi-row insert: well under either engine's limit on bound parameters. */
+const CHUNK = 100;
+
+/**
+ * Writes the batch's events and their deliveries, numbered in commit order. Run it as the last
+ * steps of the transaction: the clock stays locked from here to the commit.
+ */
+export function* flushEvents(k: K, batch: EventBatch): Steps<void> {
+  const events = batch.drain();
+  if (events.length === 0) return;
+  // Endpoints first: no read waits while the clock is held.
+  const endpointsOf = new Map<string, readonly SubscribedEndpoint[]>();
+  for (const { e } of events) {
+    if (e.endpoints !== undefined || endpointsOf.has(e.organizationId)) continue;
+    const read = yield* query(enabledEndpoints(k, e.organizationId));
+    endpointsOf.set(e.organizationId, read.rows as unknown as SubscribedEndpoint[]);
+  }
+  const clock = yield* query(
+    k
+      .updateTable('event_clock')
+      .set({ seq: sql<number>`seq + ${events.length}` })
+      .where('id', '=', 1)
+      .returning('seq'),
+  );
+  const top = clock.rows[0]?.['seq'];
+  if (top === undefined) throw new Error('event_clock has no row (migration 010)');
+  const first = Number(top) - events.length + 1;
+  const eventRows: Insertable<EventsTable>[] = [];
+  const deliveryRows: Insertable<EventDeliveriesTable>[] = [];
+  events.forEach(({ id, e }, i) => {
+    const orderKey = e.conversationId;
+    const orderSeq = first + i;
+    eventRows.push({
       id,
       organization_id: e.organizationId,
       type: e.type,
       conversation_id: e.conversationId,
-      conversation_seq: seq,
-      order_key: order?.key ?? null,
-      order_seq: order?.seq ?? null,
+      order_key: orderKey,
+      order_seq: orderSeq,
       payload: JSON.stringify(e.data),
       created_at: e.now,
-    }),
-  );
-  const endpoints =
-    e.endpoints ?? ((yield* query(enabledEndpoints(k, e.organizationId))).rows as unknown as SubscribedEndpoint[]);
-  for (const endpoint of endpoints) {
-    if (!subscribes(endpoint.event_types, e.type)) continue;
-    yield* query(
-      k.insertInto('event_deliveries').values({
+    });
+    for (const endpoint of e.endpoints ?? endpointsOf.get(e.organizationId) ?? []) {
+      if (!subscribes(endpoint.event_types, e.type)) continue;
+      deliveryRows.push({
         event_id: id,
         endpoint_id: endpoint.id,
-        order_key: order?.key ?? null,
-        order_seq: order?.seq ?? null,
+        order_key: orderKey,
+        order_seq: orderSeq,
         state: 'pending',
+        attempts: 0,
         next_at: e.now,
         lease_until: null,
         last_status: null,
         last_error: null,
         created_at: e.now,
         delivered_at: null,
-      }),
-    );
-  }
-  return id;
+      });
+    }
+  });
+  for (let i = 0; i < eventRows.length; i += CHUNK)
+    yield* query(k.insertInto('events').values(eventRows.slice(i, i + CHUNK)));
+  for (let i = 0; i < deliveryRows.length; i += CHUNK)
+    yield* query(k.insertInto('event_deliveries').values(deliveryRows.slice(i, i + CHUNK)));
+}
+
+/** `steps` with an EventBatch of their own, flushed after them: a transaction that causes events. */
+export function* withEvents<T>(k: K, steps: (events: EventBatch) => Steps<T>): Steps<T> {
+  const events = new EventBatch();
+  const result = yield* steps(events);
+  yield* flushEvents(k, events);
+  return result;
 }

@@ -8,7 +8,7 @@ import { sql, type Updateable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { HelpdeskMessagesTable } from '../db/types.js';
 import { query, transact } from '../db/steps.js';
-import { recordEvent } from '../events/outbox.js';
+import { recordEvent, withEvents } from '../events/outbox.js';
 
 export interface ClaimedMedia {
   id: string;
@@ -56,33 +56,35 @@ type MediaEvent = { type: 'message.media_ready' | 'message.media_failed'; data: 
  */
 function settle(db: Db, row: ClaimedMedia, set: MediaSettlement, event: MediaEvent | undefined, now: string) {
   const k = db.kysely;
-  return transact(db, function* () {
-    const res = yield* query(
-      k
-        .updateTable('helpdesk_messages')
-        .set({ ...set, updated_at: now })
-        .where('id', '=', row.id)
-        .where('media_status', '=', 'pending')
-        .where('media_attempts', '=', row.media_attempts)
-        .returning(['whatsapp_message_id', 'contact_id', 'session_id']),
-    );
-    const settled = res.rows[0];
-    if (settled === undefined) return false;
-    if (event !== undefined)
-      yield* recordEvent(k, {
-        organizationId: row.organization_id,
-        type: event.type,
-        conversationId: settled['session_id'] as string,
-        data: {
-          message_id: row.id,
-          whatsapp_message_id: settled['whatsapp_message_id'],
-          contact_id: settled['contact_id'],
-          ...event.data,
-        },
-        now,
-      });
-    return true;
-  });
+  return transact(db, () =>
+    withEvents(k, function* (events) {
+      const res = yield* query(
+        k
+          .updateTable('helpdesk_messages')
+          .set({ ...set, updated_at: now })
+          .where('id', '=', row.id)
+          .where('media_status', '=', 'pending')
+          .where('media_attempts', '=', row.media_attempts)
+          .returning(['whatsapp_message_id', 'contact_id', 'session_id']),
+      );
+      const settled = res.rows[0];
+      if (settled === undefined) return false;
+      if (event !== undefined)
+        recordEvent(events, {
+          organizationId: row.organization_id,
+          type: event.type,
+          conversationId: settled['session_id'] as string,
+          data: {
+            message_id: row.id,
+            whatsapp_message_id: settled['whatsapp_message_id'],
+            contact_id: settled['contact_id'],
+            ...event.data,
+          },
+          now,
+        });
+      return true;
+    }),
+  );
 }
 
 /** Whether the row was still this attempt's to settle. With its `message.media_ready` event. */

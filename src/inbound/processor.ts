@@ -15,7 +15,8 @@ import { runPg, runSqlite, query, transact, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import { writeInbound } from '../conversations/inbound-writes.js';
 import { applyWaitingStatuses, writeStatus } from '../conversations/status-writes.js';
-import { enabledEndpoints, type SubscribedEndpoint } from '../events/outbox.js';
+import { EventBatch, enabledEndpoints, flushEvents, withEvents, type SubscribedEndpoint } from '../events/outbox.js';
+import { writeTemplateEvent } from '../templates/webhook.js';
 import { parseWebhook, type WebhookItem } from './parse.js';
 
 type EndpointReader = (organizationId: string) => Promise<SubscribedEndpoint[]>;
@@ -37,11 +38,18 @@ interface Note {
   reason: string;
 }
 
+/** One item's change; its events go to the batch it is given, written at the transaction's end. */
+interface Write {
+  path: string;
+  /** What the write locks first (its message, or its sender's contact and thread). */
+  lockKey: string;
+  steps: (events: EventBatch) => Steps<string>;
+}
+
 /** One receipt, parsed and routed: the writes to make, and what was not usable, with reasons. */
 interface Plan {
   receiptId: string;
-  /** lockKey: what the write locks first (its message, or its sender's contact and thread). */
-  writes: { path: string; lockKey: string; steps: () => Steps<string> }[];
+  writes: Write[];
   counts: Record<string, number>;
   notes: Note[];
   /** Whether a write stored a message with media (the fetcher is woken once it commits). */
@@ -92,7 +100,21 @@ function groupsOf(plans: Plan[], items: number): Plan[][] {
  * (measured in the SIGKILL fault test: nothing processed for a minute). The sort is stable, so a
  * sender's messages and a message's statuses keep the order they arrived in.
  */
-function inLockOrder(plans: Plan[]): { plan: Plan; w: Plan['writes'][number] }[] {
+/**
+ * The events of the writes that held, in the receipts' order rather than the lock order the writes
+ * ran in: numbered in that order by flushEvents, as the transaction's last statements.
+ */
+function eventsOf(plans: Plan[], held: Map<Write, EventBatch>): EventBatch {
+  const all = new EventBatch();
+  for (const plan of plans)
+    for (const w of plan.writes) {
+      const events = held.get(w);
+      if (events) all.take(events);
+    }
+  return all;
+}
+
+function inLockOrder(plans: Plan[]): { plan: Plan; w: Write }[] {
   return plans
     .flatMap((plan) => plan.writes.map((w) => ({ plan, w })))
     .sort((a, b) => (a.w.lockKey < b.w.lockKey ? -1 : a.w.lockKey > b.w.lockKey ? 1 : 0));
@@ -278,11 +300,14 @@ export class WebhookProcessor {
 
   #applySqlite(sqlite: SQLite.Database, plans: Plan[]): void {
     sqlite.transaction(() => {
+      const held = new Map<Write, EventBatch>();
       for (const plan of plans) {
         for (const w of plan.writes) {
+          const events = new EventBatch();
           try {
             // A nested better-sqlite3 transaction is a savepoint: a failed item undoes only itself.
-            count(plan, sqlite.transaction(() => runSqlite(sqlite, w.steps()))());
+            count(plan, sqlite.transaction(() => runSqlite(sqlite, w.steps(events)))());
+            held.set(w, events);
           } catch (err) {
             if (!isItemError(err)) throw err;
             this.#itemFailed(plan, w.path, err);
@@ -290,6 +315,7 @@ export class WebhookProcessor {
         }
         runSqlite(sqlite, this.#finish(plan));
       }
+      runSqlite(sqlite, flushEvents(this.#k, eventsOf(plans, held)));
     })();
   }
 
@@ -339,15 +365,19 @@ export class WebhookProcessor {
   }
 
   async #applyPg(client: pg.PoolClient, plans: Plan[], isolate: boolean): Promise<void> {
+    const held = new Map<Write, EventBatch>();
     for (const { plan, w } of inLockOrder(plans)) {
+      const events = new EventBatch();
       if (!isolate) {
-        count(plan, await runPg(client, w.steps()));
+        count(plan, await runPg(client, w.steps(events)));
+        held.set(w, events);
         continue;
       }
       await client.query('savepoint item');
       try {
-        count(plan, await runPg(client, w.steps()));
+        count(plan, await runPg(client, w.steps(events)));
         await client.query('release savepoint item');
+        held.set(w, events);
       } catch (err) {
         if (!isItemError(err)) throw err;
         await client.query('rollback to savepoint item');
@@ -355,6 +385,7 @@ export class WebhookProcessor {
       }
     }
     for (const plan of plans) await runPg(client, this.#finish(plan));
+    await runPg(client, flushEvents(this.#k, eventsOf(plans, held)));
   }
 
   /** After a commit: its events are due, and its media to fetch. Per batch: claimers run at once. */
@@ -366,7 +397,8 @@ export class WebhookProcessor {
   /** Applies statuses whose message has since got its wamid; how many were looked at. */
   async applyWaiting(limit = 500): Promise<number> {
     const now = nowIso();
-    return transact(this.#db, () => applyWaitingStatuses(this.#k, now, limit));
+    const k = this.#k;
+    return transact(this.#db, () => withEvents(k, (events) => applyWaitingStatuses(k, events, now, limit)));
   }
 
   #itemFailed(plan: Plan, path: string, err: unknown): void {
@@ -423,11 +455,20 @@ export class WebhookProcessor {
       note(plan, item.path, item.reason);
       return;
     }
-    if (item.kind === 'template_event' || item.kind === 'error') {
-      // Kept in the receipt; templates (and the template events) are the next issue's.
+    if (item.kind === 'template_event') {
+      // The stored template changes in this transaction; the resync it asks for runs after.
+      const k = this.#k;
+      const metaAppId = receipt.meta_app_id;
+      plan.writes.push({
+        path: item.path,
+        lockKey: `t ${item.wabaId} ${item.templateId}`,
+        steps: () => writeTemplateEvent(k, { item, metaAppId, now }),
+      });
+      return;
+    }
+    if (item.kind === 'error') {
       count(plan, item.kind);
-      if (item.kind === 'error')
-        note(plan, item.path, `Meta reported ${item.error.code ?? ''} ${item.error.title ?? ''}`);
+      note(plan, item.path, `Meta reported ${item.error.code ?? ''} ${item.error.title ?? ''}`);
       return;
     }
     const organizationId = await this.opts.routing.organizationForPhoneNumber(receipt.meta_app_id, item.phoneNumberId);
@@ -442,8 +483,8 @@ export class WebhookProcessor {
       plan.writes.push({
         path: item.path,
         lockKey: `s ${organizationId} ${item.wamid}`,
-        steps: function* () {
-          return `status_${yield* writeStatus(k, { organizationId, item, receiptId: receipt.id, now, endpoints: subscribed })}`;
+        steps: function* (events) {
+          return `status_${yield* writeStatus(k, { organizationId, item, receiptId: receipt.id, now, events, endpoints: subscribed })}`;
         },
       });
       return;
@@ -452,8 +493,8 @@ export class WebhookProcessor {
     plan.writes.push({
       path: item.path,
       lockKey: `m ${organizationId} ${item.from ?? ''} ${item.fromUserId ?? ''}`,
-      steps: function* () {
-        const outcome = yield* writeInbound(k, { organizationId, item, now, endpoints: subscribed });
+      steps: function* (events) {
+        const outcome = yield* writeInbound(k, { organizationId, item, now, events, endpoints: subscribed });
         if (outcome === 'stored' && media) plan.mediaStored = true;
         if (outcome === 'no_sender') note(plan, item.path, 'no readable phone number and no user id');
         return `message_${outcome}`;

@@ -104,7 +104,6 @@ describe.each(ENGINES)('flowiq events on %s', (engine) => {
             organization_id: organizationId,
             type: e.type,
             conversation_id: null,
-            conversation_seq: null,
             payload: JSON.stringify(e.data),
             created_at: new Date(Date.now() - e.agoMs).toISOString(),
           })),

@@ -53,6 +53,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '007-media-keys',
       '008-events',
       '009-contacts-by-user-id',
+      '010-event-commit-order',
       '011-templates',
     ]);
     expect(await migrate(second.db)).toEqual([
@@ -65,6 +66,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '007-media-keys',
       '008-events',
       '009-contacts-by-user-id',
+      '010-event-commit-order',
       '011-templates',
     ]);
     for (const { schema } of [first, second]) {

@@ -34,9 +34,8 @@ import {
 // Afterwards, from the database and the receivers: every inbound message stored has its one
 // message.received event; every event committed has one delivery per endpoint and each is
 // delivered; each receiver accepted every event at least once, as committed, and received no
-// event that is not committed; events reached each receiver in commit order (per thread by
-// conversation_seq, and per order key where the schema has one: an event arrived only after the
-// one before it had been accepted); no event was in flight twice at once to one receiver (so
+// event that is not committed; events reached each receiver in commit order (per thread, by
+// order_key and order_seq: an event arrived only after the one before it had been accepted); no event was in flight twice at once to one receiver (so
 // neither two instances, nor a taken-over lease and its first claimant, delivered it at the same
 // moment); no request came without a claim; the gateway's memory stayed bounded while reading
 // endless bodies. Duplicates (a receiver accepting an event again, after a
@@ -504,13 +503,9 @@ interface CommittedEvent {
 function committedEvent(row: Record<string, unknown>): CommittedEvent {
   const conversation = (row['conversation_id'] as string | null) ?? null;
   const orders: { key: string; seq: number }[] = [];
-  if (conversation !== null && row['conversation_seq'] !== null && row['conversation_seq'] !== undefined)
-    orders.push({ key: `thread ${conversation}`, seq: Number(row['conversation_seq']) });
   const key = row['order_key'];
-  // An order key that is the thread, numbered as on the thread, is the same order.
   const seq = row['order_seq'] === null || row['order_seq'] === undefined ? null : Number(row['order_seq']);
-  if (typeof key === 'string' && seq !== null && !(key === conversation && seq === Number(row['conversation_seq'])))
-    orders.push({ key: `order key ${key}`, seq });
+  if (typeof key === 'string' && seq !== null) orders.push({ key: `thread ${key}`, seq });
   return {
     id: row['id'] as string,
     type: row['type'] as string,
@@ -528,8 +523,7 @@ async function checkDelivered(w: World): Promise<Report> {
   let inboundWamids: string[];
   let logged: { event_id: string; endpoint_id: string; status_code: number | null }[];
   try {
-    // Every column: whether the events are ordered by thread alone (conversation_seq) or also
-    // by an order key (order_key, order_seq: a status by its message), each order is checked.
+    // Every column, for the order each event takes part in (order_key, order_seq).
     events = (await conn.kysely.selectFrom('events').selectAll().execute())
       .filter((e) => !w.before.has(e.id))
       .map((row) => committedEvent(row as unknown as Record<string, unknown>));
@@ -599,7 +593,7 @@ async function checkDelivered(w: World): Promise<Report> {
   expect(undelivered, 'events not delivered to every endpoint').toEqual([]);
   expect(deliveries.length, 'delivery rows beyond one per event and endpoint').toBe(events.length * endpointIds.length);
 
-  // The orders that must hold: per thread, and per order key where there is one.
+  // The order that must hold: per thread, by commit.
   const orders = new Map<string, { e: CommittedEvent; seq: number }[]>();
   for (const e of events)
     for (const o of e.orders) orders.set(o.key, [...(orders.get(o.key) ?? []), { e, seq: o.seq }]);

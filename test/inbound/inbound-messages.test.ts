@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeInbound } from '../../src/conversations/inbound-writes.js';
 import { nowIso } from '../../src/db/ids.js';
 import type { StepResult } from '../../src/db/steps.js';
+import { withEvents } from '../../src/events/outbox.js';
 import type { MessageItem } from '../../src/meta/webhook-items.js';
 import { ENGINES } from '../helpers/db.js';
 import { startGateway, type TestGateway } from '../helpers/app.js';
@@ -374,7 +375,10 @@ describe.each(ENGINES)('inbound message webhooks (%s)', (engine) => {
       type: 'text',
       content: { type: 'text', body: 'race' },
     });
-    const write = (w: string) => writeInbound(k(), { organizationId: t.organizationId, item: item(w), now: nowIso() });
+    const write = (w: string) =>
+      withEvents(k(), (events) =>
+        writeInbound(k(), { organizationId: t.organizationId, item: item(w), now: nowIso(), events }),
+      );
     // The first write stops at its insert of the contact; the second then writes all of its own.
     const [wa, wb] = [wamid(), wamid()];
     const first = write(wa);

@@ -64,7 +64,6 @@ describe.each(ENGINES)('retention purge (%s)', (engine) => {
       organization_id: 'o',
       type: 'message.status',
       conversation_id: null,
-      conversation_seq: null,
       order_key: null,
       order_seq: null,
       payload: '{}',
