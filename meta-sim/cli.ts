@@ -2,18 +2,25 @@
 //   --port N  --host H  --latency MS  --phone ID:TOKEN (repeatable)  --throughput N  --pair-limit
 //   webhooks: --callback-url URL --app-secret S (repeatable, in pairs)  --waba PHONE_ID:WABA_ID (repeatable)
 //             --status-delays SENT,DELIVERED,READ  --retry-schedule MS,MS,…  --webhook-encoding E  --media-url-ttl MS
+//   templates: --templates FILE.json (repeatable)  --window enforce|off (default enforce)
 // `flowiq meta-sim inbound --sim URL …`: makes a customer of a running simulator send a message.
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runInboundCli } from './cli-inbound.js';
+import { defaultWabaId } from './phone-info.js';
 import { startMetaSim } from './sim.js';
+import { parseTemplate, TemplateParseError } from './templates-parse.js';
+import type { SimTemplateInput } from './templates-types.js';
 import { isEncoding } from './webhook-encoding.js';
+import { isWindowMode } from './window.js';
 import type { MetaSimAllOptions, SimStatusDelays, SimWebhookConfig } from './webhook-types.js';
 
 const USAGE =
   'usage: flowiq meta-sim [--port N] [--host H] [--latency MS] [--phone ID:TOKEN]... [--throughput N] [--pair-limit]\n' +
   '         [--callback-url URL --app-secret SECRET]... [--waba PHONE_ID:WABA_ID]... [--status-delays SENT,DELIVERED,READ]\n' +
   '         [--retry-schedule MS,MS,...] [--webhook-encoding escaped|utf8-escaped-signature|utf8] [--media-url-ttl MS]\n' +
+  '         [--templates FILE.json]... [--window enforce|off]\n' +
   '       flowiq meta-sim inbound --sim URL [--type T] [--from WA_ID] [--text BODY] ... (flowiq meta-sim inbound --help)';
 
 class UsageError extends Error {}
@@ -67,6 +74,8 @@ export function parseCliOptions(argv: string[]): MetaSimAllOptions {
       'retry-schedule': { type: 'string' },
       'webhook-encoding': { type: 'string' },
       'media-url-ttl': { type: 'string' },
+      templates: { type: 'string', multiple: true },
+      window: { type: 'string' },
     },
   });
   const opts: MetaSimAllOptions = { phones: parsePhones(values.phone ?? []) };
@@ -104,7 +113,56 @@ export function parseCliOptions(argv: string[]): MetaSimAllOptions {
   if (values['media-url-ttl'] !== undefined)
     config.mediaUrlTtlMs = integerFlag('--media-url-ttl', values['media-url-ttl'], 1, 2_147_483_647);
   if (Object.keys(config).length > 0) opts.webhookConfig = config;
+  // From the shell the simulator is as strict as Meta: free-form messages outside the window fail.
+  const window = values.window ?? 'enforce';
+  if (!isWindowMode(window)) throw new UsageError(`--window must be enforce or off, got "${window}"`);
+  opts.window = window;
+  if (values.templates !== undefined) opts.templates = readTemplates(values.templates, opts);
   return opts;
+}
+
+/**
+ * Each file holds {"WABA_ID": [template, …]} or [{waba_id | phone_id, …template}]; a template
+ * naming neither belongs to the WABA of the only --phone. Checked here, so a bad file exits 2.
+ */
+function readTemplates(files: string[], opts: MetaSimAllOptions): Record<string, SimTemplateInput[]> {
+  const out: Record<string, SimTemplateInput[]> = {};
+  const phoneIds = Object.keys(opts.phones ?? {});
+  const add = (wabaId: string, t: unknown, file: string): void => {
+    try {
+      parseTemplate(wabaId, t);
+    } catch (err) {
+      if (err instanceof TemplateParseError) throw new UsageError(`--templates ${file}: ${err.message}`);
+      throw err;
+    }
+    (out[wabaId] ??= []).push(t as SimTemplateInput);
+  };
+  for (const file of files) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UsageError(`--templates ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (Array.isArray(parsed)) {
+      for (const t of parsed) add(wabaOfEntry(t, opts, phoneIds, file), t, file);
+    } else if (typeof parsed === 'object' && parsed !== null) {
+      for (const [wabaId, list] of Object.entries(parsed)) {
+        if (!Array.isArray(list))
+          throw new UsageError(`--templates ${file}: "${wabaId}" must name an array of templates`);
+        for (const t of list) add(wabaId, t, file);
+      }
+    } else throw new UsageError(`--templates ${file}: the file must hold an object or an array`);
+  }
+  return out;
+}
+
+function wabaOfEntry(t: unknown, opts: MetaSimAllOptions, phoneIds: string[], file: string): string {
+  const o = (typeof t === 'object' && t !== null ? t : {}) as { waba_id?: unknown; phone_id?: unknown };
+  if (typeof o.waba_id === 'string') return o.waba_id;
+  const phoneId = typeof o.phone_id === 'string' ? o.phone_id : phoneIds.length === 1 ? phoneIds[0] : undefined;
+  if (phoneId === undefined) throw new UsageError(`--templates ${file}: give each template a waba_id or a phone_id`);
+  return opts.phoneInfo?.[phoneId]?.wabaId ?? defaultWabaId(phoneId);
 }
 
 /** "0,500,1500"; "-" for a status never posted. */
