@@ -87,6 +87,7 @@ function templateControls(state: SimState): MetaSimTemplateControls {
       now: () => state.clock.now(),
       set: (atMs) => state.clock.set(atMs),
       advance: (ms) => state.clock.advance(ms),
+      reset: () => state.clock.clear(),
     },
   };
 }

@@ -116,6 +116,8 @@ export interface MetaSimClock {
   /** Freeze at epoch ms; null lets it run again from where it stands. */
   set(atMs: number | null): void;
   advance(ms: number): void;
+  /** Back to the real clock. */
+  reset(): void;
 }
 
 export interface MetaSimTemplateControls {
