@@ -91,63 +91,101 @@ export interface AttemptRecord {
 
 export type Settlement = { state: 'delivered' } | { state: 'pending'; nextAt: string } | { state: 'dead' };
 
+export interface SettleItem {
+  row: ClaimedDelivery;
+  attempt: AttemptRecord;
+  settlement: Settlement;
+}
+
 /**
- * The attempt's outcome, its log row, and the endpoint's failure clock, in one transaction.
- * Whether the row was still this attempt's to settle.
+ * Attempts' outcomes, their log rows, and their endpoints' failure clocks, in one transaction: the
+ * dispatcher settles what finished meanwhile together, so a busy endpoint costs one commit per
+ * batch of deliveries rather than per delivery. Whether each row was still its attempt's to settle
+ * (a claimant overtaken after its lease settles nothing).
  */
-export function settleDelivery(
-  db: Db,
-  row: ClaimedDelivery,
-  attempt: AttemptRecord,
-  settlement: Settlement,
-): Promise<boolean> {
+export function settleDeliveries(db: Db, items: readonly SettleItem[]): Promise<boolean[]> {
   const k = db.kysely;
   // Steps, not a Kysely transaction: on SQLite an async transaction would take in the batched
   // writes that run on the same connection meanwhile (db/steps.ts).
   return transact(db, function* () {
-    const res = yield* query(
-      k
-        .updateTable('event_deliveries')
-        .set({
-          state: settlement.state,
-          next_at: settlement.state === 'pending' ? settlement.nextAt : attempt.attemptedAt,
-          lease_until: null,
-          last_status: attempt.statusCode,
-          last_error: attempt.error,
-          delivered_at: settlement.state === 'delivered' ? attempt.attemptedAt : null,
-        })
-        .where('event_id', '=', row.event_id)
-        .where('endpoint_id', '=', row.endpoint_id)
-        .where('state', '=', 'pending')
-        .where('attempts', '=', row.attempts),
-    );
-    if (res.changes === 0) return false;
-    yield* query(
-      k
-        .insertInto('event_attempts')
-        .values({
-          id: `${row.event_id}.${row.endpoint_id}.${row.attempts}`,
-          event_id: row.event_id,
-          endpoint_id: row.endpoint_id,
-          attempted_at: attempt.attemptedAt,
-          status_code: attempt.statusCode,
-          error: attempt.error,
-          duration_ms: attempt.durationMs,
-        })
-        .onConflict((oc) => oc.column('id').doNothing()),
-    );
-    yield* query(
-      k
-        .updateTable('webhook_endpoints')
-        .set(settlement.state === 'delivered' ? { failing_since: null } : { failing_since: attempt.attemptedAt })
-        .where('id', '=', row.endpoint_id)
-        // A success on a healthy endpoint writes nothing more.
-        // Written only when it changes (the first failure, the first success after): every settle
-        // writing it made the endpoint's row a lock that all its settlements queued on.
-        .where('failing_since', settlement.state === 'delivered' ? 'is not' : 'is', null),
-    );
-    return true;
+    const settled: boolean[] = [];
+    for (const { row, attempt, settlement } of items) {
+      const res = yield* query(
+        k
+          .updateTable('event_deliveries')
+          .set({
+            state: settlement.state,
+            next_at: settlement.state === 'pending' ? settlement.nextAt : attempt.attemptedAt,
+            lease_until: null,
+            last_status: attempt.statusCode,
+            last_error: attempt.error,
+            delivered_at: settlement.state === 'delivered' ? attempt.attemptedAt : null,
+          })
+          .where('event_id', '=', row.event_id)
+          .where('endpoint_id', '=', row.endpoint_id)
+          .where('state', '=', 'pending')
+          .where('attempts', '=', row.attempts),
+      );
+      settled.push(res.changes > 0);
+    }
+    const logged = items.filter((_, i) => settled[i]);
+    for (let i = 0; i < logged.length; i += 100)
+      yield* query(
+        k
+          .insertInto('event_attempts')
+          .values(
+            logged.slice(i, i + 100).map(({ row, attempt }) => ({
+              id: `${row.event_id}.${row.endpoint_id}.${row.attempts}`,
+              event_id: row.event_id,
+              endpoint_id: row.endpoint_id,
+              attempted_at: attempt.attemptedAt,
+              status_code: attempt.statusCode,
+              error: attempt.error,
+              duration_ms: attempt.durationMs,
+            })),
+          )
+          .onConflict((oc) => oc.column('id').doNothing()),
+      );
+    for (const [endpointId, clock] of failureClocks(logged)) {
+      // Written only when it changes (the first failure, the first success after): every settle
+      // writing it made the endpoint's row a lock that all its settlements queued on.
+      if (clock.succeeded)
+        yield* query(
+          k
+            .updateTable('webhook_endpoints')
+            .set({ failing_since: null })
+            .where('id', '=', endpointId)
+            .where('failing_since', 'is not', null),
+        );
+      if (clock.failingSince !== undefined)
+        yield* query(
+          k
+            .updateTable('webhook_endpoints')
+            .set({ failing_since: clock.failingSince })
+            .where('id', '=', endpointId)
+            .where('failing_since', 'is', null),
+        );
+    }
+    return settled;
   });
+}
+
+/**
+ * Per endpoint, what its settled attempts, in order, do to its failure clock: a success stops it;
+ * the first failure after the last success (or any failure, without one) starts it if stopped.
+ */
+function failureClocks(items: readonly SettleItem[]): Map<string, { succeeded: boolean; failingSince?: string }> {
+  const clocks = new Map<string, { succeeded: boolean; failingSince?: string }>();
+  for (const { row, attempt, settlement } of items) {
+    const clock = clocks.get(row.endpoint_id) ?? { succeeded: false };
+    if (settlement.state === 'delivered') clocks.set(row.endpoint_id, { succeeded: true });
+    else
+      clocks.set(
+        row.endpoint_id,
+        clock.failingSince === undefined ? { ...clock, failingSince: attempt.attemptedAt } : clock,
+      );
+  }
+  return clocks;
 }
 
 /**

@@ -17,8 +17,10 @@ import type { MediaSigner } from '../media/signing.js';
 import {
   claimDueDeliveries,
   disableIfFailingSince,
-  settleDelivery,
+  settleDeliveries,
+  type AttemptRecord,
   type ClaimedDelivery,
+  type SettleItem,
   type Settlement,
 } from './deliveries.js';
 import { signingSecrets } from './endpoints.js';
@@ -26,6 +28,8 @@ import type { EndpointRow } from './endpoint-store.js';
 import type { EventPoster } from './post.js';
 
 export const GIVE_UP_AFTER_MS = 3 * 86_400_000;
+/** Outcomes written per transaction, at most. */
+const SETTLE_BATCH = 200;
 
 export interface DispatcherOptions {
   db: Db;
@@ -64,6 +68,9 @@ export class EventDispatcher {
   #stopped = false;
   readonly #settling = new Set<Promise<void>>();
   readonly #endpoints = new TtlCache<EndpointRow & { secrets: string[] }>(1_000, 10_000);
+  /** Outcomes waiting to be written: together, one transaction for all that finished meanwhile. */
+  #toSettle: { item: SettleItem; done: (settled: boolean) => void; failed: (err: unknown) => void }[] = [];
+  #settleScheduled = false;
 
   constructor(opts: DispatcherOptions) {
     this.#o = opts;
@@ -161,8 +168,7 @@ export class EventDispatcher {
     const attemptedAt = new Date(this.#now()).toISOString();
     if (endpoint === undefined || endpoint.enabled !== 1) {
       // Disabled since the claim: left pending, for a replay once it is enabled again.
-      await settleDelivery(
-        db,
+      await this.#settle(
         row,
         { attemptedAt, statusCode: null, error: 'endpoint disabled', durationMs: 0 },
         {
@@ -177,8 +183,7 @@ export class EventDispatcher {
     const result = await this.#o.poster.post(endpoint.url, headers, body);
     const ok = result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300;
     const settlement = ok ? ({ state: 'delivered' } as const) : this.#retry(row);
-    await settleDelivery(
-      db,
+    await this.#settle(
       row,
       { attemptedAt, statusCode: result.statusCode, error: result.error, durationMs: result.durationMs },
       settlement,
@@ -194,6 +199,35 @@ export class EventDispatcher {
     const reason = `every delivery failed for ${Math.round(giveUp / 3_600_000)} h; last: ${result.error ?? 'no answer'}`;
     if (await disableIfFailingSince(db, row.endpoint_id, since, reason.slice(0, 500), attemptedAt))
       this.#o.log.warn({ endpoint: row.endpoint_id, reason }, 'event endpoint disabled');
+  }
+
+  /**
+   * Queues the outcome; written with the others that finish before the next turn of the event
+   * loop, in one transaction (deliveries.ts). Whether the row was still this attempt's to settle.
+   */
+  #settle(row: ClaimedDelivery, attempt: AttemptRecord, settlement: Settlement): Promise<boolean> {
+    return new Promise((done, failed) => {
+      this.#toSettle.push({ item: { row, attempt, settlement }, done, failed });
+      if (this.#settleScheduled) return;
+      this.#settleScheduled = true;
+      setImmediate(() => void this.#writeSettlements());
+    });
+  }
+
+  async #writeSettlements(): Promise<void> {
+    while (this.#toSettle.length > 0) {
+      const batch = this.#toSettle.splice(0, SETTLE_BATCH);
+      try {
+        const settled = await settleDeliveries(
+          this.#o.db,
+          batch.map((b) => b.item),
+        );
+        batch.forEach((b, i) => b.done(settled[i] ?? false));
+      } catch (err) {
+        for (const b of batch) b.failed(err);
+      }
+    }
+    this.#settleScheduled = false;
   }
 
   /**
