@@ -14,6 +14,7 @@ import { idempotencyHooks } from '../idempotency/hook.js';
 import { mediaRoutes } from '../media/routes.js';
 import { messageRoutes } from '../messages/routes.js';
 import { metaWebhookRoutes } from '../inbound/routes.js';
+import { templateRoutes } from '../templates/routes.js';
 import type { AppContext } from './context.js';
 
 export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -29,6 +30,7 @@ export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Pro
   await app.register(messageRoutes, { send: ctx.send, idempotency });
   await app.register(conversationRoutes, { db: ctx.db, signer: ctx.media.signer });
   await app.register(endpointRoutes, { endpoints: ctx.endpoints, db: ctx.db });
+  await app.register(templateRoutes, { templates: ctx.templates });
 }
 
 export async function publicMediaScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
