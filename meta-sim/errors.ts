@@ -7,7 +7,8 @@
 //             reaction, an object of another type), a wrong JSON type, or a value outside an enum.
 //   - 131009: a parameter of the right type whose value is out of range: too long, too many, too
 //             few, empty, duplicated, malformed (phone number, URL, date, emoji).
-//   - 131051: a message type Meta knows but the simulator does not simulate (template, flows…).
+//   - 131051: a message type Meta knows but the simulator does not simulate (order, flows…).
+//   - 1320xx: template sends that do not match the catalogue (below, and validate/template.ts).
 //   - 131053: media problems: upload refused (type, magic bytes, size) or a message naming a
 //             media id that was never uploaded to this phone or has the wrong kind.
 import { randomBytes } from 'node:crypto';
