@@ -45,6 +45,9 @@ const USAGE = `usage: flowiq <command>
                                 its latest delivery attempts: answer, latency, error
   events listen --port N [--secret whsec_…]
                                 a local receiver on 127.0.0.1 that verifies and prints deliveries (--json: bodies)
+  templates sync --org S        read the organization's message templates from Meta now
+  templates list --org S [--status S] [--name N] [--language L]
+                                the stored templates and the parameters each expects
   webhooks list [--state failed|pending|processed] [--limit N]
                                 Meta's webhook receipts (default: those set aside as failed), never bodies
   webhooks retry --id ID        make a receipt pending again, once what failed it is fixed
@@ -114,6 +117,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     case 'webhooks': {
       const { webhooksCommand } = await import('./webhooks.js');
       return webhooksCommand(rest, io);
+    }
+    case 'templates': {
+      const { templatesCommand } = await import('./templates.js');
+      return templatesCommand(rest, io);
     }
     case 'secret': {
       const { secretCommand } = await import('./secret.js');
