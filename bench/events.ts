@@ -27,7 +27,7 @@ import { loadConfig } from '../src/config.js';
 import { replayEvents } from '../src/events/replay.js';
 import { createContext } from '../src/server/context.js';
 import { cpuSeconds, freePort, startChild, startFlags, type Child } from './processes.js';
-import { freshPgSchema, load, SECRET, startGateway, startSimulator, type Target } from './setup.js';
+import { freshPgSchema, SECRET, startGateway, startSimulator, type Target } from './setup.js';
 import { openOutboxProbe, type OutboxCounts, type OutboxProbe } from './events-probe.js';
 import {
   APP_ID,
@@ -58,6 +58,52 @@ const RATES: Record<EngineName, number[]> = {
   postgres: numbers(env.BENCH_EVENTS_RATES_PG ?? '250,500'),
 };
 const STEADY_SECONDS = Number(env.BENCH_EVENTS_STEADY_SECONDS ?? 15);
+/**
+ * Conversations the statuses are spread over. A conversation's events reach an endpoint one at a
+ * time, in commit order (docs/EVENTS.md), so one conversation is delivered at one round trip per
+ * event; a business's traffic is many conversations at once.
+ */
+const CONVERSATIONS = Number(env.BENCH_EVENTS_CONVERSATIONS ?? 500);
+const customer = (i: number) => `+2781${String(1_000_000 + i).slice(1)}`;
+
+/** The bench's customers, beside setup.ts's one contact: a conversation each once messaged. */
+async function seedCustomers(databaseUrl: string): Promise<void> {
+  const ctx = await createContext(
+    loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: os.tmpdir(), FLOWIQ_SECRET: SECRET }),
+    SECRET,
+  );
+  try {
+    const org = (await ctx.organizations.list()).find((o) => o.slug === 'bench');
+    if (!org) throw new Error('bench organization missing');
+    for (let i = 0; i < CONVERSATIONS; i++) await ctx.contacts.create(org.id, { phone_number: customer(i) });
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Text messages through /send-whatsapp, each to the next customer in turn. */
+function sendToCustomers(target: Target, amount: number): Promise<autocannon.Result> {
+  let next = 0;
+  return autocannon({
+    url: target.url,
+    method: 'POST',
+    headers: target.headers,
+    connections: 50,
+    amount,
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            phone_number: customer(next++ % CONVERSATIONS),
+            message_type: 'text',
+            text: 'Benchmark message from FlowIQ',
+          }),
+        }),
+      },
+    ],
+  });
+}
 /** How long a run may take to catch up (receipts processed, deliveries delivered) after its load. */
 const DRAIN_TIMEOUT_S = Number(env.BENCH_DRAIN_TIMEOUT ?? 120);
 const WARMUP_STATUSES = 3000;
@@ -428,7 +474,7 @@ async function pool(e: Engine, n: number): Promise<string[]> {
   if (have.length < n) {
     const amount = n - have.length + 50;
     const started = performance.now();
-    const r = await load(e.gw, { amount, connections: 50 });
+    const r = await sendToCustomers(e.gw, amount);
     if (r.non2xx > 0 || r.errors > 0) throw new Error(`seeding sends: ${r.non2xx} non-2xx, ${r.errors} errors`);
     have = await e.probe.wamids();
     process.stdout.write(
@@ -617,6 +663,7 @@ async function main(): Promise<void> {
         const profile = env.BENCH_EVENTS_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${env.BENCH_EVENTS_PROFILE}`] : [];
         gw = await startGateway(`events-${spec.name}`, db.url, sim.url, profile);
         await seedApp(db.url);
+        await seedCustomers(db.url);
         probe = await openProbe(db.url);
         outbox = await openOutboxProbe(db.url);
         const e: Engine = {

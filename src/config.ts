@@ -56,6 +56,13 @@ export interface Config {
      * again once it passes. Longer than a delivery can take, so no live claim is ever taken over.
      */
     leaseMs: number;
+    /** Deliveries in flight at once, from this instance (EVENTS_CONCURRENCY). */
+    concurrency: number;
+    /**
+     * Deliveries in flight at once to one endpoint (EVENTS_PER_ENDPOINT): a conversation's events
+     * go one at a time, so this is how many conversations an endpoint receives at once.
+     */
+    perEndpoint: number;
   };
   /** How long processed webhook receipts (Meta's raw bodies) are kept, in seconds. */
   webhookRetentionSeconds: number;
@@ -250,6 +257,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
         eventsTimeoutMs + 1000,
         86_400_000,
       ),
+      concurrency: int(env, 'EVENTS_CONCURRENCY', 64, 1, 1024),
+      perEndpoint: int(env, 'EVENTS_PER_ENDPOINT', 16, 1, 1024),
     },
     webhookRetentionSeconds: duration(env, 'WEBHOOK_RETENTION', 14 * 86_400),
     eventsRetentionSeconds: duration(env, 'EVENTS_RETENTION', 30 * 86_400),

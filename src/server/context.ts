@@ -127,6 +127,8 @@ export async function createContext(
       timeoutMs: config.events.timeoutMs,
     }),
     leaseMs: config.events.leaseMs,
+    concurrency: config.events.concurrency,
+    perEndpoint: Math.min(config.events.perEndpoint, config.events.concurrency),
     log,
   });
   const inbound = new WebhookProcessor({
