@@ -70,6 +70,12 @@ export interface Config {
   eventsRetentionSeconds: number;
   /** How often every organization's template catalogue is synced from Meta (TEMPLATES_SYNC_INTERVAL). */
   templatesSyncIntervalSeconds: number;
+  /**
+   * WINDOW_CHECK: which organizations have free-form sends outside the 24-hour window refused
+   * (conversations/window.ts): those that receive Meta's webhooks (a Meta app), all, or none.
+   * An organization's own `window_check` overrides it.
+   */
+  windowCheck: 'webhooks' | 'always' | 'off';
   redisUrl: string | undefined;
   rateLimitPerKey: number;
   idempotencyTtlSeconds: number;
@@ -115,6 +121,13 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = str(env, name, fallback);
+  if (!(values as readonly string[]).includes(raw))
+    throw new ConfigError(name, `must be one of ${values.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 /** Durations like "30s", "5m", "24h", "365d", or plain seconds. */
@@ -263,6 +276,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     webhookRetentionSeconds: duration(env, 'WEBHOOK_RETENTION', 14 * 86_400),
     eventsRetentionSeconds: duration(env, 'EVENTS_RETENTION', 30 * 86_400),
     templatesSyncIntervalSeconds: duration(env, 'TEMPLATES_SYNC_INTERVAL', 3600),
+    windowCheck: oneOf(env, 'WINDOW_CHECK', ['webhooks', 'always', 'off'] as const, 'webhooks'),
     redisUrl: optional(env, 'REDIS_URL'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 0, 10_000_000),
     idempotencyTtlSeconds: duration(env, 'IDEMPOTENCY_TTL', 24 * 3600),

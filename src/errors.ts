@@ -118,6 +118,48 @@ export class NotFound extends AppError {
   readonly error = 'Not found';
 }
 
+export class TemplateNotFound extends AppError {
+  readonly status = 404;
+  readonly error = 'Template not found';
+  constructor(name: string, language: string, otherLanguages: readonly string[]) {
+    super(
+      `No template ${JSON.stringify(name)} exists in ${language} in this organization's WhatsApp Business Account` +
+        (otherLanguages.length > 0 ? ` (it exists in ${otherLanguages.join(', ')})` : '') +
+        '. GET /api/templates lists the templates and the parameters each expects.',
+    );
+  }
+}
+
+/** A template that exists but may not be sent: paused, disabled, pending, rejected… (Meta: only APPROVED). */
+export class TemplateNotApproved extends AppError {
+  readonly status = 409;
+  readonly error = 'Template not approved';
+}
+
+/** A template send whose parameters do not fit the template: every mismatch, named by component. */
+export class TemplateMismatch extends AppError {
+  readonly status = 400;
+  readonly error = 'Template parameters do not match';
+}
+
+/** Meta refused a template send (132xxx): the catalogue was out of date; it is being synced again. */
+export class TemplateRefusedByMeta extends AppError {
+  readonly error = 'Template refused by Meta';
+  constructor(
+    readonly status: number,
+    message: string,
+    extra: ErrorExtra,
+  ) {
+    super(message, { extra });
+  }
+}
+
+/** A free-form send outside the 24-hour customer service window: only a template may be sent. */
+export class OutsideWindow extends AppError {
+  readonly status = 409;
+  readonly error = 'Outside the customer service window';
+}
+
 export class MetaApiError extends AppError {
   readonly status = 502;
   readonly error = 'Meta API error';

@@ -17,8 +17,10 @@ const USAGE = `usage: flowiq <command>
   org create --slug S --name N [--provider meta] [--meta-phone-id ID] [--meta-token-file F | --meta-token - | --meta-token T]
              [--meta-app APP_ID] [--meta-waba-id ID]
   org update --slug S [--name N] [--provider P] [--meta-phone-id ID] [--meta-token T]
-             [--meta-app APP_ID|none] [--meta-waba-id ID|none]
+             [--meta-app APP_ID|none] [--meta-waba-id ID|none] [--window-check on|off|default]
                                 --meta-app attaches the organization to a Meta app record (none detaches)
+                                --window-check: refuse free-form sends outside the 24-hour window (on),
+                                never (off), or as WINDOW_CHECK says (default)
   org list
   app create --app-id ID [--name N] (--app-secret-file F | --app-secret -) (--verify-token-file F | --verify-token -)
   app update --app-id ID [--name N] [--app-secret-file F | --app-secret -] [--verify-token-file F | --verify-token -]

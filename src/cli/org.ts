@@ -11,12 +11,22 @@ const FLAGS = {
   'meta-token-file': { type: 'string' },
   'meta-app': { type: 'string' },
   'meta-waba-id': { type: 'string' },
+  'window-check': { type: 'string' },
 } as const;
 
 /** `--meta-app ID` / `--meta-waba-id ID`; the word `none` clears the value (ids are digits only). */
 function clearable(p: Parsed, name: 'meta-app' | 'meta-waba-id'): string | null | undefined {
   const v = optionalString(p, name);
   return v === 'none' ? null : v;
+}
+
+/** `--window-check on|off|default`: the organization's 24-hour window rule; default follows WINDOW_CHECK. */
+function windowCheck(p: Parsed): 'on' | 'off' | null | undefined {
+  const v = optionalString(p, 'window-check');
+  if (v === undefined) return undefined;
+  if (v === 'on' || v === 'off') return v;
+  if (v === 'default') return null;
+  throw new UsageError(`--window-check must be on, off or default; got "${v}"`);
 }
 
 /**
@@ -49,7 +59,7 @@ function metaToken(p: Parsed): string | undefined {
 function describe(o: OrganizationView): string {
   const meta =
     o.whatsapp_provider_choice === 'meta'
-      ? ` phone_id=${o.meta_phone_id ?? '(none)'} token=${o.meta_token_configured ? 'set' : '(none)'} app=${o.meta_app_id ?? '(none)'} waba_id=${o.meta_waba_id ?? '(none)'}`
+      ? ` phone_id=${o.meta_phone_id ?? '(none)'} token=${o.meta_token_configured ? 'set' : '(none)'} app=${o.meta_app_id ?? '(none)'} waba_id=${o.meta_waba_id ?? '(none)'}${o.window_check !== null ? ` window_check=${o.window_check}` : ''}`
       : '';
   return `${o.slug}  "${o.name}"  provider=${o.whatsapp_provider_choice}${meta}  id=${o.id}`;
 }
@@ -70,6 +80,8 @@ export async function orgCommand(argv: string[], io: Io): Promise<number> {
     if (metaApp !== undefined) input.metaApp = metaApp;
     const metaWabaId = clearable(p, 'meta-waba-id');
     if (metaWabaId !== undefined) input.metaWabaId = metaWabaId;
+    const check = windowCheck(p);
+    if (check !== undefined) input.windowCheck = check;
     const token = metaToken(p);
     if (token !== undefined) input.metaToken = token;
     const org = await withContext(async (ctx) => {

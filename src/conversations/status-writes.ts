@@ -7,6 +7,7 @@ import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { StatusItem } from '../meta/webhook-items.js';
 import { statusesReplacedBy } from './status-order.js';
+import { closeWindowOnStatus, OUTSIDE_WINDOW_CODE } from './window.js';
 
 type K = Kysely<Database>;
 
@@ -139,7 +140,7 @@ function firstError(errors: string | null): { code: string; message: string } | 
   return { code: e.code === undefined ? 'unknown' : String(e.code), message: e.title ?? e.message ?? 'failed' };
 }
 
-const MESSAGE = ['id', 'session_id', 'contact_id'] as const;
+const MESSAGE = ['id', 'session_id', 'contact_id', 'created_at'] as const;
 
 /**
  * Applies a recorded status to its outbound message, if one has the wamid. The common case (the
@@ -209,6 +210,9 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
       return 'kept';
     }
   }
+  // A 131047: the thread's window was closed when this message was sent (conversations/window.ts).
+  if (s.status === 'failed' && firstError(s.errors)?.code === String(OUTSIDE_WINDOW_CODE))
+    yield* closeWindowOnStatus(k, row['session_id'] as string, row['created_at'] as string);
   // Only a status that moved the message is an event: one kept behind a later one would reach the
   // receiver out of order (a `delivered` after its `read`).
   const id = row['id'] as string;

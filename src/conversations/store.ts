@@ -21,6 +21,8 @@ export interface PendingMessage {
    */
   mediaUrl: string | null;
   requestId: string | null;
+  /** A free-form send: its window's end as checked (conversations/window.ts); else null. */
+  windowEndsAt?: string | null;
 }
 
 export interface FailureDetails {
@@ -59,6 +61,7 @@ export class MessageStore {
       content: JSON.stringify(m.content),
       mediaUrl: m.mediaUrl,
       requestId: m.requestId,
+      windowEndsAt: m.windowEndsAt ?? null,
       now: nowIso(),
     });
     return { id, sessionId: res!.sessionId };

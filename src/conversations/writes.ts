@@ -22,6 +22,8 @@ export interface PendingWrite {
   content: string;
   mediaUrl: string | null;
   requestId: string | null;
+  /** A free-form send: its window's end as the send was checked (conversations/window.ts). */
+  windowEndsAt?: string | null;
   now: string;
 }
 
@@ -90,10 +92,10 @@ function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) =>
     )
     .pluck();
   const insertMessage = sqlite.prepare<
-    [string, string, string, string, string, string, string | null, string | null, string, string]
+    [string, string, string, string, string, string, string | null, string | null, string | null, string, string]
   >(
-    `insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, created_at, updated_at)
-     values (?, ?, ?, ?, 'outbound', ?, ?, ?, null, 'pending', null, null, null, ?, ?, ?)`,
+    `insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, window_ends_at, created_at, updated_at)
+     values (?, ?, ?, ?, 'outbound', ?, ?, ?, null, 'pending', null, null, null, ?, ?, ?, ?)`,
   );
   const markSent = sqlite.prepare<[string, string, string]>(
     `update helpdesk_messages set status = 'sent', whatsapp_message_id = ?, updated_at = ? where id = ?`,
@@ -125,6 +127,7 @@ function sqliteSendTransaction(sqlite: SQLite.Database): (batch: SendWrite[]) =>
         w.content,
         w.mediaUrl,
         w.requestId,
+        w.windowEndsAt ?? null,
         w.now,
         w.now,
       );
@@ -145,7 +148,7 @@ export function sqliteSendWrites(sqlite: SQLite.Database): BatchFlush<SendWrite,
  * `with ordinality` keeps the threads in the sorted order threadsOf gives them.
  */
 const PG_BATCH = {
-  name: 'flowiq-send-batch-v2',
+  name: 'flowiq-send-batch-v3',
   text: `with s as (
       insert into customer_sessions (id, organization_id, contact_id, status, message_count, last_message_at, created_at, updated_at)
       select t.id, t.org, t.contact, 'open', t.count, t.now, t.now, t.now
@@ -154,9 +157,9 @@ const PG_BATCH = {
       on conflict (organization_id, contact_id) do update set message_count = customer_sessions.message_count + excluded.message_count, last_message_at = excluded.last_message_at, updated_at = excluded.updated_at
       returning id, organization_id, contact_id),
     m as (
-      insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, created_at, updated_at)
-      select v.id, v.org, v.contact, s.id, 'outbound', v.type, v.content, v.media, null, 'pending', null, null, null, v.request, v.now, v.now
-      from unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[]) as v (id, org, contact, type, content, media, request, now)
+      insert into helpdesk_messages (id, organization_id, contact_id, session_id, direction, message_type, content, media_url, whatsapp_message_id, status, error_code, error_message, error_details, request_id, window_ends_at, created_at, updated_at)
+      select v.id, v.org, v.contact, s.id, 'outbound', v.type, v.content, v.media, null, 'pending', null, null, null, v.request, v.window_end, v.now, v.now
+      from unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $24::text[]) as v (id, org, contact, type, content, media, request, now, window_end)
       join s on s.organization_id = v.org and s.contact_id = v.contact
       returning id, session_id),
     u as (
@@ -203,6 +206,7 @@ export function postgresSendWrites(pool: pg.Pool): BatchFlush<SendWrite, SendWri
       failed.map((w) => w.details),
       failed.map((w) => w.clearMedia),
       failed.map((w) => w.now),
+      pending.map((w) => w.windowEndsAt ?? null),
     ];
     const res = await pool.query<{ id: string; session_id: string | null }>({ ...PG_BATCH, values });
     const sessionOf = new Map<string, string>();

@@ -17,6 +17,7 @@ import * as m008 from './migrations/008-events.js';
 import * as m009 from './migrations/009-contacts-by-user-id.js';
 import * as m010 from './migrations/010-event-commit-order.js';
 import * as m011 from './migrations/011-templates.js';
+import * as m012 from './migrations/012-send-window.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009-contacts-by-user-id': m009,
   '010-event-commit-order': m010,
   '011-templates': m011,
+  '012-send-window': m012,
 };
 
 export interface OpenOptions {

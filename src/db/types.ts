@@ -20,6 +20,8 @@ export interface OrganizationsTable {
   meta_waba_id: string | null;
   /** Meta's app id of the app whose webhooks this organization receives: meta_apps.meta_app_id. */
   meta_app_id: string | null;
+  /** The 24-hour window rule for this organization: 'on', 'off', or null for WINDOW_CHECK (migration 012). */
+  window_check: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -82,6 +84,8 @@ export interface CustomerSessionsTable {
   last_inbound_at: string | null;
   /** Inbound messages no agent has read yet. */
   unread_count: Generated<number>;
+  /** When Meta said the window was closed (131047): closed until the customer writes after it (migration 012). */
+  window_closed_at: string | null;
 }
 
 export interface HelpdeskMessagesTable {
@@ -116,6 +120,8 @@ export interface HelpdeskMessagesTable {
   media_attempts: Generated<number>;
   /** Inbound media, while pending: when the next attempt is due, or the claim's lease; null = now. */
   media_next_at: string | null;
+  /** A free-form send: when its window closed or was to close as it was sent; else null (migration 012). */
+  window_ends_at: string | null;
 }
 
 export interface IdempotencyKeysTable {

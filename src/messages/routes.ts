@@ -23,7 +23,7 @@ const metaConfigured = (tenant: Tenant): void => assertMetaConfigured(tenant.org
  * Meta's bytes unchanged; cost: docs/PERFORMANCE.md). The 200 schema below still documents it.
  */
 export function successJson(o: SendOutcome): string {
-  return `{"success":true,"message":"Message sent successfully","data":{"message_id":${JSON.stringify(o.message_id)},"recipient":${JSON.stringify(o.recipient)},"message_type":${JSON.stringify(o.message_type)},"organization":${JSON.stringify(o.organization)},"meta_response":${o.metaResponseText}}}`;
+  return `{"success":true,"message":"Message sent successfully","data":{"message_id":${JSON.stringify(o.message_id)},"recipient":${JSON.stringify(o.recipient)},"message_type":${JSON.stringify(o.message_type)},"organization":${JSON.stringify(o.organization)},"kind":"${o.kind}"${o.kind === 'free_form' ? `,"window_ends_at":${o.windowEndsAt === null ? 'null' : `"${o.windowEndsAt}"`}` : ''},"meta_response":${o.metaResponseText}}}`;
 }
 
 export async function messageRoutes(fastify: FastifyInstance, opts: MessageRoutesOptions): Promise<void> {

@@ -362,6 +362,17 @@ export const SendWhatsAppSuccess = Type.Object(
         description: 'Name of the organization that sent it',
         examples: ['Your Organization Name'],
       }),
+      kind: Type.Union([Type.Literal('free_form'), Type.Literal('template')], {
+        description:
+          "template, or free_form: any other message, which Meta delivers only within 24 hours of the customer's last message",
+      }),
+      window_ends_at: Type.Optional(
+        Type.Union([Type.String(), Type.Null()], {
+          description:
+            "free_form only: when the customer service window closes (24 hours after the customer's last message); null when the gateway does not know it (an organization that receives no webhooks)",
+          examples: ['2026-12-04T09:00:00.000Z'],
+        }),
+      ),
       meta_response: Type.Record(Type.String(), Type.Unknown(), { description: 'Raw response from Meta API' }),
     }),
   },

@@ -22,6 +22,10 @@ import { checkMessageRules } from './rules.js';
 import type { SendRequest } from './schema.js';
 import type { OutcomeWriter } from './settle.js';
 import type { FailureDetails, MessageStore } from '../conversations/store.js';
+import { OUTSIDE_WINDOW_CODE, outsideWindow, outsideWindowByMeta, type SendWindows } from '../conversations/window.js';
+import type { GraphTemplateComponent } from '../meta/graph-types.js';
+import { checkedTemplate, isTemplateError, templateRefusal, type TemplateLookup } from './template-send.js';
+import { templateHeaderMedia } from './to-graph/template.js';
 
 /** A sent message: the fields of the API contract's success `data`, Meta's answer as it arrived. */
 export interface SendOutcome {
@@ -31,6 +35,10 @@ export interface SendOutcome {
   organization: string;
   /** Meta's response body exactly as received: the answer's `data.meta_response`. */
   metaResponseText: string;
+  /** A template, or a free-form message (which Meta delivers only inside the 24-hour window). */
+  kind: 'free_form' | 'template';
+  /** Free-form: when the thread's window closes, as known at the send; null when not known. */
+  windowEndsAt: string | null;
 }
 
 export interface SendDeps {
@@ -40,6 +48,10 @@ export interface SendDeps {
   outcomes: OutcomeWriter;
   meta: MetaClient;
   media: MediaService;
+  /** The organizations' template catalogues (templates/catalogue.ts). */
+  templates: TemplateLookup;
+  /** The 24-hour windows of the threads (conversations/window.ts). */
+  windows: SendWindows;
   decryptToken(org: OrganizationRow): string | undefined;
 }
 
@@ -128,7 +140,11 @@ interface MediaSource {
   filename?: string;
 }
 
-function mediaSource(req: SendRequest): MediaSource | undefined {
+function mediaSource(
+  req: SendRequest,
+  template: readonly GraphTemplateComponent[] | undefined,
+): MediaSource | undefined {
+  if (template !== undefined) return templateHeaderMedia(template);
   switch (req.message_type) {
     case 'image':
     case 'video':
@@ -155,6 +171,13 @@ interface Sender {
   token: string;
 }
 
+/** What an answer to a failed send needs to know of it. */
+interface SendAbout {
+  org: OrganizationRow;
+  req: SendRequest;
+  contactId: string;
+}
+
 export class SendService {
   constructor(private readonly deps: SendDeps) {}
 
@@ -170,8 +193,19 @@ export class SendService {
     if (!contact) throw new ContactNotFound(recipient);
     const sender: Sender = { phoneId: org.meta_phone_id!, token: this.deps.decryptToken(org)! };
 
+    // A template is checked against the catalogue; any other message against the 24-hour window.
+    let template: GraphTemplateComponent[] | undefined;
+    let windowEndsAt: string | null = null;
+    if (req.message_type === 'template') template = await checkedTemplate(this.deps.templates, org.id, req);
+    else {
+      const read = this.deps.windows.read(org, contact.id);
+      const window = read instanceof Promise ? await read : read;
+      if (!window.open && this.deps.windows.checks(org)) throw outsideWindow(window);
+      windowEndsAt = window.endsAt;
+    }
+
     // No await when there is no media: a text message skips the promise and its microtask turn.
-    const source = mediaSource(req);
+    const source = mediaSource(req, template);
     const media = source === undefined ? undefined : await this.ingest(org, source, hangUp?.());
     let row: { id: string };
     try {
@@ -182,6 +216,7 @@ export class SendService {
         content: req,
         mediaUrl: media?.key ?? null, // the storage key: a signed URL is made on read
         requestId,
+        windowEndsAt,
       });
     } catch (err) {
       await media?.discard();
@@ -191,8 +226,9 @@ export class SendService {
     const options: PayloadOptions = { to: toGraphRecipient(recipient) };
     if (mediaId !== undefined) options.mediaId = mediaId;
     if (media) options.filename = media.filename;
+    if (template) options.templateComponents = template;
     const payload = buildGraphPayload(req, options);
-    const sent = await this.deliver(sender, payload, row.id);
+    const sent = await this.deliver(sender, payload, row.id, { org, req, contactId: contact.id });
     await this.deps.outcomes.settle(() => this.deps.messages.markSent(row.id, sent.wamid), {
       messageId: row.id,
       wamid: sent.wamid,
@@ -204,6 +240,8 @@ export class SendService {
       message_type: req.message_type,
       organization: org.name,
       metaResponseText: sent.text,
+      kind: template ? 'template' : 'free_form',
+      windowEndsAt,
     };
   }
 
@@ -244,7 +282,8 @@ export class SendService {
   }
 
   /** The Graph call; a failure becomes the row's final state and the client's answer. */
-  private async deliver(sender: Sender, payload: unknown, rowId: string): Promise<SentMessage> {
+  private async deliver(sender: Sender, payload: unknown, rowId: string, about: SendAbout): Promise<SentMessage> {
+    const startedAt = new Date().toISOString();
     try {
       return await this.deps.meta.sendMessage(sender.phoneId, sender.token, payload);
     } catch (err) {
@@ -254,7 +293,21 @@ export class SendService {
         messageId: rowId,
         status: outcome.rowStatus,
       });
-      throw outcome.error;
+      throw await this.answerFor(err.failure, outcome.error, about, startedAt);
     }
+  }
+
+  /** Meta's window and template refusals in our words (and what they teach us); else `error`. */
+  private async answerFor(f: MetaFailure, error: AppError, about: SendAbout, startedAt: string): Promise<AppError> {
+    if (f.kind !== 'graph') return error;
+    if (f.error.code === OUTSIDE_WINDOW_CODE) {
+      await this.deps.windows.markClosed(about.org.id, about.contactId, startedAt).catch(() => undefined);
+      return outsideWindowByMeta(publicMetaError(f.error));
+    }
+    if (about.req.message_type === 'template' && isTemplateError(f.error.code)) {
+      this.deps.templates.resync(about.org.id);
+      return templateRefusal(about.req, f.error);
+    }
+    return error;
   }
 }

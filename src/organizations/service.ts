@@ -20,6 +20,8 @@ export interface OrganizationView {
   /** Meta's id of the app whose webhooks this organization receives (`flowiq app`). */
   meta_app_id: string | null;
   meta_token_configured: boolean;
+  /** The 24-hour window rule: 'on', 'off', or null for the configured WINDOW_CHECK. */
+  window_check: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -33,6 +35,8 @@ export interface OrganizationInput {
   metaWabaId?: string | null;
   /** Meta app id of an existing app record (`flowiq app create`); null detaches the organization. */
   metaApp?: string | null;
+  /** The 24-hour window rule (conversations/window.ts): 'on', 'off', or null for WINDOW_CHECK. */
+  windowCheck?: 'on' | 'off' | null;
 }
 
 export function toView(row: OrganizationRow): OrganizationView {
@@ -45,6 +49,7 @@ export function toView(row: OrganizationRow): OrganizationView {
     meta_waba_id: row.meta_waba_id,
     meta_app_id: row.meta_app_id,
     meta_token_configured: row.whatsapp_bearer_token !== null,
+    window_check: row.window_check,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -93,6 +98,7 @@ export class OrganizationService {
       whatsapp_bearer_token: input.metaToken === undefined ? null : this.cipher.encrypt(input.metaToken, id),
       meta_waba_id: input.metaWabaId ?? null,
       meta_app_id: input.metaApp ?? null,
+      window_check: input.windowCheck ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -118,6 +124,7 @@ export class OrganizationService {
     if (input.metaPhoneId !== undefined) changes.meta_phone_id = input.metaPhoneId;
     if (input.metaToken !== undefined) changes.whatsapp_bearer_token = this.cipher.encrypt(input.metaToken, row.id);
     if (input.metaWabaId !== undefined) changes.meta_waba_id = input.metaWabaId;
+    if (input.windowCheck !== undefined) changes.window_check = input.windowCheck;
     if (input.metaApp !== undefined) {
       await this.#checkApp(input.metaApp);
       changes.meta_app_id = input.metaApp;

@@ -25,6 +25,7 @@ import { createMediaService, type MediaService } from '../media/service.js';
 import { SendService } from '../messages/service.js';
 import { OutcomeWriter } from '../messages/settle.js';
 import { MessageStore } from '../conversations/store.js';
+import { SendWindows } from '../conversations/window.js';
 import { MetaClient } from '../meta/client.js';
 import { OrganizationService } from '../organizations/service.js';
 import { OrganizationStore } from '../organizations/store.js';
@@ -151,6 +152,8 @@ export async function createContext(
     outcomes,
     meta,
     media,
+    templates,
+    windows: new SendWindows(db, config.windowCheck),
     decryptToken: (org) => organizations.decryptToken(org),
   });
   // Fail fast while Redis is down (one retry, 2 s connect timeout): callers answer 503 soon; the

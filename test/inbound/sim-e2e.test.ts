@@ -32,7 +32,8 @@ describe.each(ENGINES)('the simulator’s webhooks against a listening gateway (
     const port = (gw.app.server.address() as AddressInfo).port;
     await seedApp(gw);
     t = await seedTenant(gw.ctx, { phoneId: PHONE_ID, token: TOKEN });
-    await gw.ctx.organizations.update(t.slug, { metaApp: APP_ID });
+    // Statuses, not the 24-hour window (test/conversations/window*.test.ts): free-form sends allowed.
+    await gw.ctx.organizations.update(t.slug, { metaApp: APP_ID, windowCheck: 'off' });
     sim.webhooks.addApp({ callbackUrl: `http://127.0.0.1:${port}/webhooks/meta/${APP_ID}`, appSecret: APP_SECRET });
     sim.webhooks.configure({ statusDelays: { sent: 0, delivered: 20, read: 40 }, retryScheduleMs: [20, 40, 80, 160] });
   });

@@ -37,6 +37,8 @@ describe.each(SEND_VARIANTS)('POST /send-whatsapp on %s', (_name, engine, opts) 
           recipient: '27123456789',
           message_type: (body as { message_type: string }).message_type,
           organization: gw.tenant.name,
+          kind: 'free_form',
+          window_ends_at: null,
           meta_response: {
             messaging_product: 'whatsapp',
             contacts: [{ input: '+27123456789', wa_id: '27123456789' }],

@@ -10,6 +10,8 @@ function outcome(organization: string, metaResponseText: string): SendOutcome {
     message_type: 'text',
     organization,
     metaResponseText,
+    kind: 'free_form',
+    windowEndsAt: '2026-12-04T10:00:00.000Z',
   };
 }
 
@@ -27,6 +29,8 @@ describe('the success body', () => {
         recipient: '27123456789',
         message_type: 'text',
         organization: name,
+        kind: 'free_form',
+        window_ends_at: '2026-12-04T10:00:00.000Z',
         meta_response: JSON.parse(meta),
       },
     });
