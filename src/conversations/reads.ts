@@ -77,6 +77,9 @@ export class MessageReads {
       whatsapp_message_id: row.whatsapp_message_id,
       direction: row.direction,
       message_type: row.message_type,
+      // The window matters to outbound messages only: a template is always delivered.
+      kind: inbound ? null : row.message_type === 'template' ? 'template' : 'free_form',
+      window_ends_at: row.window_ends_at,
       content: inbound ? snakeKeys(content) : content,
       contact: { id: row.contact_id, whatsapp_number: row.contact_number, name: row.contact_name },
       status: row.status,

@@ -52,6 +52,14 @@ export const MessageSchema = Type.Object({
   }),
   direction: Type.Union([Type.Literal('outbound'), Type.Literal('inbound')]),
   message_type: Type.String({ examples: ['text'] }),
+  kind: Type.Union([Type.Literal('free_form'), Type.Literal('template'), Type.Null()], {
+    description:
+      "Outbound: template, or free_form (delivered only within 24 hours of the customer's last message); null for inbound",
+  }),
+  window_ends_at: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'Outbound free_form: when the customer service window closed, or was to close, as the message was sent; null when unknown, and for templates and inbound messages',
+  }),
   content: Type.Unknown({
     description: 'Outbound: the send request as received. Inbound: the message as the gateway read it from the webhook',
   }),
@@ -115,6 +123,8 @@ export const MESSAGE_EXAMPLE = {
     whatsapp_message_id: 'wamid.HBgLMjcxMjM0NTY3ODkVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA',
     direction: 'outbound',
     message_type: 'text',
+    kind: 'free_form',
+    window_ends_at: '2026-12-03T18:30:00.000Z',
     content: { phone_number: '+27123456789', message_type: 'text', text: 'Hello!' },
     contact: { id: '01937a4e-0000-7000-8000-000000000001', whatsapp_number: '27123456789', name: 'Thandi' },
     status: 'read',
