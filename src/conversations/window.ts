@@ -39,7 +39,8 @@ const UNKNOWN: SendWindow = Object.freeze({ open: true, endsAt: null, closedByMe
  */
 export function windowOf(lastInboundAt: string | null, closedAt: string | null, nowMs: number): SendWindow {
   if (lastInboundAt === null) return { open: false, endsAt: closedAt, closedByMeta: closedAt !== null, known: true };
-  if (closedAt !== null && closedAt >= lastInboundAt)
+  // Meta's timestamps are whole seconds: a message in the second of the refused send came after it.
+  if (closedAt !== null && closedAt.slice(0, 19) > lastInboundAt.slice(0, 19))
     return { open: false, endsAt: closedAt, closedByMeta: true, known: true };
   const endsMs = Date.parse(lastInboundAt) + WINDOW_MS;
   return { open: nowMs < endsMs, endsAt: new Date(endsMs).toISOString(), closedByMeta: false, known: true };
