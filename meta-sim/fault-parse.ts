@@ -74,8 +74,8 @@ export function parseFault(body: unknown): SimFault {
   for (const key of Object.keys(body))
     if (!FAULT_KEYS.has(key)) throw new FaultParseError(`unknown fault field "${key}"`);
   const path = body['path'];
-  if (path !== undefined && path !== 'messages' && path !== 'media')
-    throw new FaultParseError("path must be 'messages' or 'media'");
+  if (path !== undefined && path !== 'messages' && path !== 'media' && path !== 'templates')
+    throw new FaultParseError("path must be 'messages', 'media' or 'templates'");
   const to = optString(body, 'to');
   const skip = optNumber(body, 'skip', 0, Number.MAX_SAFE_INTEGER);
   // JSON has no Infinity: the control API sends null for it; code may pass Infinity itself.

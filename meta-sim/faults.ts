@@ -2,7 +2,7 @@
 // at most one applies per call.
 import type { SimFault, SimFaultAction } from './types.js';
 
-export type GraphPath = 'messages' | 'media';
+export type GraphPath = 'messages' | 'media' | 'templates';
 
 interface ActiveFault {
   path: GraphPath | undefined;
@@ -61,7 +61,7 @@ export class FaultList {
 }
 
 function matches(f: ActiveFault, path: GraphPath, to: string | undefined): boolean {
-  if (f.path !== undefined && f.path !== path) return false;
+  if (f.path !== undefined ? f.path !== path : path === 'templates') return false;
   if (f.to !== undefined && (to === undefined || digitsOf(to) !== f.to)) return false;
   return true;
 }

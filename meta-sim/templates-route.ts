@@ -3,8 +3,9 @@
 // on the simulator to follow. Any token of a phone of that WABA may read them.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authError, GraphError, invalidParam, unknownObjectGet, unknownPath } from './errors.js';
+import { applyFault } from './fault-actions.js';
 import { tokenOf } from './graph-auth.js';
-import { sendAnswer, sendGraphError } from './graph-reply.js';
+import { dropConnection, sendAnswer, sendGraphError } from './graph-reply.js';
 import type { SimState } from './state.js';
 import type { SimTemplate } from './templates-types.js';
 
@@ -42,12 +43,26 @@ type TemplatesRequest = FastifyRequest<{ Params: { version: string; wabaId: stri
 export function templatesRoutes(state: SimState) {
   return async function register(app: FastifyInstance): Promise<void> {
     app.get(TEMPLATES_ROUTE, async (request: TemplatesRequest, reply) => {
-      try {
-        return sendAnswer(reply, { status: 200, body: JSON.stringify(answer(state, request)) });
-      } catch (err) {
-        if (err instanceof GraphError) return sendGraphError(reply, err);
-        throw err;
+      // Faults that name path 'templates', as for the other Graph calls.
+      let dropAfter = false;
+      if (state.faults.size > 0) {
+        const action = state.faults.take('templates', undefined);
+        if (action !== undefined) {
+          const outcome = await applyFault(action, reply, state);
+          if (outcome === 'answered') return reply;
+          dropAfter = outcome === 'drop-after';
+        }
       }
+      let body: string;
+      try {
+        body = JSON.stringify(answer(state, request));
+      } catch (err) {
+        if (!(err instanceof GraphError)) throw err;
+        if (dropAfter) return dropConnection(reply);
+        return sendGraphError(reply, err);
+      }
+      if (dropAfter) return dropConnection(reply);
+      return sendAnswer(reply, { status: 200, body });
     });
   };
 }

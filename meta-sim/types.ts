@@ -36,8 +36,11 @@ export type SimFaultAction =
   | { kind: 'drop'; when: 'before' | 'after' };
 
 export interface SimFault {
-  /** Default: any Graph call. */
-  path?: 'messages' | 'media';
+  /**
+   * Default: any message or media call. 'templates' (GET /{waba-id}/message_templates) is hit only
+   * by faults that name it, so that a gateway's template sync never takes a fault meant for a send.
+   */
+  path?: 'messages' | 'media' | 'templates';
   /** Only messages to this recipient (digits; a leading + is ignored). */
   to?: string;
   /** Let this many matching calls through first. */

@@ -60,7 +60,17 @@ export const NO_PARAMS: SimTemplateInput = {
   components: [{ type: 'BODY', text: 'Hello from the shop.' }],
 };
 
-export const ALL_TEMPLATES = [ORDER_SHIPPED, WELCOME_NAMED, PROMO_IMAGE, STORE_LOCATION, NO_PARAMS];
+export const INVOICE_DOCUMENT: SimTemplateInput = {
+  name: 'invoice_document',
+  language: 'en_US',
+  category: 'UTILITY',
+  components: [
+    { type: 'HEADER', format: 'DOCUMENT' },
+    { type: 'BODY', text: 'Your invoice {{1}} is attached.' },
+  ],
+};
+
+export const ALL_TEMPLATES = [ORDER_SHIPPED, WELCOME_NAMED, PROMO_IMAGE, STORE_LOCATION, NO_PARAMS, INVOICE_DOCUMENT];
 
 /** A template send envelope, as Meta's examples write it. */
 export function templateSend(name: string, language: string, components?: unknown[]): Record<string, unknown> {

@@ -153,6 +153,24 @@ describe('GET /{waba-id}/message_templates', () => {
   });
 });
 
+describe('faults on the template list', () => {
+  it('are hit only by faults that name path templates, so a sync never takes one meant for a send', async () => {
+    sim.addTemplate(WABA_ID, NO_PARAMS);
+    sim.injectFault({ action: { kind: 'graph_error', code: 131000 } });
+    expect((await list()).status).toBe(200);
+    sim.clearFaults();
+    sim.injectFault({ path: 'templates', action: { kind: 'graph_error', code: 131000 } });
+    sim.injectFault({ path: 'templates', action: { kind: 'http_status', status: 502, body: 'Bad gateway' } });
+    const first = await list();
+    expect(first.status).toBe(500);
+    expect(graphError(first).code).toBe(131000);
+    const second = await list();
+    expect(second.status).toBe(502);
+    expect(second.text).toBe('Bad gateway');
+    expect((await list()).status).toBe(200);
+  });
+});
+
 describe('the control API', () => {
   it('creates by POST /_sim/templates for a WABA or a phone, replaces by name and language, lists', async () => {
     const created = await control('POST', '/_sim/templates', { waba_id: OTHER_WABA, ...NO_PARAMS });

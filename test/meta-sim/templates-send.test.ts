@@ -16,6 +16,7 @@ import {
 let sim: MetaSimWithWebhooks;
 let imageId: string;
 let videoId: string;
+let pdfId: string;
 
 beforeAll(async () => {
   sim = await startMetaSim({
@@ -27,6 +28,7 @@ beforeAll(async () => {
     sim.addTemplate(WABA_ID, { ...NO_PARAMS, name: `hello_${status.toLowerCase()}`, status });
   imageId = await uploadedId(sim, SAMPLE.jpeg, 'image/jpeg');
   videoId = await uploadedId(sim, SAMPLE.mp4, 'video/mp4');
+  pdfId = await uploadedId(sim, SAMPLE.pdf, 'application/pdf');
 });
 afterAll(async () => {
   await sim.close();
@@ -36,6 +38,11 @@ const promo = (header: unknown, coupon: unknown[] | null = [{ type: 'coupon_code
   templateSend('promo_image', 'en_US', [
     { type: 'header', parameters: [header] },
     ...(coupon === null ? [] : [{ type: 'button', sub_type: 'copy_code', index: 0, parameters: coupon }]),
+  ]);
+const invoice = (header: unknown) =>
+  templateSend('invoice_document', 'en_US', [
+    { type: 'header', parameters: [header] },
+    { type: 'body', parameters: [text('#42')] },
   ]);
 const named = (params: unknown[]) => templateSend('welcome_named', 'en_US', [{ type: 'body', parameters: params }]);
 
@@ -72,6 +79,9 @@ describe('template sends the catalogue accepts', () => {
   });
   it('accepts an image header by uploaded id and a copy code', async () => {
     await expectAccepted(promo({ type: 'image', image: { id: imageId } }));
+  });
+  it('accepts a document header by id with its filename', async () => {
+    await expectAccepted(invoice({ type: 'document', document: { id: pdfId, filename: 'invoice-42.pdf' } }));
   });
   it('accepts a location header', async () => {
     await expectAccepted(
@@ -260,6 +270,12 @@ describe('buttons and media', () => {
       131009,
       /no button at index 5/,
     );
+  });
+  it('refuses an image id for a document header (131053: the uploaded file is of another kind)', async () => {
+    await expectRefused(invoice({ type: 'document', document: { id: imageId } }), 131053, /cannot be sent as document/);
+  });
+  it('refuses a filename on an image header (100)', async () => {
+    await expectRefused(promo({ type: 'image', image: { id: imageId, filename: 'a.jpg' } }), 100, /filename/);
   });
   it('refuses a header media id the simulator never issued (131053)', async () => {
     await expectRefused(promo({ type: 'image', image: { id: '999000111' } }), 131053, /was not uploaded/);
