@@ -5,14 +5,26 @@
 // natively. Counting starts after a warm-up, once the JIT has settled.
 //
 // BENCH_INSTR_TARGETS=forwarder,gateway  BENCH_INSTR_WARMUP=6000  BENCH_INSTR_REQUESTS=2000
+// Targets beside those two: gateway-window (text sends by an organization that receives webhooks,
+// so each send reads its thread's 24-hour window, open) and gateway-template (template sends,
+// checked against the catalogue).
 // BENCH_INSTR_KEEP=1 keeps the callgrind files and V8's perf map (node --perf-basic-prof) in the
 // output directory it prints, for callgrind_annotate or a script that names JIT frames.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import autocannon from 'autocannon';
+import { loadConfig } from '../src/config.js';
+import { createContext } from '../src/server/context.js';
 import { freePort, startFlags } from './processes.js';
-import { META_TOKEN, PHONE_ID, SECRET, load, seed, startSimulator } from './setup.js';
+import { CONTACT, META_TOKEN, PHONE_ID, SECRET, TEXT_BODY, seed, startSimulator } from './setup.js';
+
+const TEMPLATE_BODY = JSON.stringify({
+  phone_number: CONTACT,
+  message_type: 'template',
+  template: { name: 'bench_order', language: 'en_US', body: ['Jessica', '42'] },
+});
 
 const WARMUP = Number(process.env.BENCH_INSTR_WARMUP ?? 6000);
 const REQUESTS = Number(process.env.BENCH_INSTR_REQUESTS ?? 2000);
@@ -22,6 +34,68 @@ interface Server {
   proc: ChildProcess;
   url: string;
   headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * gateway-template: the template in the simulator's catalogue and the organization's WABA id;
+ * gateway-window: a Meta app on the organization and a customer who wrote a moment ago.
+ */
+async function seedCase(target: string, databaseUrl: string, dir: string, simUrl: string): Promise<void> {
+  if (target === 'gateway') return;
+  const ctx = await createContext(
+    loadConfig({ DATABASE_URL: databaseUrl, DATA_DIR: dir, FLOWIQ_SECRET: SECRET }),
+    SECRET,
+  );
+  try {
+    if (target === 'gateway-template') {
+      const res = await fetch(`${simUrl}/_sim/templates`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          phone_id: PHONE_ID,
+          name: 'bench_order',
+          language: 'en_US',
+          category: 'UTILITY',
+          components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} ships today.' }],
+        }),
+      });
+      const { waba_id: wabaId } = (await res.json()) as { waba_id: string };
+      await ctx.organizations.update('bench', { metaWabaId: wabaId });
+      return;
+    }
+    await ctx.apps.create('4242', { appSecret: 'bench-app-secret', verifyToken: 'bench-verify-token' });
+    await ctx.organizations.update('bench', { metaApp: '4242' });
+    const org = await ctx.organizationStore.findBySlug('bench');
+    const contact = await ctx.contacts.get(org!.id, CONTACT);
+    const now = new Date().toISOString();
+    await ctx.db.kysely
+      .insertInto('customer_sessions')
+      .values({
+        id: 'bench-session',
+        organization_id: org!.id,
+        contact_id: contact.id,
+        status: 'open',
+        last_message_at: now,
+        last_inbound_at: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  } finally {
+    await ctx.close();
+  }
+}
+
+function load(server: Server, opts: { amount: number; timeout: number }): Promise<autocannon.Result> {
+  return autocannon({
+    url: server.url,
+    method: 'POST',
+    headers: server.headers,
+    body: server.body,
+    connections: 50,
+    ...opts,
+  });
 }
 
 function underCallgrind(out: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -62,10 +136,11 @@ async function startServer(target: string, out: string, simUrl: string, dir: str
       BENCH_META_TOKEN: META_TOKEN,
     });
     await waitUp(base);
-    return { proc, url: `${base}/send-whatsapp`, headers: { 'content-type': 'application/json' } };
+    return { proc, url: `${base}/send-whatsapp`, headers: { 'content-type': 'application/json' }, body: TEXT_BODY };
   }
   const databaseUrl = `sqlite:${path.join(dir, 'bench.db')}`;
   const key = await seed(databaseUrl, dir);
+  await seedCase(target, databaseUrl, dir, simUrl);
   const env = {
     PORT: String(port),
     DATABASE_URL: databaseUrl,
@@ -81,6 +156,7 @@ async function startServer(target: string, out: string, simUrl: string, dir: str
     proc,
     url: `${base}/send-whatsapp?tenantId=bench`,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: target === 'gateway-template' ? TEMPLATE_BODY : TEXT_BODY,
   };
 }
 
