@@ -97,7 +97,7 @@ export interface MetaSim {
   messages(): SimMessage[];
   uploads(): SimUpload[];
   counts(): SimCounts;
-  /** Clears records, counts, faults, uploaded media ids and rate-limit state; keeps phones. */
+  /** Clears records, counts, faults, uploaded media ids, rate-limit state and customers' windows; keeps phones, templates and the clock. */
   reset(): void;
   close(): Promise<void>;
 }
