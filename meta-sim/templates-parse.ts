@@ -41,7 +41,7 @@ export type HeaderExpectation =
   | { kind: 'location' };
 
 export interface ButtonExpectation {
-  type: 'QUICK_REPLY' | 'URL' | 'PHONE_NUMBER' | 'COPY_CODE' | 'FLOW';
+  type: 'QUICK_REPLY' | 'URL' | 'PHONE_NUMBER' | 'COPY_CODE' | 'FLOW' | 'OTP';
   /** URL buttons: the base URL, with its {{1}} when it takes a suffix. */
   url?: string;
   /** How many parameters a send gives this button: 1 for a URL suffix, a copy code, a payload or a flow action. */
@@ -67,7 +67,8 @@ const LANGUAGE = /^[a-z]{2,3}(?:_[A-Za-z0-9]{2,4})?$/;
 const VARIABLE = /\{\{([^{}]*)\}\}/g;
 const POSITIONAL_VAR = /^[1-9]\d*$/;
 const NAMED_VAR = /^[a-z][a-z0-9_]*$/;
-const BUTTON_TYPES = new Set(['QUICK_REPLY', 'URL', 'PHONE_NUMBER', 'COPY_CODE', 'FLOW']);
+const BUTTON_TYPES = new Set(['QUICK_REPLY', 'URL', 'PHONE_NUMBER', 'COPY_CODE', 'FLOW', 'OTP']);
+const OTP_TYPES = ['COPY_CODE', 'ONE_TAP', 'ZERO_TAP'];
 const MEDIA_FORMATS = new Set(['IMAGE', 'VIDEO', 'DOCUMENT']);
 
 /** Meta's template ids are 15–16 digit numbers; derived from (WABA, name, language), stable across runs. */
@@ -151,7 +152,7 @@ function parseButtons(c: Obj, format: 'POSITIONAL' | 'NAMED'): ButtonExpectation
     const type = b['type'];
     if (typeof type !== 'string' || !BUTTON_TYPES.has(type))
       fail(`${where}.type must be one of ${[...BUTTON_TYPES].join(', ')}`);
-    if (type !== 'COPY_CODE') text(b, where, 25);
+    if (type !== 'COPY_CODE' && type !== 'OTP') text(b, where, 25);
     switch (type) {
       case 'URL': {
         const url = b['url'];
@@ -171,6 +172,11 @@ function parseButtons(c: Obj, format: 'POSITIONAL' | 'NAMED'): ButtonExpectation
         return { type, params: 1, required: true };
       case 'FLOW':
         return { type, params: 1, required: false };
+      case 'OTP':
+        // An authentication template's code button: a send gives the code as a url button's text.
+        if (typeof b['otp_type'] !== 'string' || !OTP_TYPES.includes(b['otp_type']))
+          fail(`${where}.otp_type must be one of ${OTP_TYPES.join(', ')}`);
+        return { type, params: 1, required: true };
       default:
         return { type: 'QUICK_REPLY', params: 1, required: false };
     }

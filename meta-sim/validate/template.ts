@@ -54,6 +54,7 @@ const BUTTON_PARAM: Record<ButtonExpectation['type'], string> = {
   URL: 'text',
   COPY_CODE: 'coupon_code',
   FLOW: 'action',
+  OTP: 'text',
   PHONE_NUMBER: '',
 };
 const BODY_PARAM_TYPES = new Set(['text', 'currency', 'date_time']);
@@ -286,7 +287,9 @@ function checkButtons(stored: StoredTemplate, sent: Map<number, SentComponent>):
       );
     const wanted = SUB_TYPES.get(c.subType ?? '');
     if (wanted === undefined) throw wrongType(sub(c.path, 'sub_type'), `one of {${[...SUB_TYPES.keys()].join(', ')}}`);
-    if (wanted !== button.type) throw templateFormat(`button at index ${index}`, button.type, wanted);
+    // An OTP button (authentication templates) is sent as a url button carrying the code.
+    const fits = wanted === button.type || (button.type === 'OTP' && wanted === 'URL');
+    if (!fits) throw templateFormat(`button at index ${index}`, button.type === 'OTP' ? 'URL' : button.type, wanted);
     if (c.params.length !== button.params) throw templateParamCount('button', c.params.length, button.params);
     c.params.forEach((p, j) => checkButtonParam(p, sub(sub(c.path, 'parameters'), j), button, index));
   }
@@ -312,6 +315,10 @@ function checkButtonParam(p: Obj, path: string, button: ButtonExpectation, index
     case 'COPY_CODE':
       // Meta: a copy code is at most 15 characters.
       requiredString(p, 'coupon_code', path, 15);
+      return;
+    case 'OTP':
+      // Meta: a one-time code is at most 15 characters.
+      requiredString(p, 'text', path, 15);
       return;
     case 'QUICK_REPLY':
       requiredString(p, 'payload', path, 1000);

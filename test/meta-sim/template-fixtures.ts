@@ -70,7 +70,25 @@ export const INVOICE_DOCUMENT: SimTemplateInput = {
   ],
 };
 
-export const ALL_TEMPLATES = [ORDER_SHIPPED, WELCOME_NAMED, PROMO_IMAGE, STORE_LOCATION, NO_PARAMS, INVOICE_DOCUMENT];
+export const LOGIN_CODE: SimTemplateInput = {
+  name: 'login_code',
+  language: 'en',
+  category: 'AUTHENTICATION',
+  components: [
+    { type: 'BODY', text: '{{1}} is your verification code.' },
+    { type: 'BUTTONS', buttons: [{ type: 'OTP', otp_type: 'COPY_CODE', text: 'Copy code' }] },
+  ],
+};
+
+export const ALL_TEMPLATES = [
+  ORDER_SHIPPED,
+  WELCOME_NAMED,
+  PROMO_IMAGE,
+  STORE_LOCATION,
+  NO_PARAMS,
+  INVOICE_DOCUMENT,
+  LOGIN_CODE,
+];
 
 /** A template send envelope, as Meta's examples write it. */
 export function templateSend(name: string, language: string, components?: unknown[]): Record<string, unknown> {

@@ -44,6 +44,11 @@ const invoice = (header: unknown) =>
     { type: 'header', parameters: [header] },
     { type: 'body', parameters: [text('#42')] },
   ]);
+const otp = (code: string) =>
+  templateSend('login_code', 'en', [
+    { type: 'body', parameters: [text(code)] },
+    { type: 'button', sub_type: 'url', index: '0', parameters: [text(code)] },
+  ]);
 const named = (params: unknown[]) => templateSend('welcome_named', 'en_US', [{ type: 'body', parameters: params }]);
 
 async function expectAccepted(payload: unknown): Promise<void> {
@@ -82,6 +87,17 @@ describe('template sends the catalogue accepts', () => {
   });
   it('accepts a document header by id with its filename', async () => {
     await expectAccepted(invoice({ type: 'document', document: { id: pdfId, filename: 'invoice-42.pdf' } }));
+  });
+  it('accepts an authentication template, its code in the body and in the OTP button (sent as a url button)', async () => {
+    await expectAccepted(otp('483920'));
+  });
+  it('refuses an OTP button without its code (132000), or with a code over 15 characters (131009)', async () => {
+    await expectRefused(
+      templateSend('login_code', 'en', [{ type: 'body', parameters: [text('483920')] }]),
+      132000,
+      /^button: /,
+    );
+    await expectRefused(otp('1234567890123456'), 131009);
   });
   it('accepts a location header', async () => {
     await expectAccepted(
