@@ -18,7 +18,7 @@ export interface TemplateJobOptions {
 
 /** One pass over every organization that has a catalogue; how many synced and failed. */
 export async function syncAllTemplates(
-  o: Pick<TemplateJobOptions, 'catalogue' | 'organizations' | 'log'>,
+  o: Pick<TemplateJobOptions, 'organizations' | 'log'> & { catalogue: Pick<TemplateCatalogueService, 'sync'> },
 ): Promise<{ synced: number; failed: number }> {
   const counts = { synced: 0, failed: 0 };
   for (const org of await o.organizations.list()) {

@@ -79,6 +79,29 @@ describe.each(ENGINES)('template webhooks on %s', (engine) => {
     expect(graph.calls).toHaveLength(2);
   });
 
+  it('a webhook arriving while Meta is being read keeps its request for the next sync', async () => {
+    const t = await seedCatalogueTenant(gw.ctx, { metaApp: APP_ID });
+    const graph = fakeGraph([template('order_update', { id: '4242' })]);
+    const catalogue = catalogueOf(gw.ctx, graph, { minIntervalMs: 0 });
+    let release!: () => void;
+    graph.gate = new Promise((r) => (release = r));
+    const syncing = catalogue.sync(t.organizationId);
+    await new Promise((r) => setTimeout(r, 5));
+    await deliver(
+      gw,
+      templateWebhook('message_template_status_update', { event: 'PAUSED', message_template_id: 4242 }),
+    );
+    release();
+    graph.gate = undefined;
+    await syncing;
+    // The sync read Meta before the change: its request stays, and the next pass reads Meta again.
+    expect(await requests()).toHaveLength(1);
+    graph.templates = [template('order_update', { id: '4242', status: 'PAUSED' })];
+    await catalogue.syncRequested();
+    expect(await requests()).toEqual([]);
+    expect((await row(t.organizationId))?.status).toBe('PAUSED');
+  });
+
   it('a REJECTED event keeps its reason, REINSTATED makes it APPROVED again, FLAGGED changes nothing', async () => {
     const t = await seedCatalogueTenant(gw.ctx, { metaApp: APP_ID });
     await catalogueOf(gw.ctx, fakeGraph([template('order_update', { id: '77' })])).sync(t.organizationId);
@@ -150,6 +173,6 @@ describe('changesOf', () => {
     ['message_template_quality_update', { new_quality_score: 7 }, {}],
     ['template_category_update', { new_category: 'MARKETING' }, { category: 'MARKETING' }],
   ] as const)('%s %j → %j', (field, value, expected) => {
-    expect(changesOf({ field, value: value as Record<string, string> })).toEqual(expected);
+    expect(changesOf({ field, value })).toEqual(expected);
   });
 });
