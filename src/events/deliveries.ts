@@ -9,6 +9,7 @@
 // Order: a row is claimable only when no earlier event of the same order key (its thread, numbered
 // in commit order: events/outbox.ts) is still pending for that endpoint, so a thread's events reach
 // an endpoint one at a time, in commit order; other threads and other endpoints are not held back.
+import type SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import { query, transact } from '../db/steps.js';
@@ -32,11 +33,11 @@ export async function claimDueDeliveries(
   skipEndpoints: readonly string[],
 ): Promise<ClaimedDelivery[]> {
   if (limit <= 0) return [];
+  if (db.engine === 'sqlite') return claimSqlite(db.sqlite, now, leaseUntil, limit, skipEndpoints);
   const skip =
     skipEndpoints.length === 0
       ? sql``
       : sql`and d.endpoint_id not in (${sql.join(skipEndpoints.map((id) => sql`${id}`))})`;
-  const lock = db.engine === 'postgres' ? sql`for update of d skip locked` : sql``;
   const claimed = await sql<{ event_id: string; endpoint_id: string; attempts: number }>`
     update event_deliveries set next_at = ${leaseUntil}, lease_until = ${leaseUntil}, attempts = attempts + 1
     where (event_id, endpoint_id) in (
@@ -49,7 +50,7 @@ export async function claimDueDeliveries(
         )
       order by d.next_at
       limit ${limit}
-      ${lock}
+      for update of d skip locked
     )
     and state = 'pending'
     returning event_id, endpoint_id, attempts`.execute(db.kysely);
@@ -80,6 +81,47 @@ export async function claimDueDeliveries(
           },
         ];
   });
+}
+
+const PICK_SQL = `select d.event_id, d.endpoint_id, e.organization_id, e.type, e.payload, e.created_at as event_created_at
+  from event_deliveries d join events e on e.id = d.event_id
+  where d.state = 'pending' and d.next_at <= ? and d.endpoint_id not in (select value from json_each(?))
+    and not exists (
+      select 1 from event_deliveries p
+      where p.endpoint_id = d.endpoint_id and p.order_key = d.order_key
+        and p.state = 'pending' and p.order_seq < d.order_seq
+    )
+  order by d.next_at
+  limit ?`;
+const TAKE_SQL = `update event_deliveries set next_at = ?, lease_until = ?, attempts = attempts + 1
+  where event_id = ? and endpoint_id = ? and state = 'pending'
+  returning attempts`;
+
+const sqliteStatements = new WeakMap<SQLite.Database, { pick: SQLite.Statement; take: SQLite.Statement }>();
+
+/**
+ * The same claim on SQLite as one synchronous transaction: the due rows picked, then each taken by
+ * its key. SQLite ran the single UPDATE … WHERE (key) IN (that pick) ten times slower than the two
+ * (about 2 ms against 0.3 ms for 16 rows of 20,000 pending, docs/PERFORMANCE.md), and one writer at
+ * a time needs no row locks to keep two claims apart.
+ */
+function claimSqlite(
+  sqlite: SQLite.Database,
+  now: string,
+  leaseUntil: string,
+  limit: number,
+  skipEndpoints: readonly string[],
+): ClaimedDelivery[] {
+  let st = sqliteStatements.get(sqlite);
+  if (!st) sqliteStatements.set(sqlite, (st = { pick: sqlite.prepare(PICK_SQL), take: sqlite.prepare(TAKE_SQL) }));
+  const { pick, take } = st;
+  return sqlite.transaction(() => {
+    const picked = pick.all(now, JSON.stringify(skipEndpoints), limit) as Omit<ClaimedDelivery, 'attempts'>[];
+    return picked.flatMap((p) => {
+      const taken = take.get(leaseUntil, leaseUntil, p.event_id, p.endpoint_id) as { attempts: number } | undefined;
+      return taken === undefined ? [] : [{ ...p, attempts: Number(taken.attempts) }];
+    });
+  })();
 }
 
 export interface AttemptRecord {

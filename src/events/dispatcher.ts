@@ -65,6 +65,13 @@ export class EventDispatcher {
   #active = 0;
   #pumping: Promise<void> | undefined;
   #again = false;
+  #probe = false;
+  /**
+   * Endpoints whose deliveries were claimed lately, and when. A claim that leaves out the endpoints
+   * at their share walks all of their due rows to find the others'; when every endpoint seen lately
+   * is at its share, that walk would find nothing, so only a probe (the periodic job) makes it.
+   */
+  readonly #recent = new Map<string, number>();
   #stopped = false;
   readonly #settling = new Set<Promise<void>>();
   readonly #endpoints = new TtlCache<EndpointRow & { secrets: string[] }>(1_000, 10_000);
@@ -80,9 +87,13 @@ export class EventDispatcher {
     return (this.#o.now ?? Date.now)();
   }
 
-  /** Claims what is due now, without waiting; called after a commit that wrote events, and by the job. */
-  wake(): void {
+  /**
+   * Claims what is due now, without waiting; called after a commit that wrote events, and by the
+   * job with `probe`: then also for endpoints not seen lately while the others are at their share.
+   */
+  wake(opts: { probe?: boolean } = {}): void {
     if (this.#stopped) return;
+    if (opts.probe) this.#probe = true;
     if (this.#pumping) {
       this.#again = true;
       return;
@@ -112,12 +123,15 @@ export class EventDispatcher {
     const perEndpoint = this.#o.perEndpoint ?? 8;
     do {
       this.#again = false;
+      const probe = this.#probe;
+      this.#probe = false;
       for (;;) {
         if (this.#stopped) return;
         const room = concurrency - this.#active;
         if (room <= 0) break;
         const full = [...this.#inFlight].filter(([, n]) => n >= perEndpoint).map(([id]) => id);
         const now = this.#now();
+        if (full.length > 0 && !probe && this.#onlyTheseLately(full, now)) break;
         let rows: ClaimedDelivery[];
         try {
           rows = await claimDueDeliveries(
@@ -131,6 +145,7 @@ export class EventDispatcher {
           this.#o.log.warn({ err }, 'could not claim event deliveries; will retry');
           return;
         }
+        for (const row of rows) this.#recent.set(row.endpoint_id, now);
         if (rows.length === 0) break;
         // A claim is at most one endpoint's share, so an endpoint exceeds its share by less than
         // one claim. Claiming again with a busy endpoint excluded walks its due rows to find none,
@@ -139,6 +154,15 @@ export class EventDispatcher {
         if (rows.length < Math.min(room, perEndpoint)) break;
       }
     } while (this.#again);
+  }
+
+  /** Whether every endpoint claimed for in the last 10 s is among `full`. */
+  #onlyTheseLately(full: readonly string[], now: number): boolean {
+    for (const [id, at] of this.#recent) {
+      if (at < now - 10_000) this.#recent.delete(id);
+      else if (!full.includes(id)) return false;
+    }
+    return true;
   }
 
   #start(row: ClaimedDelivery): void {

@@ -6,7 +6,9 @@ import type { EventDispatcher } from '../events/dispatcher.js';
 import { every, type Job } from './scheduler.js';
 
 export function eventDispatching(opts: { dispatcher: EventDispatcher; intervalMs: number }): Job {
-  const job = every('event-dispatch', opts.intervalMs, async () => opts.dispatcher.wake(), { background: true });
+  const job = every('event-dispatch', opts.intervalMs, async () => opts.dispatcher.wake({ probe: true }), {
+    background: true,
+  });
   return {
     name: job.name,
     start: () => job.start(),
