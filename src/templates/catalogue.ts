@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { InvalidField, MetaNotConfigured, NotFound } from '../errors.js';
 import { decodeCursor, encodeCursor, pageQuery, toPage, type Page } from '../lib/pagination.js';
 import type { OrganizationStore } from '../organizations/store.js';
-import { TemplateStore, toStoredTemplate } from './store.js';
+import { TtlCache } from '../lib/ttl-cache.js';
+import { parseComponents, TemplateStore, toStoredTemplate, type TemplateRow } from './store.js';
 import { syncOrganization, type SyncDeps } from './sync.js';
 import type { StoredTemplate, TemplateCatalogue, TemplateListOptions, TemplateSyncResult } from './types.js';
 
@@ -28,6 +29,8 @@ export class TemplateCatalogueService implements TemplateCatalogue {
   readonly #lastStarted = new Map<string, number>();
   readonly #minIntervalMs: number;
   readonly #now: () => number;
+  /** Components parsed, by template, kept while the stored text is the same (a send parses none). */
+  readonly #parsed = new TtlCache<{ text: string; components: unknown[] }>(60_000, 10_000);
 
   constructor(private readonly opts: CatalogueOptions) {
     this.#minIntervalMs = opts.minIntervalMs ?? 30_000;
@@ -36,10 +39,21 @@ export class TemplateCatalogueService implements TemplateCatalogue {
 
   async find(organizationId: string, name: string, language: string): Promise<StoredTemplate | undefined> {
     const row = await this.opts.store.find(organizationId, name, language);
-    if (row) return toStoredTemplate(row);
+    if (row) return this.#stored(row);
     if (!(await this.#limitedSync(organizationId))) return undefined;
     const again = await this.opts.store.find(organizationId, name, language);
-    return again && toStoredTemplate(again);
+    return again && this.#stored(again);
+  }
+
+  /** The row as the send path gets it; its components are shared between sends: read-only. */
+  #stored(row: TemplateRow): StoredTemplate {
+    const key = `${row.organization_id}\u0000${row.name}\u0000${row.language}`;
+    let hit = this.#parsed.get(key);
+    if (hit?.text !== row.components) {
+      hit = { text: row.components, components: parseComponents(row.components) };
+      this.#parsed.set(key, hit);
+    }
+    return toStoredTemplate(row, hit.components);
   }
 
   resync(organizationId: string): void {
@@ -108,6 +122,11 @@ export class TemplateCatalogueService implements TemplateCatalogue {
       name: opts.name,
       language: opts.language,
     });
-    return toPage(rows, page, (row) => encodeCursor([row.name, row.language]), toStoredTemplate);
+    return toPage(
+      rows,
+      page,
+      (row) => encodeCursor([row.name, row.language]),
+      (row) => toStoredTemplate(row),
+    );
   }
 }

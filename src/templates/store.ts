@@ -1,4 +1,5 @@
 // SQL of the template catalogue (migration 011); the rules are in catalogue.ts and sync.ts.
+import type SQLite from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import { newId } from '../db/ids.js';
@@ -20,13 +21,18 @@ export interface TemplateFilter {
 /** Rows per insert: 12 values each, far below either engine's limit on a statement's parameters. */
 const INSERT_CHUNK = 200;
 
-export function toStoredTemplate(row: TemplateRow): StoredTemplate {
+/** The components column: Meta's array, or [] for text that is not one (never thrown). */
+export function parseComponents(text: string): unknown[] {
   let components: unknown;
   try {
-    components = JSON.parse(row.components);
+    components = JSON.parse(text);
   } catch {
-    components = [];
+    return [];
   }
+  return Array.isArray(components) ? (components as unknown[]) : [];
+}
+
+export function toStoredTemplate(row: TemplateRow, components = parseComponents(row.components)): StoredTemplate {
   return {
     organizationId: row.organization_id,
     wabaId: row.waba_id,
@@ -36,24 +42,36 @@ export function toStoredTemplate(row: TemplateRow): StoredTemplate {
     status: row.status,
     category: row.category,
     parameterFormat: row.parameter_format === 'NAMED' ? 'NAMED' : 'POSITIONAL',
-    components: Array.isArray(components) ? (components as unknown[]) : [],
+    components,
     quality: row.quality,
     rejectedReason: row.rejected_reason,
     syncedAt: row.synced_at,
   };
 }
 
+// The send path's lookup, written out once: Kysely's building of it cost more than the query.
+const FIND_SQL =
+  'select organization_id, waba_id, meta_id, name, language, status, category, parameter_format, components, ' +
+  'quality, rejected_reason, synced_at from templates where organization_id = $1 and name = $2 and language = $3';
+
 export class TemplateStore {
+  #sqliteFind: SQLite.Statement<[string, string, string], TemplateRow> | undefined;
+
   constructor(private readonly db: Db) {}
 
-  find(organizationId: string, name: string, language: string): Promise<TemplateRow | undefined> {
-    return this.db.kysely
-      .selectFrom('templates')
-      .selectAll()
-      .where('organization_id', '=', organizationId)
-      .where('name', '=', name)
-      .where('language', '=', language)
-      .executeTakeFirst();
+  /** One template, by a statement prepared once on either engine (every template send reads it). */
+  async find(organizationId: string, name: string, language: string): Promise<TemplateRow | undefined> {
+    const db = this.db;
+    if (db.engine === 'sqlite') {
+      this.#sqliteFind ??= db.sqlite.prepare<[string, string, string], TemplateRow>(FIND_SQL.replace(/\$\d/g, '?'));
+      return this.#sqliteFind.get(organizationId, name, language);
+    }
+    const res = await db.pgPool.query<TemplateRow>({
+      name: 'flowiq-template-find',
+      text: FIND_SQL,
+      values: [organizationId, name, language],
+    });
+    return res.rows[0];
   }
 
   /** By name then language, after the (name, language) of the previous page's last row. */

@@ -76,6 +76,23 @@ describe.each(ENGINES)('template sync on %s', (engine) => {
     ]);
   });
 
+  it('find gives the components of the latest sync, not those of an earlier find', async () => {
+    const t = await seedCatalogueTenant(gw.ctx);
+    const graph = fakeGraph([template('order_update', { components: [{ type: 'BODY', text: 'v1 {{1}}' }] })]);
+    const catalogue = catalogueOf(gw.ctx, graph);
+    expect((await catalogue.find(t.organizationId, 'order_update', 'en_US'))?.components).toEqual([
+      { type: 'BODY', text: 'v1 {{1}}' },
+    ]);
+    graph.templates = [template('order_update', { components: [{ type: 'BODY', text: 'v2 {{1}} {{2}}' }] })];
+    await catalogue.sync(t.organizationId);
+    expect(await catalogue.find(t.organizationId, 'order_update', 'en_US')).toMatchObject({
+      components: [{ type: 'BODY', text: 'v2 {{1}} {{2}}' }],
+      parameterFormat: 'POSITIONAL',
+      status: 'APPROVED',
+    });
+    expect(await catalogue.find(t.organizationId, 'order_update', 'pt_BR')).toBeUndefined();
+  });
+
   it('keeps each organization to its own catalogue', async () => {
     const a = await seedCatalogueTenant(gw.ctx);
     const b = await seedCatalogueTenant(gw.ctx, { wabaId: '555' });
