@@ -177,6 +177,9 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     throw err;
   }
   const base = `http://127.0.0.1:${config.port}`;
+  // The customer writes first, as customers do: that opens the 24-hour window in which free-form
+  // messages are delivered (outside it only templates are, and the gateway refuses the others).
+  await customerWritesFirst(sim, base, key.key);
   const replyCommand = `npx flowiq meta-sim inbound --sim ${sim.url} --from ${DEMO_CONTACT.slice(1)} --text "Thanks, got it!"`;
   // The endpoint's signing secret, printed on purpose: the demo is a local toy whose data directory
   // (and so the secret) is thrown away when it stops. A real endpoint's secret is shown once, by
@@ -201,6 +204,7 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     `Media URLs on example.com are served from ${samples.url} for this demo.`,
     `Webhooks: the simulator posts each message's statuses to ${base}/webhooks/meta/${DEMO_APP_ID} (sent, then delivered after 0.5 s and read after 1.5 s).`,
     `See the events the gateway sends to ${endpoint.url} (start it first; add --json for raw bodies):  ${listenCommand}`,
+    `The customer wrote first ("Hi!"), so its 24-hour window is open for free-form messages; templates need none.`,
     `Make the customer reply:  ${replyCommand}`,
     '',
     ...curlExamples(base, 'demo', key.key),
@@ -217,4 +221,23 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   return new Promise<number>(() => {});
+}
+
+/** The demo customer's first message, through the simulator's webhook; resolves once it is stored. */
+async function customerWritesFirst(
+  sim: Awaited<ReturnType<typeof startMetaSim>>,
+  base: string,
+  apiKey: string,
+): Promise<void> {
+  const res = await sim.webhooks.inbound({ type: 'text', from: DEMO_CONTACT.slice(1), text: { body: 'Hi!' } });
+  const wamid = (res.messages[0] as { id: string }).id;
+  const url = `${base}/api/messages?tenantId=demo&whatsapp_message_id=${encodeURIComponent(wamid)}`;
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const found = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
+    await found.arrayBuffer();
+    if (found.ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the demo customer's first message was not stored within 15 s");
 }

@@ -55,6 +55,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '009-contacts-by-user-id',
       '010-event-commit-order',
       '011-templates',
+      '012-send-window',
     ]);
     expect(await migrate(second.db)).toEqual([
       '001-initial',
@@ -68,6 +69,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '009-contacts-by-user-id',
       '010-event-commit-order',
       '011-templates',
+      '012-send-window',
     ]);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(

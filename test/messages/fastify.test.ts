@@ -42,6 +42,7 @@ beforeAll(async () => {
           recipient: '27123456789',
           message_type: req.message_type,
           organization: 'Org',
+          kind: req.message_type === 'template' ? 'template' : 'free_form',
           meta_response: { echo: req },
         },
       };

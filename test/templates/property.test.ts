@@ -97,7 +97,7 @@ function sendFor(s: Shape, values: unknown[], spoil: number, templateName: strin
   if (s.header === 'location') t['header'] = { location: { latitude: -33.9, longitude: 18.4, name: 'Office' } };
   const body = s.body.map((_, i) => values[(i + 1) % values.length]);
   if (s.body.length > 0) t['body'] = s.named ? Object.fromEntries(s.body.map((name, i) => [name, body[i]])) : body;
-  const buttons = s.buttons.flatMap((b, index) =>
+  const buttons = s.buttons.flatMap((b, index): Record<string, unknown>[] =>
     b === 'URL_VAR'
       ? [{ index, url_suffix: 'abc' }]
       : b === 'COPY_CODE'
