@@ -76,6 +76,11 @@ export interface Config {
    * An organization's own `window_check` overrides it.
    */
   windowCheck: 'webhooks' | 'always' | 'off';
+  /**
+   * SEND_CACHE_MS: how long a send reuses a template read from the catalogue and an open 24-hour
+   * window (ms); 0 reads both for every send.
+   */
+  sendCacheMs: number;
   redisUrl: string | undefined;
   rateLimitPerKey: number;
   idempotencyTtlSeconds: number;
@@ -277,6 +282,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     eventsRetentionSeconds: duration(env, 'EVENTS_RETENTION', 30 * 86_400),
     templatesSyncIntervalSeconds: duration(env, 'TEMPLATES_SYNC_INTERVAL', 3600),
     windowCheck: oneOf(env, 'WINDOW_CHECK', ['webhooks', 'always', 'off'] as const, 'webhooks'),
+    sendCacheMs: int(env, 'SEND_CACHE_MS', 1000, 0, 60_000),
     redisUrl: optional(env, 'REDIS_URL'),
     rateLimitPerKey: int(env, 'RATE_LIMIT_PER_KEY', 1000, 0, 10_000_000),
     idempotencyTtlSeconds: duration(env, 'IDEMPOTENCY_TTL', 24 * 3600),

@@ -77,9 +77,18 @@ const SELECT =
 export class SendWindows {
   readonly #sqliteRead: SQLite.Statement<[string, string], WindowRow> | undefined;
 
+  /**
+   * Open windows, by organization and contact, until they close or `cacheMs` pass: a conversation's
+   * replies read the thread once a second, not once a send. A closed window is never kept (the
+   * customer's next message opens it at once); a 131047 answered here drops its entry, one seen by
+   * a status webhook or another instance counts after at most `cacheMs`.
+   */
+  readonly #open = new Map<string, { window: SendWindow; until: number }>();
+
   constructor(
     private readonly db: Db,
     private readonly rule: Config['windowCheck'],
+    private readonly cacheMs = 0,
     private readonly now: () => number = Date.now,
   ) {
     this.#sqliteRead =
@@ -94,18 +103,39 @@ export class SendWindows {
   /** The window of the organization's thread with this contact. */
   read(org: OrganizationRow, contactId: string): SendWindow | Promise<SendWindow> {
     if (!isWindowKnown(org, this.rule)) return UNKNOWN;
+    const now = this.now();
+    const key = `${org.id} ${contactId}`;
+    const hit = this.#open.get(key);
+    if (hit !== undefined && now < hit.until) return hit.window;
     if (this.#sqliteRead) {
       const row = this.#sqliteRead.get(org.id, contactId);
-      return windowOf(row?.last_inbound_at ?? null, row?.window_closed_at ?? null, this.now());
+      return this.#keep(key, windowOf(row?.last_inbound_at ?? null, row?.window_closed_at ?? null, now), now);
     }
     if (this.db.engine !== 'postgres') throw new Error('unreachable');
     return this.db.pgPool
       .query<WindowRow>({ name: 'flowiq-send-window', text: SELECT, values: [org.id, contactId] })
-      .then((res) => windowOf(res.rows[0]?.last_inbound_at ?? null, res.rows[0]?.window_closed_at ?? null, this.now()));
+      .then((res) =>
+        this.#keep(
+          key,
+          windowOf(res.rows[0]?.last_inbound_at ?? null, res.rows[0]?.window_closed_at ?? null, now),
+          now,
+        ),
+      );
+  }
+
+  #keep(key: string, w: SendWindow, now: number): SendWindow {
+    if (!w.open || this.cacheMs <= 0) {
+      this.#open.delete(key);
+      return w;
+    }
+    if (this.#open.size >= 100_000) this.#open.clear(); // bounded; refilled by the next reads
+    this.#open.set(key, { window: w, until: Math.min(now + this.cacheMs, Date.parse(w.endsAt!)) });
+    return w;
   }
 
   /** Meta answered a send to this contact with 131047: its window was closed at `at`. */
   async markClosed(organizationId: string, contactId: string, at: string): Promise<void> {
+    this.#open.delete(`${organizationId} ${contactId}`);
     await this.db.kysely
       .updateTable('customer_sessions')
       .set({ window_closed_at: at })

@@ -24,7 +24,7 @@ import type { OutcomeWriter } from './settle.js';
 import type { FailureDetails, MessageStore } from '../conversations/store.js';
 import { OUTSIDE_WINDOW_CODE, outsideWindow, outsideWindowByMeta, type SendWindows } from '../conversations/window.js';
 import type { GraphTemplateComponent } from '../meta/graph-types.js';
-import { checkedTemplate, isTemplateError, templateRefusal, type TemplateLookup } from './template-send.js';
+import { isTemplateError, templateRefusal, type TemplateChecks } from './template-send.js';
 import { templateHeaderMedia } from './to-graph/template.js';
 
 /** A sent message: the fields of the API contract's success `data`, Meta's answer as it arrived. */
@@ -48,8 +48,8 @@ export interface SendDeps {
   outcomes: OutcomeWriter;
   meta: MetaClient;
   media: MediaService;
-  /** The organizations' template catalogues (templates/catalogue.ts). */
-  templates: TemplateLookup;
+  /** Template sends checked against the organizations' catalogues (template-send.ts). */
+  templates: TemplateChecks;
   /** The 24-hour windows of the threads (conversations/window.ts). */
   windows: SendWindows;
   decryptToken(org: OrganizationRow): string | undefined;
@@ -196,7 +196,7 @@ export class SendService {
     // A template is checked against the catalogue; any other message against the 24-hour window.
     let template: GraphTemplateComponent[] | undefined;
     let windowEndsAt: string | null = null;
-    if (req.message_type === 'template') template = await checkedTemplate(this.deps.templates, org.id, req);
+    if (req.message_type === 'template') template = await this.deps.templates.check(org.id, req);
     else {
       const read = this.deps.windows.read(org, contact.id);
       const window = read instanceof Promise ? await read : read;

@@ -7,8 +7,8 @@ import { AppError, TemplateMismatch, TemplateNotApproved, TemplateNotFound, Temp
 import type { GraphTemplateComponent } from '../meta/graph-types.js';
 import type { GraphError } from '../meta/graph-errors.js';
 import { publicMetaError } from '../meta/graph-errors.js';
-import { checkTemplateSend, templateTexts } from '../templates/check.js';
-import { expectationOf } from '../templates/params.js';
+import { checkTemplateSend, templateTexts, type TemplateTexts } from '../templates/check.js';
+import { expectationOf, type TemplateExpectation } from '../templates/params.js';
 import type { StoredTemplate, TemplateCatalogue } from '../templates/types.js';
 import type { TemplateMessage } from './template-schema.js';
 import { templateComponents } from './to-graph/template.js';
@@ -33,39 +33,82 @@ function notApprovedMessage(t: StoredTemplate): string {
   }
 }
 
+/** One read of the catalogue, and what the check derives from it. */
+interface Snapshot {
+  template: StoredTemplate;
+  expectation: TemplateExpectation;
+  texts: TemplateTexts;
+}
+
 /**
- * The send's components (Meta's form, media by link) once the template is found, approved and
- * every parameter fits; throws TemplateNotFound, TemplateNotApproved or TemplateMismatch.
+ * The check of a template send against the organization's catalogue. A template read is reused
+ * for `cacheMs` (a stream of sends of one template reads the catalogue once a second, not once a
+ * send); a Meta template error drops the organization's entries, and a sync is seen within `cacheMs`.
+ * A template that is not found is never kept.
  */
-export async function checkedTemplate(
-  catalogue: TemplateLookup,
-  organizationId: string,
-  req: TemplateMessage,
-): Promise<GraphTemplateComponent[]> {
-  const { name, language } = req.template;
-  const template = await catalogue.find(organizationId, name, language);
-  if (template === undefined) {
-    const others = await catalogue.list(organizationId, { name, limit: '20' });
-    throw new TemplateNotFound(
-      name,
-      language,
-      others.data.filter((t) => t.name === name).map((t) => t.language),
+export class TemplateChecks {
+  readonly #snapshots = new Map<string, { snapshot: Snapshot; until: number }>();
+
+  constructor(
+    private readonly catalogue: TemplateLookup,
+    private readonly cacheMs = 0,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * The send's components (Meta's form, media by link) once the template is found, approved and
+   * every parameter fits; throws TemplateNotFound, TemplateNotApproved or TemplateMismatch.
+   */
+  async check(organizationId: string, req: TemplateMessage): Promise<GraphTemplateComponent[]> {
+    const { name, language } = req.template;
+    const { template, expectation, texts } = await this.#snapshot(organizationId, name, language);
+    if (template.status !== 'APPROVED') throw new TemplateNotApproved(notApprovedMessage(template));
+    const headerParam = expectation.parameterFormat === 'NAMED' ? expectation.header?.params[0] : undefined;
+    const components = templateComponents(
+      req.template,
+      headerParam !== undefined ? { headerParamName: headerParam } : {},
     );
+    const mismatches = checkTemplateSend(components, expectation, texts);
+    if (mismatches.length > 0)
+      throw new TemplateMismatch(
+        `Template ${JSON.stringify(name)} (${language}): ${mismatches.map((m) => m.message).join('; ')}. GET /api/templates shows what each template expects.`,
+        { extra: { mismatches } },
+      );
+    return components;
   }
-  if (template.status !== 'APPROVED') throw new TemplateNotApproved(notApprovedMessage(template));
-  const expectation = expectationOf(template.components, template.parameterFormat);
-  const headerParam = expectation.parameterFormat === 'NAMED' ? expectation.header?.params[0] : undefined;
-  const components = templateComponents(
-    req.template,
-    headerParam !== undefined ? { headerParamName: headerParam } : {},
-  );
-  const mismatches = checkTemplateSend(components, expectation, templateTexts(template.components));
-  if (mismatches.length > 0)
-    throw new TemplateMismatch(
-      `Template ${JSON.stringify(name)} (${language}): ${mismatches.map((m) => m.message).join('; ')}. GET /api/templates shows what each template expects.`,
-      { extra: { mismatches } },
-    );
-  return components;
+
+  /** Meta refused a template of this organization: its catalogue is out of date. */
+  resync(organizationId: string): void {
+    for (const key of this.#snapshots.keys()) if (key.startsWith(`${organizationId}\0`)) this.#snapshots.delete(key);
+    this.catalogue.resync(organizationId);
+  }
+
+  async #snapshot(organizationId: string, name: string, language: string): Promise<Snapshot> {
+    const key = `${organizationId}\0${name}\0${language}`;
+    const now = this.now();
+    const hit = this.#snapshots.get(key);
+    if (hit !== undefined && now < hit.until) return hit.snapshot;
+    const template = await this.catalogue.find(organizationId, name, language);
+    if (template === undefined) {
+      this.#snapshots.delete(key);
+      const others = await this.catalogue.list(organizationId, { name, limit: '20' });
+      throw new TemplateNotFound(
+        name,
+        language,
+        others.data.filter((t) => t.name === name).map((t) => t.language),
+      );
+    }
+    const snapshot: Snapshot = {
+      template,
+      expectation: expectationOf(template.components, template.parameterFormat),
+      texts: templateTexts(template.components),
+    };
+    if (this.cacheMs > 0) {
+      if (this.#snapshots.size >= 10_000) this.#snapshots.clear(); // bounded; refilled by the next sends
+      this.#snapshots.set(key, { snapshot, until: now + this.cacheMs });
+    }
+    return snapshot;
+  }
 }
 
 // Meta's template errors (docs/META.md, templates): what each means, and our status for it.

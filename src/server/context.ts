@@ -26,6 +26,7 @@ import { SendService } from '../messages/service.js';
 import { OutcomeWriter } from '../messages/settle.js';
 import { MessageStore } from '../conversations/store.js';
 import { SendWindows } from '../conversations/window.js';
+import { TemplateChecks } from '../messages/template-send.js';
 import { MetaClient } from '../meta/client.js';
 import { OrganizationService } from '../organizations/service.js';
 import { OrganizationStore } from '../organizations/store.js';
@@ -152,8 +153,8 @@ export async function createContext(
     outcomes,
     meta,
     media,
-    templates,
-    windows: new SendWindows(db, config.windowCheck),
+    templates: new TemplateChecks(templates, config.sendCacheMs),
+    windows: new SendWindows(db, config.windowCheck, config.sendCacheMs),
     decryptToken: (org) => organizations.decryptToken(org),
   });
   // Fail fast while Redis is down (one retry, 2 s connect timeout): callers answer 503 soon; the

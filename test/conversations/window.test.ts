@@ -55,7 +55,8 @@ describe('windowOf', () => {
 describe.each(ENGINES)('the 24-hour window on POST /send-whatsapp (%s)', (engine) => {
   let gw: SimGateway;
   beforeAll(async () => {
-    gw = await startSimGateway(engine);
+    // Every send reads its window: the tests change it between sends (the cache has its own test).
+    gw = await startSimGateway(engine, { SEND_CACHE_MS: '0' });
     await seedApp(gw);
     await gw.ctx.organizations.update(gw.tenant.slug, { metaApp: APP_ID });
   });
@@ -193,7 +194,7 @@ describe.each(ENGINES)('the 24-hour window on POST /send-whatsapp (%s)', (engine
 
 describe.each(ENGINES)('organizations the gateway cannot know the window of (%s)', (engine) => {
   it('does not refuse an organization that receives no webhooks, and refuses it when told to', async () => {
-    const gw = await startSimGateway(engine);
+    const gw = await startSimGateway(engine, { SEND_CACHE_MS: '0' });
     try {
       const ok = await gw.send(TEXT);
       expect(ok.statusCode, ok.body).toBe(200);
@@ -209,7 +210,7 @@ describe.each(ENGINES)('organizations the gateway cannot know the window of (%s)
     ['always', false, 409],
     ['off', true, 200],
   ] as const)('WINDOW_CHECK=%s (organization with webhooks: %s) answers %i', async (rule, withApp, code) => {
-    const gw = await startSimGateway(engine, { WINDOW_CHECK: rule });
+    const gw = await startSimGateway(engine, { WINDOW_CHECK: rule, SEND_CACHE_MS: '0' });
     try {
       if (withApp) {
         await seedApp(gw);

@@ -67,7 +67,8 @@ describe.each(ENGINES)('template sends (%s)', (engine) => {
   let waba: string;
 
   beforeAll(async () => {
-    gw = await startSimGateway(engine, { MEDIA_ALLOW_PRIVATE_NETWORKS: 'true' });
+    // Every send reads the catalogue: the tests change it between sends (the cache: send-cache.test.ts).
+    gw = await startSimGateway(engine, { MEDIA_ALLOW_PRIVATE_NETWORKS: 'true', SEND_CACHE_MS: '0' });
     source = await startSource();
     source.route('/product.jpg', serveBytes(sample('.jpg'), { 'content-type': 'image/jpeg' }));
     waba = gw.sim.wabaOf(PHONE_ID);
