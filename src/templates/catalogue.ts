@@ -65,16 +65,21 @@ export class TemplateCatalogueService implements TemplateCatalogue {
    * the interval ago. Whether a sync ran (and succeeded); failures are logged, never thrown.
    */
   async #limitedSync(organizationId: string): Promise<boolean> {
+    return (await this.#limitedSyncOutcome(organizationId)) === 'synced';
+  }
+
+  async #limitedSyncOutcome(organizationId: string): Promise<'synced' | 'limited' | 'failed' | 'impossible'> {
     const last = this.#lastStarted.get(organizationId);
     if (!this.#inFlight.has(organizationId) && last !== undefined && this.#now() - last < this.#minIntervalMs)
-      return false;
+      return 'limited';
     try {
       await this.sync(organizationId);
-      return true;
+      return 'synced';
     } catch (err) {
       // An organization without a WABA id or token has no catalogue to sync: nothing to report.
-      if (!(err instanceof MetaNotConfigured)) this.opts.log.warn({ err, organizationId }, 'template sync failed');
-      return false;
+      if (err instanceof MetaNotConfigured || err instanceof NotFound) return 'impossible';
+      this.opts.log.warn({ err, organizationId }, 'template sync failed');
+      return 'failed';
     }
   }
 
@@ -96,7 +101,11 @@ export class TemplateCatalogueService implements TemplateCatalogue {
 
   /** Syncs each organization a template webhook asked for, within the rate limit. */
   async syncRequested(): Promise<void> {
-    for (const organizationId of await this.opts.store.requestedResyncs()) await this.#limitedSync(organizationId);
+    for (const organizationId of await this.opts.store.requestedResyncs()) {
+      // Requests for an organization that lost its WABA id, token or row would be retried forever.
+      if ((await this.#limitedSyncOutcome(organizationId)) === 'impossible')
+        await this.opts.store.dropResyncs(organizationId);
+    }
   }
 
   /** Resolves when no sync is in flight (tests, shutdown). */

@@ -2,7 +2,6 @@
 import type SQLite from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
-import { newId } from '../db/ids.js';
 import { query, transact } from '../db/steps.js';
 import type { TemplatesTable } from '../db/types.js';
 import type { StoredTemplate } from './types.js';
@@ -139,11 +138,8 @@ export class TemplateStore {
     return rows.map((r) => r.organization_id);
   }
 
-  /** A resync request (tests, and the catalogue when a send's Meta error asks for one). */
-  async requestResync(organizationId: string, at: string): Promise<void> {
-    await this.db.kysely
-      .insertInto('template_resyncs')
-      .values({ organization_id: organizationId, id: newId(), requested_at: at })
-      .execute();
+  /** Forgets an organization's resync requests (one that can no longer be synced). */
+  async dropResyncs(organizationId: string): Promise<void> {
+    await this.db.kysely.deleteFrom('template_resyncs').where('organization_id', '=', organizationId).execute();
   }
 }

@@ -102,6 +102,20 @@ describe.each(ENGINES)('template webhooks on %s', (engine) => {
     expect((await row(t.organizationId))?.status).toBe('PAUSED');
   });
 
+  it('drops the requests of an organization that can no longer be synced', async () => {
+    const t = await seedCatalogueTenant(gw.ctx, { metaApp: APP_ID });
+    const graph = fakeGraph([template('order_update', { id: '4242' })]);
+    await deliver(
+      gw,
+      templateWebhook('message_template_status_update', { event: 'PAUSED', message_template_id: 4242 }),
+    );
+    expect(await requests()).toHaveLength(1);
+    await gw.ctx.organizations.update(t.slug, { metaWabaId: null });
+    await catalogueOf(gw.ctx, graph).syncRequested();
+    expect(graph.calls).toEqual([]);
+    expect(await requests()).toEqual([]);
+  });
+
   it('a REJECTED event keeps its reason, REINSTATED makes it APPROVED again, FLAGGED changes nothing', async () => {
     const t = await seedCatalogueTenant(gw.ctx, { metaApp: APP_ID });
     await catalogueOf(gw.ctx, fakeGraph([template('order_update', { id: '77' })])).sync(t.organizationId);
