@@ -3,6 +3,7 @@
 // webhooks Meta posts back. It imports nothing from src/ and shares no validation with the gateway:
 // it is the check that what the gateway sends is what Meta accepts.
 export type { MetaSim, MetaSimOptions, SimCounts, SimFault, SimFaultAction, SimMessage, SimUpload } from './types.js';
+export type { MetaSimReadReceipts, SimReadReceipt } from './read-receipts.js';
 export type {
   InboundType,
   MetaSimAllOptions,

@@ -6,6 +6,7 @@ import { applyFault } from './fault-actions.js';
 import { authorize, type GraphParams } from './graph-auth.js';
 import { dropConnection, errorAnswer, sendAnswer, type GraphAnswer } from './graph-reply.js';
 import { JsonBody } from './json-body.js';
+import { isReadReceipt } from './read-receipts.js';
 import { bizOpaqueOf, type SimState } from './state.js';
 import type { ValidationContext } from './validate/check.js';
 import { validateMessage, type ValidMessage } from './validate/message.js';
@@ -51,6 +52,7 @@ function answerMessage(state: SimState, request: MessagesRequest, body: JsonBody
   try {
     authorize(state, request, 'messages');
     const phoneId = request.params.phoneId;
+    if (isReadReceipt(body?.value)) return state.readReceipts.accept(phoneId, body?.value, Date.now());
     const valid = validateMessage(body?.value, mediaLookup(state, phoneId));
     const now = Date.now();
     if (state.throughput !== undefined && !state.throughput.take(phoneId, now)) throw rateLimited();

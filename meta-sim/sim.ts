@@ -1,5 +1,6 @@
 // startMetaSim: a state, a server on loopback, and the MetaSim handle over both.
 import { parseFault } from './fault-parse.js';
+import type { MetaSimReadReceipts } from './read-receipts.js';
 import { buildSimServer } from './server.js';
 import { SimState } from './state.js';
 import type { MetaSimTemplateControls } from './templates-types.js';
@@ -8,7 +9,7 @@ import { postInbound } from './webhook-inbound.js';
 import { parseApp, parseStatusFault } from './webhook-parse.js';
 import type { MetaSimAllOptions, MetaSimWebhooks, MetaSimWithWebhooks } from './webhook-types.js';
 
-export async function startMetaSim(opts: MetaSimAllOptions = {}): Promise<MetaSimWithWebhooks> {
+export async function startMetaSim(opts: MetaSimAllOptions = {}): Promise<MetaSimWithWebhooks & MetaSimReadReceipts> {
   const state = new SimState(opts);
   const app = await buildSimServer(state, opts);
   const host = opts.host ?? '127.0.0.1';
@@ -29,6 +30,7 @@ export async function startMetaSim(opts: MetaSimAllOptions = {}): Promise<MetaSi
     clearFaults: () => state.faults.clear(),
     messages: () => state.messages(),
     uploads: () => state.uploads(),
+    readReceipts: () => state.readReceipts.list(),
     counts: () => ({ ...state.counts }),
     reset: () => state.reset(),
     webhooks: webhooksHandle(state, url),

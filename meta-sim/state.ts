@@ -2,6 +2,7 @@
 import { FaultList } from './faults.js';
 import { MediaRegistry } from './media-registry.js';
 import { PairLimiter, ThroughputLimiter } from './rate-limits.js';
+import { ReadReceiptLog } from './read-receipts.js';
 import { Ring } from './ring.js';
 import type { SimCounts, SimMessage, SimUpload } from './types.js';
 import type { AcceptedMessage } from './webhook-statuses.js';
@@ -43,6 +44,8 @@ export class SimState {
   /** Kept by reset(). */
   readonly clock = new SimClock();
   counts: SimCounts = { messageCalls: 0, mediaCalls: 0, accepted: 0, refused: 0 };
+  /** Read receipts (POST …/messages with status read), apart from messages. */
+  readonly readReceipts: ReadReceiptLog;
   private readonly messageLog: Ring<StoredMessage>;
   private readonly uploadLog: Ring<SimUpload>;
 
@@ -50,6 +53,7 @@ export class SimState {
     const limit = opts.recordLimit ?? DEFAULT_RECORD_LIMIT;
     this.webhooks = new WebhookSide(opts, Math.min(limit, DEFAULT_WEBHOOK_LOG_LIMIT));
     this.messageLog = new Ring(limit);
+    this.readReceipts = new ReadReceiptLog(limit);
     this.uploadLog = new Ring(limit);
     this.media = new MediaRegistry(Math.max(limit, MIN_MEDIA_IDS));
     const tps = opts.throughputPerSecond;
@@ -121,6 +125,7 @@ export class SimState {
 
   reset(): void {
     this.messageLog.clear();
+    this.readReceipts.clear();
     this.uploadLog.clear();
     this.media.clear();
     this.faults.clear();
