@@ -68,12 +68,26 @@ export function toRecord(raw: unknown): TemplateRecord | undefined {
   };
 }
 
-/** The cursor of the next page, when Meta says one follows. */
+/**
+ * The cursor of the next page, when Meta says one follows (`next`): `cursors.after`, else the
+ * `after` of the `next` URL (read, never requested). A next page without either fails the sync:
+ * stopping there would delete every template on the pages not read.
+ */
 function nextCursor(paging: unknown): string | undefined {
   if (typeof paging !== 'object' || paging === null) return undefined;
   const p = paging as GraphPaging;
   if (typeof p.next !== 'string') return undefined;
-  return str(p.cursors?.after, 4096);
+  const after = str(p.cursors?.after, 4096);
+  if (after !== undefined) return after;
+  let fromUrl: string | null = null;
+  try {
+    fromUrl = new URL(p.next).searchParams.get('after');
+  } catch {
+    // not a URL: no cursor in it
+  }
+  const cursor = str(fromUrl, 4096);
+  if (cursor === undefined) throw new MetaApiError('Meta said more templates follow but gave no cursor to read them');
+  return cursor;
 }
 
 /** A Graph failure of a sync, as the error the CLI and the logs show. */

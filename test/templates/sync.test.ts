@@ -163,6 +163,23 @@ describe.each(ENGINES)('template sync on %s', (engine) => {
     });
     await expect(catalogueOf(gw.ctx, circle).sync(t.organizationId)).rejects.toThrow(/same template page cursor twice/);
     expect(await stored(t.organizationId)).toEqual([]);
+    const noCursor = fakeGraph([]);
+    noCursor.getMessageTemplates = async () => ({ data: [template('first')], paging: { next: 'not a url' } });
+    await expect(catalogueOf(gw.ctx, noCursor).sync(t.organizationId)).rejects.toThrow(
+      'Meta said more templates follow but gave no cursor to read them',
+    );
+    expect(await stored(t.organizationId)).toEqual([]);
+    // A cursor only in the next URL is read from it; the URL itself is never requested.
+    const inUrl = fakeGraph([]);
+    inUrl.getMessageTemplates = async (_waba, _token, opts) => {
+      inUrl.calls.push({ wabaId: _waba, token: _token, after: opts.after, limit: opts.limit });
+      return opts.after === undefined
+        ? { data: [template('first')], paging: { next: 'https://graph.example/v23.0/1/message_templates?after=Mg' } }
+        : { data: [template('second')], paging: {} };
+    };
+    await catalogueOf(gw.ctx, inUrl).sync(t.organizationId);
+    expect(inUrl.calls.map((c) => c.after)).toEqual([undefined, 'Mg']);
+    expect((await stored(t.organizationId)).map((r) => r.name)).toEqual(['first', 'second']);
   });
 
   it('a send reading the catalogue while syncs rewrite it sees one whole catalogue, never half', async () => {
