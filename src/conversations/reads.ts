@@ -46,6 +46,18 @@ function outboundContext(content: unknown): string | null {
 // Meta's order of statuses, for those reported in the same second.
 const RANK: Readonly<Record<string, number>> = { sent: 1, delivered: 2, read: 3, played: 4, failed: 5 };
 
+/** Messages of one organization with their contact: what MessageReads.views shows. */
+export function selectMessages(db: Db, organizationId: string) {
+  return db.kysely
+    .selectFrom('helpdesk_messages as m')
+    .innerJoin('contacts as c', 'c.id', 'm.contact_id')
+    .selectAll('m')
+    .select(['c.whatsapp_number as contact_number', 'c.name as contact_name'])
+    .where('m.organization_id', '=', organizationId);
+}
+
+export type MessageRow = Awaited<ReturnType<ReturnType<typeof selectMessages>['executeTakeFirstOrThrow']>>;
+
 export class MessageReads {
   constructor(
     private readonly db: Db,
@@ -53,23 +65,38 @@ export class MessageReads {
   ) {}
 
   async find(organizationId: string, ref: MessageRef): Promise<MessageView | undefined> {
-    let q = this.db.kysely
-      .selectFrom('helpdesk_messages as m')
-      .innerJoin('contacts as c', 'c.id', 'm.contact_id')
-      .selectAll('m')
-      .select(['c.whatsapp_number as contact_number', 'c.name as contact_name'])
-      .where('m.organization_id', '=', organizationId);
+    let q = selectMessages(this.db, organizationId);
     q =
       'id' in ref
         ? q.where('m.id', '=', ref.id)
         : q.where('m.whatsapp_message_id', '=', ref.wamid).orderBy('m.created_at').orderBy('m.id');
     const row = await q.limit(1).executeTakeFirst();
     if (!row) return undefined;
+    const [view] = await this.views(organizationId, [row]);
+    return view;
+  }
 
-    const statuses =
-      row.direction === 'outbound' && row.whatsapp_message_id !== null
-        ? await this.history(organizationId, row.whatsapp_message_id)
-        : [];
+  /**
+   * Rows of selectMessages as the API shows them, in the same order: the status histories of all
+   * of them read in one query (the inbox shows a page of messages at a time).
+   */
+  async views(organizationId: string, rows: readonly MessageRow[]): Promise<MessageView[]> {
+    const wamids = rows
+      .filter((r) => r.direction === 'outbound' && r.whatsapp_message_id !== null)
+      .map((r) => r.whatsapp_message_id!);
+    const histories =
+      wamids.length === 0 ? new Map<string, StatusEvent[]>() : await this.history(organizationId, wamids);
+    return rows.map((row) =>
+      this.view(
+        row,
+        row.direction === 'outbound' && row.whatsapp_message_id !== null
+          ? (histories.get(row.whatsapp_message_id) ?? [])
+          : [],
+      ),
+    );
+  }
+
+  private view(row: MessageRow, statuses: StatusEvent[]): MessageView {
     const content = parse(row.content);
     const inbound = row.direction === 'inbound';
     return {
@@ -99,13 +126,13 @@ export class MessageReads {
     };
   }
 
-  /** Meta's statuses for the message, oldest first by Meta's time. */
-  private async history(organizationId: string, wamid: string): Promise<StatusEvent[]> {
+  /** Meta's statuses for each message, oldest first by Meta's time. */
+  private async history(organizationId: string, wamids: readonly string[]): Promise<Map<string, StatusEvent[]>> {
     const rows = await this.db.kysely
       .selectFrom('message_statuses')
-      .select(['status', 'occurred_at', 'errors', 'received_at'])
+      .select(['whatsapp_message_id', 'status', 'occurred_at', 'errors', 'received_at'])
       .where('organization_id', '=', organizationId)
-      .where('whatsapp_message_id', '=', wamid)
+      .where('whatsapp_message_id', 'in', wamids)
       .execute();
     rows.sort(
       (a, b) =>
@@ -113,11 +140,17 @@ export class MessageReads {
         (RANK[a.status] ?? 9) - (RANK[b.status] ?? 9) ||
         cmp(a.received_at, b.received_at),
     );
-    return rows.map((r) => ({
-      status: r.status,
-      occurred_at: r.occurred_at,
-      errors: r.errors === null ? null : (snakeKeys(JSON.parse(r.errors)) as Record<string, unknown>[]),
-    }));
+    const out = new Map<string, StatusEvent[]>();
+    for (const r of rows) {
+      let list = out.get(r.whatsapp_message_id);
+      if (list === undefined) out.set(r.whatsapp_message_id, (list = []));
+      list.push({
+        status: r.status,
+        occurred_at: r.occurred_at,
+        errors: r.errors === null ? null : (snakeKeys(JSON.parse(r.errors)) as Record<string, unknown>[]),
+      });
+    }
+    return out;
   }
 
   /** The stored key signed now; the key itself never leaves the gateway. */

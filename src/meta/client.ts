@@ -303,6 +303,36 @@ export class MetaClient {
   }
 
   /**
+   * POST /{version}/{phone-id}/messages {"status":"read"}: marks a received message (and the ones
+   * before it) read on the customer's phone, optionally showing a typing indicator. Tried once: a
+   * receipt is a courtesy, not worth the send path's retry budget. Fails with MetaCallError.
+   */
+  async markRead(phoneId: string, token: string, wamid: string, opts: { typing?: boolean } = {}): Promise<void> {
+    const payload = {
+      messaging_product: 'whatsapp',
+      status: 'read',
+      message_id: wamid,
+      ...(opts.typing === true ? { typing_indicator: { type: 'text' } } : {}),
+    };
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.#agent.request({
+        origin: this.#origin,
+        path: `${this.#pathPrefix}${encodeURIComponent(phoneId)}/messages`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(payload),
+        signal: AbortSignal.timeout(this.opts.timeoutMs),
+      });
+    } catch (err) {
+      throw new MetaCallError(classifyTransport(err), 1);
+    }
+    const { body } = await readAnswer(res);
+    if (res.statusCode !== 200 || (body as { success?: unknown } | null)?.success !== true)
+      throw new MetaCallError({ kind: 'http', httpStatus: res.statusCode }, 1);
+  }
+
+  /**
    * POST /{version}/{phone-id}/media: the file streamed from disk; Meta's media id. Tried once: the
    * body is a one-shot stream, and an upload that failed is answered as such (the row is failed).
    */

@@ -4,10 +4,17 @@
 //   public media: signed URLs only; no key, no rate limit
 //   Meta webhooks: raw bodies (the signature is over the bytes), Meta's signature instead of a
 //                  key, a 3 MB body limit, no rate limit (Meta's bursts must be absorbed, not refused)
+//   inbox API:    /inbox/api/…, the browser's: session cookie instead of a key, other sites'
+//                 requests refused, a CSRF token on every change (agents/hooks.ts)
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
+import { sameOriginHook, sessionHook } from '../agents/hooks.js';
+import { agentRoutes } from '../agents/routes.js';
+import type { CurrentAgent } from '../agents/sessions.js';
 import { authenticateHook } from '../auth/hook.js';
 import { contactRoutes } from '../contacts/routes.js';
 import { conversationRoutes } from '../conversations/routes.js';
+import { inboxRoutes } from '../conversations/inbox-routes.js';
 import { endpointRoutes } from '../events/routes.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { idempotencyHooks } from '../idempotency/hook.js';
@@ -29,6 +36,12 @@ export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Pro
   await app.register(contactRoutes, { contacts: ctx.contacts, idempotency });
   await app.register(messageRoutes, { send: ctx.send, idempotency });
   await app.register(conversationRoutes, { db: ctx.db, signer: ctx.media.signer });
+  await app.register(inboxRoutes, {
+    db: ctx.db,
+    signer: ctx.media.signer,
+    meta: ctx.meta,
+    decryptToken: (org) => ctx.organizations.decryptToken(org),
+  });
   await app.register(endpointRoutes, { endpoints: ctx.endpoints, db: ctx.db });
   await app.register(templateRoutes, { templates: ctx.templates });
 }
@@ -52,4 +65,17 @@ export async function metaWebhookScope(app: FastifyInstance, ctx: AppContext): P
     done(null, body),
   );
   await app.register(metaWebhookRoutes, { apps: ctx.apps, receipts: ctx.receipts, inbound: ctx.inbound });
+}
+
+export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(fastifyCookie);
+  app.decorateRequest('agent', null as unknown as CurrentAgent); // set by the session hook before any handler reads it
+  // Before the body is read: another site's request, or one without a session, costs no parsing.
+  app.addHook('onRequest', sameOriginHook(ctx.config.publicUrl));
+  app.addHook('onRequest', sessionHook(ctx.agents.sessions));
+  await app.register(agentRoutes, {
+    agents: ctx.agents,
+    publicUrl: ctx.config.publicUrl,
+    sessionMaxSeconds: ctx.config.inbox.sessionMaxSeconds,
+  });
 }

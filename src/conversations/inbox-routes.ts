@@ -1,0 +1,169 @@
+// The inbox's read API over HTTP: GET /api/conversations, GET /api/conversations/{id}/messages,
+// POST /api/conversations/{id}/read. Registered in the tenant API scope, which authenticates (an
+// API key) and rate-limits (server/scopes.ts); the reads themselves are inbox-reads.ts.
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Db } from '../db/database.js';
+import { isId } from '../db/ids.js';
+import { InvalidField, NotFound, echo } from '../errors.js';
+import { ErrorSchema } from '../http/schemas.js';
+import { pageQuery, toPage } from '../lib/pagination.js';
+import type { MediaSigner } from '../media/signing.js';
+import { MetaCallError, type MetaClient } from '../meta/client.js';
+import type { OrganizationRow } from '../organizations/store.js';
+import { InboxReads, decodeKey, encodeKey, type ConversationFilters, type Key } from './inbox-reads.js';
+import {
+  ConversationListAnswer,
+  ConversationListQuery,
+  ConversationParams,
+  MarkReadAnswer,
+  MarkReadQuery,
+  MessagePageAnswer,
+  MessagePageQuery,
+} from './inbox-schema.js';
+import { MessageReads } from './reads.js';
+
+export interface InboxRoutesOptions {
+  db: Db;
+  signer: MediaSigner;
+  /** For read receipts. */
+  meta: MetaClient;
+  decryptToken(org: OrganizationRow): string | undefined;
+}
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema };
+
+/** Our conversation id (a UUID, any case); anything else is refused rather than looked up. */
+function threadId(id: string): string {
+  const lower = id.toLowerCase();
+  if (isId(lower)) return lower;
+  throw new InvalidField(`id must be a conversation id (a UUID); got ${JSON.stringify(echo(id))}`);
+}
+
+function cursorParam(name: string, value: string | undefined): Key | undefined {
+  if (value === undefined) return undefined;
+  const key = decodeKey(value);
+  if (key === undefined) throw new InvalidField(`${name} is not valid: pass a cursor of a previous answer unchanged`);
+  return key;
+}
+
+const flag = (v: 'true' | 'false' | undefined): boolean | undefined => (v === undefined ? undefined : v === 'true');
+
+export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOptions): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const reads = new InboxReads(opts.db, new MessageReads(opts.db, opts.signer));
+  /** The thread's id when it is this organization's; 404 otherwise, whoever else's it may be. */
+  const ownThread = async (organizationId: string, raw: string): Promise<string> => {
+    const id = threadId(raw);
+    if ((await reads.thread(organizationId, id)) === undefined)
+      throw new NotFound(`No conversation exists with id ${JSON.stringify(echo(raw))}`);
+    return id;
+  };
+
+  app.get(
+    '/api/conversations',
+    {
+      schema: {
+        tags: ['inbox'],
+        summary: 'List conversations by last activity, newest first',
+        description:
+          "One conversation per contact: the contact, the latest message's preview, the unread count, the 24-hour window (open until when, or closed: a template is needed), and the status of our latest message. Filters combine (and); q searches contact names, numbers and message texts. Keyset pagination: pass next_cursor as cursor. A conversation that gets a new message while you page moves to the top: the list is a snapshot per page, not a frozen whole.",
+        querystring: ConversationListQuery,
+        response: { 200: ConversationListAnswer, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = pageQuery(q, { defaultLimit: 25, maxLimit: 100, decode: decodeKey });
+      const filters: ConversationFilters = {};
+      const unread = flag(q.unread);
+      const failed = flag(q.failed);
+      if (unread !== undefined) filters.unread = unread;
+      if (failed !== undefined) filters.failed = failed;
+      if (q.window !== undefined) filters.window = q.window;
+      if (q.q !== undefined) filters.q = q.q;
+      const rows = await reads.list(request.tenant.organization.id, filters, {
+        limit: page.readLimit,
+        ...(page.after !== undefined ? { after: page.after } : {}),
+      });
+      return {
+        success: true as const,
+        ...toPage(
+          rows,
+          page,
+          (r) => encodeKey(r.key),
+          ({ key: _key, ...view }) => view,
+        ),
+      };
+    },
+  );
+
+  app.get(
+    '/api/conversations/:id/messages',
+    {
+      schema: {
+        tags: ['inbox'],
+        summary: "A conversation's messages, oldest first, page by page",
+        description:
+          'Both directions, each as GET /api/messages/{id} shows it (content, status and its history, Meta’s error, media by signed URL) with its current reactions and the message it replies to. Without a cursor: the newest messages. before=older_cursor loads older history; after=newer_cursor catches up newer messages (poll it until has_newer is false). Reactions are not listed: they are on their target.',
+        params: ConversationParams,
+        querystring: MessagePageQuery,
+        response: { 200: MessagePageAnswer, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const orgId = request.tenant.organization.id;
+      const { limit } = pageQuery({ limit: q.limit }, { defaultLimit: 50, maxLimit: 100, decode: () => undefined });
+      const before = cursorParam('before', q.before);
+      const after = cursorParam('after', q.after);
+      if (before !== undefined && after !== undefined)
+        throw new InvalidField('before and after cannot be given together');
+      const id = await ownThread(orgId, request.params.id);
+      const page = await reads.page(orgId, id, {
+        limit,
+        ...(before !== undefined ? { before } : {}),
+        ...(after !== undefined ? { after } : {}),
+      });
+      return {
+        success: true as const,
+        data: page.data,
+        older_cursor: page.older === null ? null : encodeKey(page.older),
+        newer_cursor: page.newer === null ? null : encodeKey(page.newer),
+        has_newer: page.hasNewer,
+      };
+    },
+  );
+
+  app.post(
+    '/api/conversations/:id/read',
+    {
+      schema: {
+        tags: ['inbox'],
+        summary: 'Mark a conversation read, and tell the customer',
+        description:
+          "Clears the unread count, then sends Meta's read receipt for the customer's latest message (blue ticks on their phone, for it and the ones before), with a typing indicator when typing=true. The conversation is read here whatever Meta answers: data.receipt says what happened to the receipt.",
+        params: ConversationParams,
+        querystring: MarkReadQuery,
+        response: { 200: MarkReadAnswer, ...errors },
+      },
+    },
+    async (request) => {
+      const org = request.tenant.organization;
+      const id = await ownThread(org.id, request.params.id);
+      const wamid = await reads.markRead(org.id, id);
+      const token = org.meta_phone_id === null ? undefined : opts.decryptToken(org);
+      const none = { unread_count: 0 as const, message_id: wamid, error: null };
+      if (wamid === null || org.meta_phone_id === null || token === undefined)
+        return { success: true as const, data: { ...none, receipt: 'none' as const } };
+      try {
+        await opts.meta.markRead(org.meta_phone_id, token, wamid, { typing: request.query.typing === 'true' });
+        return { success: true as const, data: { ...none, receipt: 'sent' as const } };
+      } catch (err) {
+        if (!(err instanceof MetaCallError)) throw err;
+        request.log.warn({ err, conversation: id }, 'read receipt not sent');
+        return { success: true as const, data: { ...none, receipt: 'failed' as const, error: err.message } };
+      }
+    },
+  );
+}
