@@ -196,8 +196,10 @@ export class SendService {
     // A template is checked against the catalogue; any other message against the 24-hour window.
     let template: GraphTemplateComponent[] | undefined;
     let windowEndsAt: string | null = null;
-    if (req.message_type === 'template') template = await this.deps.templates.check(org.id, req);
-    else {
+    if (req.message_type === 'template') {
+      const checked = this.deps.templates.check(org.id, req);
+      template = checked instanceof Promise ? await checked : checked;
+    } else {
       const read = this.deps.windows.read(org, contact.id);
       const window = read instanceof Promise ? await read : read;
       if (!window.open && this.deps.windows.checks(org)) throw outsideWindow(window);

@@ -59,9 +59,15 @@ export class TemplateChecks {
    * The send's components (Meta's form, media by link) once the template is found, approved and
    * every parameter fits; throws TemplateNotFound, TemplateNotApproved or TemplateMismatch.
    */
-  async check(organizationId: string, req: TemplateMessage): Promise<GraphTemplateComponent[]> {
+  check(organizationId: string, req: TemplateMessage): GraphTemplateComponent[] | Promise<GraphTemplateComponent[]> {
     const { name, language } = req.template;
-    const { template, expectation, texts } = await this.#snapshot(organizationId, name, language);
+    // A kept template is checked without a promise or a microtask turn, as a cached contact is.
+    const snapshot = this.#snapshot(organizationId, name, language);
+    return snapshot instanceof Promise ? snapshot.then((s) => this.#checkWith(s, req)) : this.#checkWith(snapshot, req);
+  }
+
+  #checkWith({ template, expectation, texts }: Snapshot, req: TemplateMessage): GraphTemplateComponent[] {
+    const { name, language } = req.template;
     if (template.status !== 'APPROVED') throw new TemplateNotApproved(notApprovedMessage(template));
     const headerParam = expectation.parameterFormat === 'NAMED' ? expectation.header?.params[0] : undefined;
     const components = templateComponents(
@@ -83,11 +89,15 @@ export class TemplateChecks {
     this.catalogue.resync(organizationId);
   }
 
-  async #snapshot(organizationId: string, name: string, language: string): Promise<Snapshot> {
+  #snapshot(organizationId: string, name: string, language: string): Snapshot | Promise<Snapshot> {
     const key = `${organizationId}\0${name}\0${language}`;
     const now = this.now();
     const hit = this.#snapshots.get(key);
     if (hit !== undefined && now < hit.until) return hit.snapshot;
+    return this.#read(key, organizationId, name, language, now);
+  }
+
+  async #read(key: string, organizationId: string, name: string, language: string, now: number): Promise<Snapshot> {
     const template = await this.catalogue.find(organizationId, name, language);
     if (template === undefined) {
       this.#snapshots.delete(key);

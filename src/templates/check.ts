@@ -196,12 +196,16 @@ function checkLengths(
   out: TemplateMismatch[],
 ): void {
   const positional = exp.parameterFormat === 'POSITIONAL';
-  if (texts.body !== undefined) {
+  // The text with every value added is at least as long in UTF-16 units as the filled-in text is
+  // in characters: only a text that might be too long is filled in and counted.
+  const bound = (text: string, params: readonly GraphTemplateParameter[], max: number): boolean =>
+    params.reduce((n, p) => n + rendered(p).length, text.length) > max;
+  if (texts.body !== undefined && bound(texts.body, body, BODY_MAX)) {
     const n = length(fill(texts.body, body, positional));
     if (n > BODY_MAX)
       out.push(mismatch('body', `at most ${BODY_MAX} characters with its variables filled in`, String(n)));
   }
-  if (texts.header !== undefined && header?.type === 'text') {
+  if (texts.header !== undefined && header?.type === 'text' && bound(texts.header, [header], HEADER_MAX)) {
     const n = length(fill(texts.header, [header], positional));
     if (n > HEADER_MAX)
       out.push(mismatch('header', `at most ${HEADER_MAX} characters with its variable filled in`, String(n)));
