@@ -1,7 +1,17 @@
 // Kysely over better-sqlite3 (the embedded default) or pg (PostgreSQL at scale): one code path,
 // chosen by Config.database. Everything above this file sees only `Db`.
 import type SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type DatabaseIntrospector,
+  type Migration,
+  type SchemaMetadata,
+  type TableMetadata,
+} from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { startCheckpointer } from './checkpointer.js';
@@ -151,17 +161,58 @@ async function currentSchema(db: Db): Promise<string> {
   return schema;
 }
 
+/**
+ * What Kysely's migrator asks of the database (does the schema exist, which tables are there), for
+ * the one schema the connection writes to. Its own PostgreSQL introspector reads the columns of
+ * every schema in the database and calls has_schema_privilege on each name: when another gateway or
+ * test drops its schema meanwhile, that call fails with "schema … does not exist", and so did the
+ * migration (seen under parallel test runs).
+ */
+class OwnSchemaIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: Kysely<unknown>,
+    private readonly schema: string,
+  ) {}
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    return [{ name: this.schema }];
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables
+      where table_schema = ${this.schema}`.execute(this.db);
+    return rows.map((r) => ({ name: r.name, schema: this.schema, isView: false, columns: [] }));
+  }
+
+  async getMetadata(): Promise<{ tables: TableMetadata[] }> {
+    return { tables: await this.getTables() };
+  }
+}
+
 /** Applies every migration not yet applied; forward-only, recorded in flowiq_migrations. */
 export async function migrate(db: Db): Promise<string[]> {
+  let migrationDb = db.kysely as unknown as Kysely<unknown>;
+  let schema: string | undefined;
+  if (db.engine === 'postgres') {
+    const own = (schema = await currentSchema(db));
+    // The same pool; not destroyed here (db.close() ends the pool).
+    migrationDb = new Kysely<unknown>({
+      dialect: new (class extends PostgresDialect {
+        override createIntrospector(k: Kysely<unknown>): DatabaseIntrospector {
+          return new OwnSchemaIntrospector(k, own);
+        }
+      })({ pool: db.pgPool }),
+    });
+  }
   const migrator = new Migrator({
-    db: db.kysely,
+    db: migrationDb,
     provider: { getMigrations: async () => MIGRATIONS },
     migrationTableName: 'flowiq_migrations',
     migrationLockTableName: 'flowiq_migrations_lock',
     // Unqualified, Kysely looks for its tables in every schema of the database, so a second
     // gateway (or a test run) in another schema would take the first one's bookkeeping as its
     // own and fail. The schema the connection writes to is the one whose migrations count.
-    ...(db.engine === 'postgres' ? { migrationTableSchema: await currentSchema(db) } : {}),
+    ...(schema !== undefined ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
