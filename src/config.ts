@@ -87,6 +87,18 @@ export interface Config {
   pendingUnknownAfterSeconds: number;
   shutdownGraceMs: number;
   bodyLimitBytes: number;
+  /** The inbox's agents (src/agents/, docs/INBOX.md). */
+  inbox: {
+    /** INBOX_SESSION_IDLE: a session unused this long ends (seconds). */
+    sessionIdleSeconds: number;
+    /** INBOX_SESSION_MAX: a session ends this long after sign-in, used or not (seconds). */
+    sessionMaxSeconds: number;
+    /** INBOX_PASSWORD_LINK_TTL: how long a set-password link works (seconds). */
+    passwordLinkSeconds: number;
+    /** INBOX_SIGNIN_FAILURES_PER_ACCOUNT / _PER_ADDRESS: failed sign-ins allowed per 15 minutes. */
+    signInFailuresPerAccount: number;
+    signInFailuresPerAddress: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -289,6 +301,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     pendingUnknownAfterSeconds: duration(env, 'PENDING_UNKNOWN_AFTER', 300),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    inbox: {
+      sessionIdleSeconds: duration(env, 'INBOX_SESSION_IDLE', 12 * 3600),
+      sessionMaxSeconds: duration(env, 'INBOX_SESSION_MAX', 7 * 86_400),
+      passwordLinkSeconds: duration(env, 'INBOX_PASSWORD_LINK_TTL', 72 * 3600),
+      signInFailuresPerAccount: int(env, 'INBOX_SIGNIN_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
+      signInFailuresPerAddress: int(env, 'INBOX_SIGNIN_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
+    },
   };
   // Each sync reads every page of every organization's templates from Meta's rate-limited API.
   if (config.templatesSyncIntervalSeconds < 60)

@@ -31,6 +31,13 @@ const USAGE = `usage: flowiq <command>
   key create --org S [--label L] [--expires-in 30d]
   key revoke --id ID
   key list --org S
+  agent create --org S --email E [--name N] [--role admin|agent]
+                                an inbox agent; prints a one-time link to set a password
+  agent list --org S
+  agent disable --org S --email E
+                                at once: the agent's sessions end, every request re-checks the agent
+  agent reset-password --org S --email E
+                                a new one-time link (the earlier one stops working)
   contact add --org S --phone +27123456789 [--name N] [--email E]
   contact import --org S FILE.csv
   endpoint create --org S --url U [--events a,b|*] [--description D]
@@ -110,6 +117,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return keyCommand(rest, io);
     case 'contact':
       return contactCommand(rest, io);
+    case 'agent': {
+      const { agentCommand } = await import('./agent.js');
+      return agentCommand(rest, io);
+    }
     case 'endpoint':
       return endpointCommand(rest, io);
     case 'events': {

@@ -28,6 +28,7 @@ import * as m009 from './migrations/009-contacts-by-user-id.js';
 import * as m010 from './migrations/010-event-commit-order.js';
 import * as m011 from './migrations/011-templates.js';
 import * as m012 from './migrations/012-send-window.js';
+import * as m013 from './migrations/013-agents.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -73,6 +74,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010-event-commit-order': m010,
   '011-templates': m011,
   '012-send-window': m012,
+  '013-agents': m013,
 };
 
 export interface OpenOptions {

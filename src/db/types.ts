@@ -186,6 +186,42 @@ export interface Database {
   templates: TemplatesTable;
   template_resyncs: TemplateResyncsTable;
   event_clock: EventClockTable;
+  agents: AgentsTable;
+  agent_sessions: AgentSessionsTable;
+  agent_password_tokens: AgentPasswordTokensTable;
+}
+
+/** An inbox agent of one organization (migration 013, src/agents/). */
+export interface AgentsTable {
+  id: string;
+  organization_id: string;
+  /** Trimmed and lower-cased: unique per organization whatever its letter case. */
+  email: string;
+  name: string | null;
+  role: 'admin' | 'agent';
+  /** Argon2id PHC string; null until the agent has set a password through their link. */
+  password_hash: string | null;
+  disabled_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A signed-in browser: id is the SHA-256 of the cookie's token, never the token itself. */
+export interface AgentSessionsTable {
+  id: string;
+  agent_id: string;
+  organization_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+/** A one-time set-password link: id is the SHA-256 of its token. */
+export interface AgentPasswordTokensTable {
+  id: string;
+  agent_id: string;
+  created_at: string;
+  expires_at: string;
 }
 
 /** One row: the last number given to an event (migration 010). */

@@ -21,7 +21,7 @@ import { useLazyRequestLoggers } from '../http/request-logger.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
 import { ajvOptions } from '../http/ajv.js';
 import { openApiTransform } from '../http/keywords/index.js';
-import { metaWebhookScope, publicMediaScope, tenantApiScope } from './scopes.js';
+import { inboxApiScope, metaWebhookScope, publicMediaScope, tenantApiScope } from './scopes.js';
 
 export interface BuildAppOptions {
   /** A pino logger config, `false` for silence, or a stream for tests that read the logs. */
@@ -151,5 +151,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(tenantApiScope, ctx);
   await app.register(publicMediaScope, ctx);
   await app.register(metaWebhookScope, ctx);
+  await app.register(inboxApiScope, ctx);
   return app;
 }

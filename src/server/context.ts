@@ -8,6 +8,9 @@ import { MetaAppStore } from '../apps/store.js';
 import { WebhookProcessor } from '../inbound/processor.js';
 import { InboundMediaFetcher, organizationCredentials } from '../inbound/media.js';
 import { ReceiptStore } from '../inbound/receipts.js';
+import { AgentService } from '../agents/service.js';
+import { AgentSessions } from '../agents/sessions.js';
+import { AgentStore } from '../agents/store.js';
 import { AuthService } from '../auth/service.js';
 import { ApiKeyStore } from '../auth/store.js';
 import { ContactService } from '../contacts/service.js';
@@ -48,6 +51,8 @@ export interface AppContext {
   /** Media customers sent: fetched from Meta and stored in the background (jobs/inbound-media.ts starts it). */
   inboundMedia: InboundMediaFetcher;
   auth: AuthService;
+  /** The inbox's agents: `flowiq agent`, sign-in and sessions (src/agents/). */
+  agents: AgentService;
   contacts: ContactService;
   /** The organizations' webhook endpoints: `flowiq endpoint`, /api/webhook-endpoints, and their signing secrets. */
   endpoints: EndpointService;
@@ -88,6 +93,21 @@ export async function createContext(
   const organizations = new OrganizationService(organizationStore, cipher);
   const apps = new MetaAppService(new MetaAppStore(db), cipher);
   const auth = new AuthService(new ApiKeyStore(db), organizationStore, opts.onBackgroundError);
+  const agentStore = new AgentStore(db);
+  const agents = new AgentService({
+    store: agentStore,
+    organizations: organizationStore,
+    publicUrl: config.publicUrl,
+    passwordLinkSeconds: config.inbox.passwordLinkSeconds,
+    sessions: new AgentSessions({
+      store: agentStore,
+      organizations: organizationStore,
+      idleSeconds: config.inbox.sessionIdleSeconds,
+      maxSeconds: config.inbox.sessionMaxSeconds,
+      failuresPerAccount: config.inbox.signInFailuresPerAccount,
+      failuresPerAddress: config.inbox.signInFailuresPerAddress,
+    }),
+  });
   const contacts = new ContactService(new ContactStore(db));
   const endpoints = new EndpointService(new EndpointStore(db), cipher, {
     allowPrivateNetworks: config.events.allowPrivateNetworks,
@@ -181,6 +201,7 @@ export async function createContext(
     inbound,
     inboundMedia,
     auth,
+    agents,
     contacts,
     endpoints,
     events,

@@ -56,6 +56,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '010-event-commit-order',
       '011-templates',
       '012-send-window',
+      '013-agents',
     ]);
     expect(await migrate(second.db)).toEqual([
       '001-initial',
@@ -70,6 +71,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '010-event-commit-order',
       '011-templates',
       '012-send-window',
+      '013-agents',
     ]);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(
