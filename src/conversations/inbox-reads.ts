@@ -104,25 +104,6 @@ export class InboxReads {
         'c.name',
         'c.whatsapp_number',
       ])
-      .select((eb) => [
-        eb
-          .selectFrom('helpdesk_messages as lm')
-          .select('lm.id')
-          .whereRef('lm.session_id', '=', 's.id')
-          .orderBy('lm.created_at', 'desc')
-          .orderBy('lm.id', 'desc')
-          .limit(1)
-          .as('last_id'),
-        eb
-          .selectFrom('helpdesk_messages as lo')
-          .select('lo.status')
-          .whereRef('lo.session_id', '=', 's.id')
-          .where('lo.direction', '=', 'outbound')
-          .orderBy('lo.created_at', 'desc')
-          .orderBy('lo.id', 'desc')
-          .limit(1)
-          .as('last_outbound_status'),
-      ])
       .where('s.organization_id', '=', organizationId);
     if (filters.unread !== undefined) q = q.where('s.unread_count', filters.unread ? '>' : '=', 0);
     if (filters.failed !== undefined) {
@@ -178,21 +159,13 @@ export class InboxReads {
     }
     const rows = await q.orderBy('s.last_message_at', 'desc').orderBy('s.id', 'desc').limit(page.limit).execute();
 
-    const lastIds = rows.map((r) => r.last_id).filter((id): id is string => typeof id === 'string');
-    const last = new Map(
-      (lastIds.length === 0
-        ? []
-        : await this.db.kysely
-            .selectFrom('helpdesk_messages')
-            .select(['id', 'direction', 'message_type', 'content'])
-            .where('organization_id', '=', organizationId)
-            .where('id', 'in', lastIds)
-            .execute()
-      ).map((m) => [m.id, m]),
+    const latest = await this.latest(
+      organizationId,
+      rows.map((r) => r.id),
     );
     return rows.map((r) => {
       const w = windowOf(r.last_inbound_at, r.window_closed_at, nowMs);
-      const m = typeof r.last_id === 'string' ? last.get(r.last_id) : undefined;
+      const m = latest.last.get(r.id);
       return {
         key: [r.last_message_at, r.id] as const,
         id: r.id,
@@ -206,9 +179,60 @@ export class InboxReads {
         window: w.open
           ? { state: 'open' as const, open_until: w.endsAt, template_required: false }
           : { state: 'closed' as const, open_until: null, template_required: true },
-        last_outbound_status: typeof r.last_outbound_status === 'string' ? r.last_outbound_status : null,
+        last_outbound_status: latest.status.get(r.id) ?? null,
       };
     });
+  }
+
+  /**
+   * Each thread's latest message and our latest message's status, for the page's threads only:
+   * as subqueries of the listing itself, an engine computes them for every thread it sorts.
+   */
+  private async latest(organizationId: string, threadIds: readonly string[]) {
+    const last = new Map<
+      string,
+      { id: string; direction: 'inbound' | 'outbound'; message_type: string; content: string }
+    >();
+    const status = new Map<string, string>();
+    if (threadIds.length === 0) return { last, status };
+    const rows = await this.db.kysely
+      .selectFrom('customer_sessions as s')
+      .select('s.id')
+      .select((eb) => [
+        eb
+          .selectFrom('helpdesk_messages as lm')
+          .select('lm.id')
+          .whereRef('lm.session_id', '=', 's.id')
+          .orderBy('lm.created_at', 'desc')
+          .orderBy('lm.id', 'desc')
+          .limit(1)
+          .as('last_id'),
+        eb
+          .selectFrom('helpdesk_messages as lo')
+          .select('lo.status')
+          .whereRef('lo.session_id', '=', 's.id')
+          .where('lo.direction', '=', 'outbound')
+          .orderBy('lo.created_at', 'desc')
+          .orderBy('lo.id', 'desc')
+          .limit(1)
+          .as('last_outbound_status'),
+      ])
+      .where('s.organization_id', '=', organizationId)
+      .where('s.id', 'in', threadIds)
+      .execute();
+    const lastIds = rows.map((r) => r.last_id).filter((id): id is string => typeof id === 'string');
+    const messages =
+      lastIds.length === 0
+        ? []
+        : await this.db.kysely
+            .selectFrom('helpdesk_messages')
+            .select(['id', 'session_id', 'direction', 'message_type', 'content'])
+            .where('organization_id', '=', organizationId)
+            .where('id', 'in', lastIds)
+            .execute();
+    for (const m of messages) last.set(m.session_id, m);
+    for (const r of rows) if (typeof r.last_outbound_status === 'string') status.set(r.id, r.last_outbound_status);
+    return { last, status };
   }
 
   /**
