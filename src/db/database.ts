@@ -29,6 +29,7 @@ import * as m010 from './migrations/010-event-commit-order.js';
 import * as m011 from './migrations/011-templates.js';
 import * as m012 from './migrations/012-send-window.js';
 import * as m013 from './migrations/013-agents.js';
+import * as m014 from './migrations/014-inbox-indexes.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -75,6 +76,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011-templates': m011,
   '012-send-window': m012,
   '013-agents': m013,
+  '014-inbox-indexes': m014,
 };
 
 export interface OpenOptions {

@@ -57,6 +57,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '011-templates',
       '012-send-window',
       '013-agents',
+      '014-inbox-indexes',
     ]);
     expect(await migrate(second.db)).toEqual([
       '001-initial',
@@ -72,6 +73,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '011-templates',
       '012-send-window',
       '013-agents',
+      '014-inbox-indexes',
     ]);
     for (const { schema } of [first, second]) {
       expect(await tablesIn(schema)).toEqual(
