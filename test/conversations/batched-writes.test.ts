@@ -303,8 +303,10 @@ describe('message indexes (migration 002)', () => {
           gw.ctx.db.kysely,
         )
       ).rows.map((r) => r.name);
-      // 005 adds inbound dedupe by wamid, 006 the pending inbound media; 002's drops stay dropped.
+      // 005 adds inbound dedupe by wamid, 006 the pending inbound media, 014 the inbox's failed
+      // messages (partial: failed rows only); 002's drops stay dropped.
       expect(names.filter((n) => !n.startsWith('sqlite_autoindex')).sort()).toEqual([
+        'helpdesk_messages_failed',
         'helpdesk_messages_inbound_wamid',
         'helpdesk_messages_media_pending',
         'helpdesk_messages_org_wamid',
