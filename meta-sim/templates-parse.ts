@@ -3,7 +3,7 @@
 // each button's parameter. Meta's own creation rules, simplified to what sends depend on.
 import { createHash } from 'node:crypto';
 import { exceedsChars } from './validate/chars.js';
-import { isObject } from './validate/check.js';
+import { isObject } from './validate/object.js';
 import type {
   SimQualityScore,
   SimTemplate,

@@ -4,7 +4,9 @@ import { invalidValue, missingParam, unexpectedKey, wrongType } from '../errors.
 import type { StoredTemplate } from '../templates-parse.js';
 import { exceedsChars } from './chars.js';
 
-export type Obj = Record<string, unknown>;
+import { isObject, type Obj } from './object.js';
+
+export { isObject, type Obj } from './object.js';
 
 /** What a validator may ask about the phone the message is sent from. */
 export interface ValidationContext {
@@ -19,10 +21,6 @@ export interface ValidationContext {
 export function sub(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
   return path === '' ? key : `${path}['${key}']`;
-}
-
-export function isObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The value at `path` must be a JSON object. */
