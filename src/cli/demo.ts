@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startMetaSim } from '../../meta-sim/index.js';
+import { startMetaSim, type SimTemplateInput } from '../../meta-sim/index.js';
 import { loadConfig } from '../config.js';
 import { serve } from '../server/serve.js';
 import { createContext } from '../server/context.js';
@@ -21,6 +21,32 @@ const DEMO_CONTACT = '+27123456789';
 const DEMO_APP_ID = '1000000000000001';
 const DEMO_APP_SECRET = 'demo-app-secret-not-a-real-secret';
 const DEMO_VERIFY_TOKEN = 'demo-verify-token';
+
+/** The demo's templates: one positional with a URL button, one with named variables. */
+const DEMO_TEMPLATES: SimTemplateInput[] = [
+  {
+    name: 'order_confirmation',
+    language: 'en_US',
+    category: 'UTILITY',
+    components: [
+      { type: 'BODY', text: 'Hi {{1}}, your order {{2}} is confirmed.' },
+      {
+        type: 'BUTTONS',
+        buttons: [{ type: 'URL', text: 'Track order', url: 'https://shop.example.com/orders/{{1}}' }],
+      },
+    ],
+  },
+  {
+    name: 'appointment_reminder',
+    language: 'en_US',
+    category: 'UTILITY',
+    parameter_format: 'NAMED',
+    components: [
+      { type: 'HEADER', format: 'TEXT', text: 'Reminder' },
+      { type: 'BODY', text: 'Hi {{first_name}}, see you on {{date}}.' },
+    ],
+  },
+];
 
 function curlExamples(base: string, tenant: string, key: string): string[] {
   const bodies: Record<string, unknown> = {
@@ -87,6 +113,25 @@ function curlExamples(base: string, tenant: string, key: string): string[] {
         sections: [{ title: 'Drinks', rows: [{ id: 'cola', title: 'Cola', description: '500ml bottle' }] }],
       },
     },
+    template: {
+      phone_number: DEMO_CONTACT,
+      message_type: 'template',
+      template: {
+        name: 'order_confirmation',
+        language: 'en_US',
+        body: ['Jessica', '#12345'],
+        buttons: [{ index: 0, url_suffix: '12345' }],
+      },
+    },
+    'template (named variables)': {
+      phone_number: DEMO_CONTACT,
+      message_type: 'template',
+      template: {
+        name: 'appointment_reminder',
+        language: 'en_US',
+        body: { first_name: 'Jessica', date: 'Friday at 10:00' },
+      },
+    },
     reaction: {
       phone_number: DEMO_CONTACT,
       message_type: 'reaction',
@@ -127,6 +172,9 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     phones: { [DEMO_PHONE_ID]: DEMO_META_TOKEN },
     apps: [{ callbackUrl: `http://127.0.0.1:${port}/webhooks/meta/${DEMO_APP_ID}`, appSecret: DEMO_APP_SECRET }],
   });
+  // Approved templates on the demo's WhatsApp Business Account: the gateway's catalogue reads them
+  // from the simulator when it starts, as it would from Meta.
+  for (const template of DEMO_TEMPLATES) sim.addTemplate(sim.webhooks.phoneInfo(DEMO_PHONE_ID).wabaId, template);
   const samples = await startSampleMediaServer();
   const env = {
     ...process.env,

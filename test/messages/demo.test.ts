@@ -286,6 +286,38 @@ describe('npm run demo', () => {
     );
   });
 
+  it('sends the templates it seeded, as its printed template examples do', async () => {
+    const positional = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
+      phone_number: '+27123456789',
+      message_type: 'template',
+      template: {
+        name: 'order_confirmation',
+        language: 'en_US',
+        body: ['Jessica', '#12345'],
+        buttons: [{ index: 0, url_suffix: '12345' }],
+      },
+    });
+    expect(positional.success, JSON.stringify(positional)).toBe(true);
+    const named = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
+      phone_number: '+27123456789',
+      message_type: 'template',
+      template: {
+        name: 'appointment_reminder',
+        language: 'en_US',
+        body: { first_name: 'Jessica', date: 'Friday at 10:00' },
+      },
+    });
+    expect(named.success, JSON.stringify(named)).toBe(true);
+    // A template the account does not have is refused before Meta, in the document's shape.
+    await expect(
+      sendWhatsAppMessage(info.tenantId, info.apiKey, {
+        phone_number: '+27123456789',
+        message_type: 'template',
+        template: { name: 'no_such_template', language: 'en_US' },
+      }),
+    ).rejects.toThrow(/No template "no_such_template" exists in en_US/);
+  });
+
   it('serves every curl example it prints: the image, video and audio from the document too', async () => {
     for (const body of [
       {
