@@ -1,62 +1,28 @@
 // `flowiq agent create|list|disable|reset-password`, on each engine: create prints a one-time link
 // (the token in the URL's fragment, stored only hashed); list shows each agent's state; disable
 // ends the agent's sessions; reset-password makes a new link; bad input exits 2 and changes nothing.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.js';
+import type { Db } from '../../src/db/database.js';
 import { runCli as run } from '../helpers/cli.js';
-import { TEST_SECRET } from '../helpers/constants.js';
-import { createPgSchema, ENGINES } from '../helpers/db.js';
+import { cliDatabase, type CliDatabase } from '../helpers/cli-db.js';
+import { ENGINES } from '../helpers/db.js';
 
 const LINK = /^https:\/\/inbox\.example\.com\/inbox\/set-password#token=([A-Za-z0-9_-]{43})$/m;
 
 describe.each(ENGINES)('flowiq agent on %s', (engine) => {
-  let dir: string;
-  let dropSchema: (() => Promise<void>) | undefined;
-  let databaseUrl: string;
-  const saved = { ...process.env };
+  let cli: CliDatabase;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-cli-agent-'));
-    if (engine === 'sqlite') {
-      databaseUrl = `sqlite:${path.join(dir, 'cli.db')}`;
-    } else {
-      const s = await createPgSchema();
-      dropSchema = s.drop;
-      const u = new URL(process.env.TEST_DATABASE_URL!);
-      u.searchParams.set('options', `-c search_path=${s.schema}`);
-      databaseUrl = u.toString();
-    }
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      FLOWIQ_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
-      PUBLIC_URL: 'https://inbox.example.com',
-    });
+    cli = await cliDatabase(engine, 'agent', { PUBLIC_URL: 'https://inbox.example.com' });
     for (const slug of ['acme', 'beta'])
       expect((await run('org', 'create', '--slug', slug, '--name', slug, '--meta-phone-id', '111')).code).toBe(0);
   });
   afterEach(async () => {
-    process.env = { ...saved };
-    await dropSchema?.();
-    dropSchema = undefined;
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cli.cleanup();
   });
 
-  async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
-    const db = openDatabase(
-      engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
-    );
-    try {
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  }
+  const withDb = <T>(fn: (db: Db) => Promise<T>) => cli.withDb(fn);
 
   const rows = (table: string) =>
     withDb(

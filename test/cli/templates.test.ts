@@ -1,15 +1,11 @@
 // `flowiq templates sync|list` against the simulator: the catalogue read from Meta on demand and
 // printed with what each template expects; an organization without a WABA id or with a token Meta
 // refuses gets a clear error and nothing is written.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMetaSim } from '../../meta-sim/index.js';
-import { openDatabase } from '../../src/db/database.js';
 import { runCli as run } from '../helpers/cli.js';
-import { TEST_SECRET } from '../helpers/constants.js';
-import { createPgSchema, ENGINES } from '../helpers/db.js';
+import { cliDatabase, type CliDatabase } from '../helpers/cli-db.js';
+import { ENGINES } from '../helpers/db.js';
 
 const PHONE_ID = '106540352242922';
 const TOKEN = 'EAAG-sim-token-for-cli-templates-01';
@@ -17,10 +13,7 @@ const TOKEN = 'EAAG-sim-token-for-cli-templates-01';
 describe.each(ENGINES)('flowiq templates on %s', (engine) => {
   let sim: Awaited<ReturnType<typeof startMetaSim>>;
   let waba: string;
-  let dir: string;
-  let dropSchema: (() => Promise<void>) | undefined;
-  let databaseUrl: string;
-  const saved = { ...process.env };
+  let cli: CliDatabase;
 
   beforeAll(async () => {
     sim = await startMetaSim({ phones: { [PHONE_ID]: TOKEN } });
@@ -30,23 +23,7 @@ describe.each(ENGINES)('flowiq templates on %s', (engine) => {
 
   beforeEach(async () => {
     sim.templates.clear();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-cli-templates-'));
-    if (engine === 'sqlite') {
-      databaseUrl = `sqlite:${path.join(dir, 'cli.db')}`;
-    } else {
-      const s = await createPgSchema();
-      dropSchema = s.drop;
-      const u = new URL(process.env.TEST_DATABASE_URL!);
-      u.searchParams.set('options', `-c search_path=${s.schema}`);
-      databaseUrl = u.toString();
-    }
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      FLOWIQ_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
-      META_GRAPH_URL: sim.url,
-    });
+    cli = await cliDatabase(engine, 'templates', { META_GRAPH_URL: sim.url });
     const created = await run(
       'org',
       'create',
@@ -64,22 +41,13 @@ describe.each(ENGINES)('flowiq templates on %s', (engine) => {
     expect(created.code).toBe(0);
   });
   afterEach(async () => {
-    process.env = { ...saved };
-    await dropSchema?.();
-    dropSchema = undefined;
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cli.cleanup();
   });
 
-  async function storedNames(): Promise<string[]> {
-    const db = openDatabase(
-      engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
+  const storedNames = (): Promise<string[]> =>
+    cli.withDb(async (db) =>
+      (await db.kysely.selectFrom('templates').select('name').orderBy('name').execute()).map((r) => r.name),
     );
-    try {
-      return (await db.kysely.selectFrom('templates').select('name').orderBy('name').execute()).map((r) => r.name);
-    } finally {
-      await db.close();
-    }
-  }
 
   it('sync reads the catalogue from Meta; list prints each template and what it expects', async () => {
     sim.addTemplate(waba, {
