@@ -27,6 +27,17 @@ function checkBodyValue(value: BodyValue, path: string): void {
   const kinds = present(value, ['currency', 'date_time'] as const);
   if (kinds.length !== 1)
     throw new InvalidField(`${path} must be text, or an object with exactly one of currency or date_time`);
+  // The fallback text is what Cloud API shows: Meta holds it to the same rule as a text variable.
+  if (value.currency !== undefined) checkText(value.currency.fallback_value, `${path}.currency.fallback_value`);
+  if (value.date_time !== undefined) checkText(value.date_time.fallback_value, `${path}.date_time.fallback_value`);
+}
+
+// A URL button's suffix is appended to the template's URL: Meta refuses one with white space.
+const URL_SUFFIX_REFUSED = /\s/;
+
+function checkUrlSuffix(suffix: string, path: string): void {
+  if (URL_SUFFIX_REFUSED.test(suffix))
+    throw new InvalidField(`${path} must not contain spaces or line breaks (it is appended to the button's URL)`);
 }
 
 function checkShortForm(t: TemplateMessage['template']): void {
@@ -55,6 +66,7 @@ function checkShortForm(t: TemplateMessage['template']): void {
     if (indexes.has(b.index))
       throw new InvalidField(`template.buttons[${i}].index must be unique: ${b.index} is used twice`);
     indexes.add(b.index);
+    if (b.url_suffix !== undefined) checkUrlSuffix(b.url_suffix, `template.buttons[${i}].url_suffix`);
   });
 }
 
@@ -64,6 +76,8 @@ function checkParameters(parameters: readonly GraphTemplateParameter[], path: st
   parameters.forEach((p, i) => {
     const at = `${path}[${i}]`;
     if (p.type === 'text') checkText(p.text, `${at}.text`);
+    if (p.type === 'currency') checkText(p.currency.fallback_value, `${at}.currency.fallback_value`);
+    if (p.type === 'date_time') checkText(p.date_time.fallback_value, `${at}.date_time.fallback_value`);
     if ('parameter_name' in p && p.parameter_name !== undefined) {
       named++;
       if (names.has(p.parameter_name))
@@ -90,6 +104,10 @@ function checkComponents(components: readonly GraphTemplateComponent[]): void {
       indexes.add(index);
     }
     checkParameters(c.parameters, `${path}.parameters`);
+    if (c.type === 'button' && c.sub_type === 'url')
+      c.parameters.forEach((p, j) => {
+        if (p.type === 'text') checkUrlSuffix(p.text, `${path}.parameters[${j}].text`);
+      });
   });
 }
 

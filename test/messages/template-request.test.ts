@@ -216,6 +216,37 @@ describe('template requests', () => {
       INVALID,
       'template.components[1].index must be unique: 1 is used twice',
     ],
+    [
+      'a date fallback with a line break',
+      { body: [{ date_time: { fallback_value: 'a\nb' } }] },
+      INVALID,
+      'template.body[0].date_time.fallback_value must not contain line breaks, tabs or more than 4 spaces in a row (Meta refuses them in a variable)',
+    ],
+    [
+      'a currency fallback with a tab, in the components form',
+      {
+        components: [
+          {
+            type: 'body',
+            parameters: [{ type: 'currency', currency: { fallback_value: '$\t1', code: 'USD', amount_1000: 1000 } }],
+          },
+        ],
+      },
+      INVALID,
+      'template.components[0].parameters[0].currency.fallback_value must not contain line breaks, tabs or more than 4 spaces in a row (Meta refuses them in a variable)',
+    ],
+    [
+      'a URL suffix with a space',
+      { buttons: [{ index: 0, url_suffix: 'a b' }] },
+      INVALID,
+      "template.buttons[0].url_suffix must not contain spaces or line breaks (it is appended to the button's URL)",
+    ],
+    [
+      'a URL button parameter with a line break, in the components form',
+      { components: [{ type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: 'a\nb' }] }] },
+      INVALID,
+      'template.components[0].parameters[0].text must not contain line breaks, tabs or more than 4 spaces in a row (Meta refuses them in a variable)',
+    ],
   ])('refuses %s', (_name, template, error, message) => {
     const body = send(template);
     for (const [k, v] of Object.entries(body.template))
