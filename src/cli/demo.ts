@@ -22,14 +22,20 @@ const DEMO_APP_ID = '1000000000000001';
 const DEMO_APP_SECRET = 'demo-app-secret-not-a-real-secret';
 const DEMO_VERIFY_TOKEN = 'demo-verify-token';
 
-/** The demo's templates: one positional with a URL button, one with named variables. */
+/** The demo's templates: the README's example, one with a URL button, one with named variables. */
 const DEMO_TEMPLATES: SimTemplateInput[] = [
   {
     name: 'order_confirmation',
     language: 'en_US',
     category: 'UTILITY',
+    components: [{ type: 'BODY', text: 'Hi {{1}}, your order {{2}} is confirmed.' }],
+  },
+  {
+    name: 'order_shipped',
+    language: 'en_US',
+    category: 'UTILITY',
     components: [
-      { type: 'BODY', text: 'Hi {{1}}, your order {{2}} is confirmed.' },
+      { type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way.' },
       {
         type: 'BUTTONS',
         buttons: [{ type: 'URL', text: 'Track order', url: 'https://shop.example.com/orders/{{1}}' }],
@@ -116,11 +122,16 @@ function curlExamples(base: string, tenant: string, key: string): string[] {
     template: {
       phone_number: DEMO_CONTACT,
       message_type: 'template',
+      template: { name: 'order_confirmation', language: 'en_US', body: ['Jessica', '42'] },
+    },
+    'template (URL button)': {
+      phone_number: DEMO_CONTACT,
+      message_type: 'template',
       template: {
-        name: 'order_confirmation',
+        name: 'order_shipped',
         language: 'en_US',
-        body: ['Jessica', '#12345'],
-        buttons: [{ index: 0, url_suffix: '12345' }],
+        body: ['Jessica', '42'],
+        buttons: [{ index: 0, url_suffix: '42' }],
       },
     },
     'template (named variables)': {

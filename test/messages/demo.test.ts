@@ -286,18 +286,24 @@ describe('npm run demo', () => {
     );
   });
 
-  it('sends the templates it seeded, as its printed template examples do', async () => {
+  it('sends the templates it seeded, as its printed template examples and the README do', async () => {
     const positional = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
       phone_number: '+27123456789',
       message_type: 'template',
-      template: {
-        name: 'order_confirmation',
-        language: 'en_US',
-        body: ['Jessica', '#12345'],
-        buttons: [{ index: 0, url_suffix: '12345' }],
-      },
+      template: { name: 'order_confirmation', language: 'en_US', body: ['Jessica', '42'] },
     });
     expect(positional.success, JSON.stringify(positional)).toBe(true);
+    const button = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
+      phone_number: '+27123456789',
+      message_type: 'template',
+      template: {
+        name: 'order_shipped',
+        language: 'en_US',
+        body: ['Jessica', '42'],
+        buttons: [{ index: 0, url_suffix: '42' }],
+      },
+    });
+    expect(button.success, JSON.stringify(button)).toBe(true);
     const named = await sendWhatsAppMessage(info.tenantId, info.apiKey, {
       phone_number: '+27123456789',
       message_type: 'template',
