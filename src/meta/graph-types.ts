@@ -80,7 +80,11 @@ export interface GraphReaction {
 /** A template's parameter (WEBHOOKS §9.1); the gateway sends media by id, a client may give a link. */
 export type GraphTemplateParameter =
   | { type: 'text'; text: string; parameter_name?: string }
-  | { type: 'currency'; currency: { fallback_value: string; code: string; amount_1000: number }; parameter_name?: string }
+  | {
+      type: 'currency';
+      currency: { fallback_value: string; code: string; amount_1000: number };
+      parameter_name?: string;
+    }
   | { type: 'date_time'; date_time: { fallback_value: string }; parameter_name?: string }
   | { type: 'image'; image: { link?: string; id?: string } }
   | { type: 'video'; video: { link?: string; id?: string } }
