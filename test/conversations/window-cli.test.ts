@@ -1,39 +1,18 @@
 // `flowiq org update --window-check on|off|default`: the organization's own 24-hour window rule,
 // stored on the organization and shown by `flowiq org list`.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createPgSchema, ENGINES } from '../helpers/db.js';
-import { TEST_SECRET } from '../helpers/constants.js';
+import { ENGINES } from '../helpers/db.js';
+import { cliDatabase, type CliDatabase } from '../helpers/cli-db.js';
 import { runCli } from '../helpers/cli.js';
 
 describe.each(ENGINES)('flowiq org --window-check on %s', (engine) => {
-  let dir: string;
-  let dropSchema: (() => Promise<void>) | undefined;
-  const saved = { ...process.env };
+  let cli: CliDatabase;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-window-cli-'));
-    let databaseUrl = `sqlite:${path.join(dir, 'cli.db')}`;
-    if (engine === 'postgres') {
-      const s = await createPgSchema();
-      dropSchema = s.drop;
-      const u = new URL(process.env.TEST_DATABASE_URL!);
-      u.searchParams.set('options', `-c search_path=${s.schema}`);
-      databaseUrl = u.toString();
-    }
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      FLOWIQ_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
-    });
+    cli = await cliDatabase(engine, 'window');
   });
   afterEach(async () => {
-    process.env = { ...saved };
-    await dropSchema?.();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cli.cleanup();
   });
 
   it('sets, shows and clears the organization’s window rule', async () => {
