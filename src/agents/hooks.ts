@@ -3,7 +3,7 @@
 import type { FastifyRequest } from 'fastify';
 import { constantTimeEqual } from '../lib/crypto.js';
 import { CSRF_HEADER, currentAgent } from './current.js';
-import { CsrfRefused, NotSignedIn } from './errors.js';
+import { CsrfRefused, NotSignedIn } from '../errors.js';
 import type { AgentSessions, CurrentAgent } from './sessions.js';
 
 declare module 'fastify' {

@@ -2,9 +2,8 @@
 // one-time link to set a password; disabled at once. No Fastify here.
 import { newId, nowIso } from '../db/ids.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { InvalidField, NotFound, OrganizationNotFound } from '../errors.js';
+import { InvalidField, InvalidPasswordLink, NotFound, OrganizationNotFound } from '../errors.js';
 import type { OrganizationStore } from '../organizations/store.js';
-import { InvalidPasswordLink } from './errors.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import { AgentSessions } from './sessions.js';
 import type { AgentRow, AgentStore } from './store.js';

@@ -2,9 +2,8 @@
 // (agent_sessions), so sign-out and disabling take effect at once on every instance. No Fastify.
 import { FailedAuthLimit } from '../auth/failure-limit.js';
 import { nowIso } from '../db/ids.js';
-import { TooManyRequests } from '../errors.js';
+import { InvalidCredentials, TooManyRequests } from '../errors.js';
 import type { OrganizationStore } from '../organizations/store.js';
-import { InvalidCredentials } from './errors.js';
 import { verifyPassword } from './passwords.js';
 import type { AgentStore } from './store.js';
 import { csrfTokenFor, isToken, newToken, tokenHash } from './tokens.js';
