@@ -65,15 +65,6 @@ export class EventBatch {
     this.#events.push(...other.#events.splice(0));
   }
 
-  /** Forgets them: the work that caused them was undone. */
-  clear(): void {
-    this.#events.length = 0;
-  }
-
-  get size(): number {
-    return this.#events.length;
-  }
-
   /** Hands the events over and empties the batch. */
   drain(): { id: string; e: EventWrite }[] {
     return this.#events.splice(0);
