@@ -1,5 +1,5 @@
-// The signed-in agent of a request, from its session cookie: for the inbox's own routes and for
-// any other scope that accepts agents (the read API). HTTP edge only; the rules are in sessions.ts.
+// The signed-in agent of a request, from its session cookie: for the inbox scope's routes (its
+// session hook). HTTP edge only; the rules are in sessions.ts.
 import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import type { AgentSessions, CurrentAgent } from './sessions.js';
@@ -8,6 +8,13 @@ export type { CurrentAgent } from './sessions.js';
 
 /** The session cookie's name; its value is the random token whose hash is the session's id. */
 export const SESSION_COOKIE = 'flowiq_session';
+
+/**
+ * The cookie's Path: the browser sends it to the inbox's page and its API (/inbox, /inbox/api/…)
+ * and nowhere else. The tenant API under /api accepts only keys, so a session has no use there,
+ * and a cookie not sent cannot be misused there.
+ */
+export const SESSION_COOKIE_PATH = '/inbox';
 
 /** The header a state-changing request carries the session's CSRF token in. */
 export const CSRF_HEADER = 'x-csrf-token';

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { Type } from '@sinclair/typebox';
 import { ErrorSchema } from '../http/schemas.js';
-import { SESSION_COOKIE } from './current.js';
+import { SESSION_COOKIE, SESSION_COOKIE_PATH } from './current.js';
 import { AgentMe, SetPasswordBody, SignInBody } from './schema.js';
 import type { AgentService } from './service.js';
 import type { CurrentAgent } from './sessions.js';
@@ -39,13 +39,13 @@ export async function agentRoutes(fastify: FastifyInstance, opts: AgentRoutesOpt
    * HttpOnly: no script reads it. SameSite=Strict: no other site's page or link sends it; the inbox
    * is opened directly, and its page's own requests are same-site. Secure when the gateway is
    * reached over https: PUBLIC_URL says so behind a proxy (no trustProxy, so a forwarded header is
-   * not believed), request.protocol when it serves TLS itself. Path=/ so the read API gets it too.
+   * not believed), request.protocol when it serves TLS itself. Path=/inbox: the page and its API only.
    */
   const cookie = (request: FastifyRequest): CookieSerializeOptions => ({
     httpOnly: true,
     sameSite: 'strict',
     secure: httpsOnly || request.protocol === 'https',
-    path: '/',
+    path: SESSION_COOKIE_PATH,
   });
 
   app.post(

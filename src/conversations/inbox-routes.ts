@@ -1,7 +1,10 @@
-// The inbox's read API over HTTP: GET /api/conversations, GET /api/conversations/{id}/messages,
-// POST /api/conversations/{id}/read. Registered in the tenant API scope, which authenticates (an
-// API key) and rate-limits (server/scopes.ts); the reads themselves are inbox-reads.ts.
-import type { FastifyInstance } from 'fastify';
+// The inbox's read API over HTTP: GET …/conversations, GET …/conversations/{id}/messages,
+// POST …/conversations/{id}/read. One plugin registered twice (server/scopes.ts): under /api in the
+// tenant API scope (an API key, rate-limited), and under /inbox/api in the inbox scope (an agent's
+// session, CSRF on POST). Which caller a scope has is an option, never guessed from the request's
+// headers. The reads themselves are inbox-reads.ts.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type, type TObject } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Db } from '../db/database.js';
 import { isId } from '../db/ids.js';
@@ -10,7 +13,7 @@ import { ErrorSchema } from '../http/schemas.js';
 import { pageQuery, toPage } from '../lib/pagination.js';
 import type { MediaSigner } from '../media/signing.js';
 import { MetaCallError, type MetaClient } from '../meta/client.js';
-import type { OrganizationRow } from '../organizations/store.js';
+import type { OrganizationRow, OrganizationStore } from '../organizations/store.js';
 import { InboxReads, decodeKey, encodeKey, type ConversationFilters, type Key } from './inbox-reads.js';
 import {
   ConversationListAnswer,
@@ -23,15 +26,59 @@ import {
 } from './inbox-schema.js';
 import { MessageReads } from './reads.js';
 
+/**
+ * Who calls the routes of a scope: `api-key`, the tenant API (request.tenant, set by the auth hook,
+ * under /api, with ?tenantId=); `agent`, the inbox (request.agent, set by the session hook, under
+ * /inbox/api, no tenantId: the session names the organization).
+ */
+export type InboxCaller = 'api-key' | 'agent';
+
 export interface InboxRoutesOptions {
+  caller: InboxCaller;
   db: Db;
   signer: MediaSigner;
   /** For read receipts. */
   meta: MetaClient;
+  /** The agent's organization row (for read receipts), which a session does not carry. */
+  organizations: OrganizationStore;
   decryptToken(org: OrganizationRow): string | undefined;
 }
 
-const errors = { 400: ErrorSchema, 401: ErrorSchema, 404: ErrorSchema, 429: ErrorSchema };
+/** The organization of a request, as its scope's caller authenticated it. */
+export interface CallerOrganization {
+  id(request: FastifyRequest): string;
+  row(request: FastifyRequest): Promise<OrganizationRow>;
+}
+
+export function callerOrganization(caller: InboxCaller, organizations: OrganizationStore): CallerOrganization {
+  if (caller === 'api-key') return { id: (r) => r.tenant.organization.id, row: async (r) => r.tenant.organization };
+  return {
+    id: (r) => r.agent.organizationId,
+    row: async (r) => {
+      const row = await organizations.findById(r.agent.organizationId);
+      // A session outlives nothing: deleting an organization deletes its agents and their sessions.
+      if (row === undefined) throw new NotFound('The organization of this session no longer exists');
+      return row;
+    },
+  };
+}
+
+/** The route prefix for a caller: the tenant API's /api or the inbox's /inbox/api. */
+export const apiBase = (caller: InboxCaller): string => (caller === 'agent' ? '/inbox/api' : '/api');
+
+/** A tenant query schema without tenantId, for the inbox scope (the session names the organization). */
+export function forCaller(caller: InboxCaller, query: TObject): TObject {
+  return caller === 'agent' ? Type.Omit(query, ['tenantId'], { additionalProperties: true }) : query;
+}
+
+/** The inbox scope refuses a POST without the CSRF token with a 403. */
+export const inboxErrors = (caller: InboxCaller) => ({
+  400: ErrorSchema,
+  401: ErrorSchema,
+  ...(caller === 'agent' ? { 403: ErrorSchema } : {}),
+  404: ErrorSchema,
+  429: ErrorSchema,
+});
 
 /** Our conversation id (a UUID, any case); anything else is refused rather than looked up. */
 function threadId(id: string): string {
@@ -51,6 +98,10 @@ const flag = (v: 'true' | 'false' | undefined): boolean | undefined => (v === un
 
 export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const { caller } = opts;
+  const base = apiBase(caller);
+  const org = callerOrganization(caller, opts.organizations);
+  const errors = inboxErrors(caller);
   const reads = new InboxReads(opts.db, new MessageReads(opts.db, opts.signer));
   /** The thread's id when it is this organization's; 404 otherwise, whoever else's it may be. */
   const ownThread = async (organizationId: string, raw: string): Promise<string> => {
@@ -61,19 +112,19 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
   };
 
   app.get(
-    '/api/conversations',
+    `${base}/conversations`,
     {
       schema: {
         tags: ['inbox'],
         summary: 'List conversations by last activity, newest first',
         description:
           "One conversation per contact: the contact, the latest message's preview, the unread count, the 24-hour window (open until when, or closed: a template is needed), and the status of our latest message. Filters combine (and); q searches contact names, numbers and message texts. Keyset pagination: pass next_cursor as cursor. A conversation that gets a new message while you page moves to the top: the list is a snapshot per page, not a frozen whole.",
-        querystring: ConversationListQuery,
+        querystring: forCaller(caller, ConversationListQuery),
         response: { 200: ConversationListAnswer, ...errors },
       },
     },
     async (request) => {
-      const q = request.query;
+      const q = request.query as Omit<ConversationListQuery, 'tenantId'>;
       const page = pageQuery(q, { defaultLimit: 25, maxLimit: 100, decode: decodeKey });
       const filters: ConversationFilters = {};
       const unread = flag(q.unread);
@@ -82,7 +133,7 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
       if (failed !== undefined) filters.failed = failed;
       if (q.window !== undefined) filters.window = q.window;
       if (q.q !== undefined) filters.q = q.q;
-      const rows = await reads.list(request.tenant.organization.id, filters, {
+      const rows = await reads.list(org.id(request), filters, {
         limit: page.readLimit,
         ...(page.after !== undefined ? { after: page.after } : {}),
       });
@@ -99,7 +150,7 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
   );
 
   app.get(
-    '/api/conversations/:id/messages',
+    `${base}/conversations/:id/messages`,
     {
       schema: {
         tags: ['inbox'],
@@ -107,13 +158,13 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
         description:
           'Both directions, each as GET /api/messages/{id} shows it (content, status and its history, Meta’s error, media by signed URL) with its current reactions and the message it replies to. Without a cursor: the newest messages. before=older_cursor loads older history; after=newer_cursor catches up newer messages (poll it until has_newer is false). Reactions are not listed: they are on their target.',
         params: ConversationParams,
-        querystring: MessagePageQuery,
+        querystring: forCaller(caller, MessagePageQuery),
         response: { 200: MessagePageAnswer, ...errors },
       },
     },
     async (request) => {
-      const q = request.query;
-      const orgId = request.tenant.organization.id;
+      const q = request.query as Omit<MessagePageQuery, 'tenantId'>;
+      const orgId = org.id(request);
       const { limit } = pageQuery({ limit: q.limit }, { defaultLimit: 50, maxLimit: 100, decode: () => undefined });
       const before = cursorParam('before', q.before);
       const after = cursorParam('after', q.after);
@@ -136,7 +187,7 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
   );
 
   app.post(
-    '/api/conversations/:id/read',
+    `${base}/conversations/:id/read`,
     {
       schema: {
         tags: ['inbox'],
@@ -144,20 +195,21 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
         description:
           "Clears the unread count, then sends Meta's read receipt for the customer's latest message (blue ticks on their phone, for it and the ones before), with a typing indicator when typing=true. The conversation is read here whatever Meta answers: data.receipt says what happened to the receipt.",
         params: ConversationParams,
-        querystring: MarkReadQuery,
+        querystring: forCaller(caller, MarkReadQuery),
         response: { 200: MarkReadAnswer, ...errors },
       },
     },
     async (request) => {
-      const org = request.tenant.organization;
-      const id = await ownThread(org.id, request.params.id);
-      const wamid = await reads.markRead(org.id, id);
-      const token = org.meta_phone_id === null ? undefined : opts.decryptToken(org);
+      const id = await ownThread(org.id(request), request.params.id);
+      const row = await org.row(request);
+      const wamid = await reads.markRead(row.id, id);
+      const token = row.meta_phone_id === null ? undefined : opts.decryptToken(row);
       const none = { unread_count: 0 as const, message_id: wamid, error: null };
-      if (wamid === null || org.meta_phone_id === null || token === undefined)
+      if (wamid === null || row.meta_phone_id === null || token === undefined)
         return { success: true as const, data: { ...none, receipt: 'none' as const } };
       try {
-        await opts.meta.markRead(org.meta_phone_id, token, wamid, { typing: request.query.typing === 'true' });
+        const typing = (request.query as { typing?: string }).typing === 'true';
+        await opts.meta.markRead(row.meta_phone_id, token, wamid, { typing });
         return { success: true as const, data: { ...none, receipt: 'sent' as const } };
       } catch (err) {
         if (!(err instanceof MetaCallError)) throw err;

@@ -5,7 +5,8 @@
 //   Meta webhooks: raw bodies (the signature is over the bytes), Meta's signature instead of a
 //                  key, a 3 MB body limit, no rate limit (Meta's bursts must be absorbed, not refused)
 //   inbox API:    /inbox/api/…, the browser's: session cookie instead of a key, other sites'
-//                 requests refused, a CSRF token on every change (agents/hooks.ts)
+//                 requests refused, a CSRF token on every change (agents/hooks.ts); the same read
+//                 routes as the tenant API's, for the signed-in agent's organization
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { sameOriginHook, sessionHook } from '../agents/hooks.js';
@@ -14,7 +15,7 @@ import type { CurrentAgent } from '../agents/sessions.js';
 import { authenticateHook } from '../auth/hook.js';
 import { contactRoutes } from '../contacts/routes.js';
 import { conversationRoutes } from '../conversations/routes.js';
-import { inboxRoutes } from '../conversations/inbox-routes.js';
+import { inboxRoutes, type InboxCaller, type InboxRoutesOptions } from '../conversations/inbox-routes.js';
 import { endpointRoutes } from '../events/routes.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { idempotencyHooks } from '../idempotency/hook.js';
@@ -23,6 +24,18 @@ import { messageRoutes } from '../messages/routes.js';
 import { metaWebhookRoutes } from '../inbound/routes.js';
 import { templateRoutes } from '../templates/routes.js';
 import type { AppContext } from './context.js';
+
+/** The read API's plugin options for one scope's caller: the same routes and schemas in both. */
+function inboxRoutesFor(caller: InboxCaller, ctx: AppContext): InboxRoutesOptions {
+  return {
+    caller,
+    db: ctx.db,
+    signer: ctx.media.signer,
+    meta: ctx.meta,
+    organizations: ctx.organizationStore,
+    decryptToken: (org) => ctx.organizations.decryptToken(org),
+  };
+}
 
 export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Promise<void> {
   // Before the body is read: a request with a bad key or tenant costs no parsing or validation.
@@ -36,12 +49,7 @@ export async function tenantApiScope(app: FastifyInstance, ctx: AppContext): Pro
   await app.register(contactRoutes, { contacts: ctx.contacts, idempotency });
   await app.register(messageRoutes, { send: ctx.send, idempotency });
   await app.register(conversationRoutes, { db: ctx.db, signer: ctx.media.signer });
-  await app.register(inboxRoutes, {
-    db: ctx.db,
-    signer: ctx.media.signer,
-    meta: ctx.meta,
-    decryptToken: (org) => ctx.organizations.decryptToken(org),
-  });
+  await app.register(inboxRoutes, inboxRoutesFor('api-key', ctx));
   await app.register(endpointRoutes, { endpoints: ctx.endpoints, db: ctx.db });
   await app.register(templateRoutes, { templates: ctx.templates });
 }
@@ -78,4 +86,5 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
     publicUrl: ctx.config.publicUrl,
     sessionMaxSeconds: ctx.config.inbox.sessionMaxSeconds,
   });
+  await app.register(inboxRoutes, inboxRoutesFor('agent', ctx));
 }

@@ -1,6 +1,6 @@
 // The inbox's browser protections, on each engine: state-changing requests need the session's
 // CSRF token; requests another site's page sends are refused, sign-in included (login CSRF); the
-// session cookie is HttpOnly, SameSite=Strict, Path=/, and Secure only when served over https.
+// session cookie is HttpOnly, SameSite=Strict, Path=/inbox, and Secure only when served over https.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/db.js';
 import { seedTenant, startGateway, type TestGateway } from '../helpers/app.js';
@@ -99,13 +99,13 @@ describe.each(ENGINES)('inbox CSRF and cookies on %s', (engine) => {
     });
   });
 
-  it('sets the session cookie HttpOnly, SameSite=Strict, Path=/, not Secure over plain http', async () => {
+  it('sets the session cookie HttpOnly, SameSite=Strict, Path=/inbox, not Secure over plain http', async () => {
     const { signIn } = await signedIn();
     const raw = String(signIn.headers['set-cookie']);
     expect(raw).toMatch(/^flowiq_session=[A-Za-z0-9_-]{43};/);
     expect(raw).toContain('HttpOnly');
     expect(raw).toContain('SameSite=Strict');
-    expect(raw).toContain('Path=/');
+    expect(raw).toMatch(/; Path=\/inbox(;|$)/);
     expect(raw).toContain('Max-Age=604800');
     expect(raw).not.toContain('Secure');
   });
