@@ -63,6 +63,12 @@ export interface Config {
      * go one at a time, so this is how many conversations an endpoint receives at once.
      */
     perEndpoint: number;
+    /**
+     * EVENTS_DISPATCH: `thread` delivers from a worker thread with its own database connection,
+     * so that delivering uses the second core (events/dispatch-thread.ts); `inline`, on the
+     * serving thread. An in-memory SQLite database is always inline (a thread cannot share it).
+     */
+    dispatch: 'thread' | 'inline';
   };
   /** How long processed webhook receipts (Meta's raw bodies) are kept, in seconds. */
   webhookRetentionSeconds: number;
@@ -289,6 +295,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ),
       concurrency: int(env, 'EVENTS_CONCURRENCY', 64, 1, 1024),
       perEndpoint: int(env, 'EVENTS_PER_ENDPOINT', 16, 1, 1024),
+      dispatch: oneOf(env, 'EVENTS_DISPATCH', ['thread', 'inline'] as const, 'thread'),
     },
     webhookRetentionSeconds: duration(env, 'WEBHOOK_RETENTION', 14 * 86_400),
     eventsRetentionSeconds: duration(env, 'EVENTS_RETENTION', 30 * 86_400),

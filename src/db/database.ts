@@ -83,15 +83,20 @@ export interface OpenOptions {
   /** PostgreSQL only: run every connection in this schema (tests use a fresh one each). */
   searchPath?: string;
   poolSize?: number;
+  /**
+   * SQLite only: start the WAL checkpoint thread (checkpointer.ts). One per database file is
+   * enough: a second connection to the same file (the event dispatch thread's) goes without.
+   */
+  checkpointer?: boolean;
 }
 
 export function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Db {
-  return config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config.url, opts);
+  return config.kind === 'sqlite' ? openSqlite(config.file, opts) : openPostgres(config.url, opts);
 }
 
-function openSqlite(file: string): Db {
+function openSqlite(file: string, opts: OpenOptions): Db {
   const sqlite = openSqliteConnection(file);
-  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  const checkpointer = file === ':memory:' || opts.checkpointer === false ? undefined : startCheckpointer(file);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     kysely,

@@ -9,7 +9,6 @@
 // a crash between the receiver's 2xx and the settlement sends that event again after the lease.
 import { retryDelayMs } from '../lib/backoff.js';
 import { TtlCache } from '../lib/ttl-cache.js';
-import type { Logger } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import type { Db } from '../db/database.js';
 import type { TokenCipher } from '../organizations/token-cipher.js';
@@ -27,6 +26,13 @@ import { signingSecrets } from './endpoints.js';
 import type { EndpointRow } from './endpoint-store.js';
 import type { EventPoster } from './post.js';
 
+/** Where the dispatcher logs: a pino logger, or the dispatch thread's messages to the serving one. */
+export interface DispatchLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
 export const GIVE_UP_AFTER_MS = 3 * 86_400_000;
 /** Outcomes written per transaction, at most. */
 const SETTLE_BATCH = 200;
@@ -36,7 +42,7 @@ export interface DispatcherOptions {
   cipher: TokenCipher;
   signer: MediaSigner;
   poster: EventPoster;
-  log: Pick<Logger, 'warn' | 'error' | 'info'>;
+  log: DispatchLog;
   /** Deliveries in flight at once, in all. */
   concurrency?: number;
   /** Deliveries in flight at once to one endpoint. */

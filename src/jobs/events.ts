@@ -2,10 +2,10 @@
 // dispatcher at once; this job also wakes it every interval, which delivers at start what a stopped
 // process left pending, what another instance committed, retries when they fall due, and claims a
 // dead instance's deliveries once their lease passes.
-import type { EventDispatcher } from '../events/dispatcher.js';
+import type { Dispatching } from '../events/dispatch-setup.js';
 import { every, type Job } from './scheduler.js';
 
-export function eventDispatching(opts: { dispatcher: EventDispatcher; intervalMs: number }): Job {
+export function eventDispatching(opts: { dispatcher: Dispatching; intervalMs: number }): Job {
   const job = every('event-dispatch', opts.intervalMs, async () => opts.dispatcher.wake({ probe: true }), {
     background: true,
   });

@@ -18,8 +18,8 @@ import { ContactStore } from '../contacts/store.js';
 import { migrate, openDatabase, type Db, type OpenOptions } from '../db/database.js';
 import { EndpointStore } from '../events/endpoint-store.js';
 import { EndpointService } from '../events/endpoints.js';
-import { EventDispatcher } from '../events/dispatcher.js';
-import { eventPoster } from '../events/post.js';
+import { dispatcherFor, type Dispatching } from '../events/dispatch-setup.js';
+import { DispatchThread } from '../events/dispatch-thread.js';
 import { Redis } from 'ioredis';
 import { RedisIdempotencyStore } from '../idempotency/redis-store.js';
 import { SqlIdempotencyStore } from '../idempotency/sql-store.js';
@@ -56,8 +56,8 @@ export interface AppContext {
   contacts: ContactService;
   /** The organizations' webhook endpoints: `flowiq endpoint`, /api/webhook-endpoints, and their signing secrets. */
   endpoints: EndpointService;
-  /** Delivers committed events to the endpoints (jobs/events.ts starts it). */
-  events: EventDispatcher;
+  /** Delivers committed events to the endpoints (jobs/events.ts starts it), here or in its own thread. */
+  events: Dispatching;
   messages: MessageStore;
   outcomes: OutcomeWriter;
   meta: MetaClient;
@@ -140,19 +140,15 @@ export async function createContext(
     log,
     downloadTimeoutMs: config.media.downloadTimeoutMs,
   });
-  const events = new EventDispatcher({
-    db,
-    cipher,
-    signer: media.signer,
-    poster: eventPoster({
-      allowPrivateNetworks: config.events.allowPrivateNetworks,
-      timeoutMs: config.events.timeoutMs,
-    }),
-    leaseMs: config.events.leaseMs,
-    concurrency: config.events.concurrency,
-    perEndpoint: Math.min(config.events.perEndpoint, config.events.concurrency),
-    log,
-  });
+  // A thread needs its own connection to the same database: not to an in-memory one, nor to one
+  // handed in (a test's), whose options it cannot know.
+  const threaded =
+    config.events.dispatch === 'thread' &&
+    opts.db === undefined &&
+    !(config.database.kind === 'sqlite' && config.database.file === ':memory:');
+  const events: Dispatching = threaded
+    ? new DispatchThread({ config, secret, dbOptions: { ...opts.dbOptions, poolSize: 4 } }, log)
+    : dispatcherFor(config, { db, cipher, signer: media.signer, log });
   const inbound = new WebhookProcessor({
     db,
     routing: apps,
