@@ -94,6 +94,15 @@ export class ContactNotFound extends AppError {
   }
 }
 
+/** The inbox: a contact known only by WhatsApp user id, whom the send route cannot address by number. */
+export class ContactNotReachable extends AppError {
+  readonly status = 422;
+  readonly error = 'Contact not reachable';
+  constructor() {
+    super('This contact is known only by a WhatsApp user id, without a phone number: the gateway cannot message them');
+  }
+}
+
 export class ContactExists extends AppError {
   readonly status = 409;
   readonly error = 'Contact already exists';

@@ -81,7 +81,7 @@ export const inboxErrors = (caller: InboxCaller) => ({
 });
 
 /** Our conversation id (a UUID, any case); anything else is refused rather than looked up. */
-function threadId(id: string): string {
+export function threadId(id: string): string {
   const lower = id.toLowerCase();
   if (isId(lower)) return lower;
   throw new InvalidField(`id must be a conversation id (a UUID); got ${JSON.stringify(echo(id))}`);

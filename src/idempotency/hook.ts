@@ -41,7 +41,17 @@ export interface IdempotencyOptions {
   store: IdempotencyStore;
   /** How long a duplicate waits for the first request before answering 409. */
   waitMs: number;
+  /**
+   * Whose key a request's is. By default the API key's organization and the route, as the tenant
+   * API has it; the inbox's names the agent too, so two agents' keys never collide.
+   */
+  ownerOf?: (request: FastifyRequest) => Omit<IdempotencyScope, 'key'>;
 }
+
+const byTenantAndRoute = (request: FastifyRequest): Omit<IdempotencyScope, 'key'> => ({
+  organizationId: request.tenant.organization.id,
+  scope: `${request.method} ${request.routeOptions.url ?? ''}`,
+});
 
 export interface IdempotencyHooks {
   preHandler: preHandlerHookHandler;
@@ -49,6 +59,7 @@ export interface IdempotencyHooks {
 }
 
 export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
+  const ownerOf = opts.ownerOf ?? byTenantAndRoute;
   // Both hooks answer synchronously when the request has no key (the common case, and the hot
   // path's): an async hook would cost a promise and a microtask turn per request.
   const preHandler: preHandlerHookHandler = (request, reply, done) => {
@@ -62,11 +73,7 @@ export function idempotencyHooks(opts: IdempotencyOptions): IdempotencyHooks {
     if (typeof header !== 'string' || !KEY.test(header)) {
       throw new InvalidField('Idempotency-Key must be 1 to 255 printable ASCII characters');
     }
-    const scope: IdempotencyScope = {
-      organizationId: request.tenant.organization.id,
-      scope: `${request.method} ${request.routeOptions.url ?? ''}`,
-      key: header,
-    };
+    const scope: IdempotencyScope = { ...ownerOf(request), key: header };
     const hash = bodyHash(request.body);
     const deadline = Date.now() + opts.waitMs;
     for (;;) {

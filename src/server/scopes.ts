@@ -8,14 +8,23 @@
 //                 requests refused, a CSRF token on every change (agents/hooks.ts); the same read
 //                 routes as the tenant API's, for the signed-in agent's organization
 import fastifyCookie from '@fastify/cookie';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sameOriginHook, sessionHook } from '../agents/hooks.js';
 import { agentRoutes } from '../agents/routes.js';
 import type { CurrentAgent } from '../agents/sessions.js';
 import { authenticateHook } from '../auth/hook.js';
 import { contactRoutes } from '../contacts/routes.js';
 import { conversationRoutes } from '../conversations/routes.js';
-import { inboxRoutes, type InboxCaller, type InboxRoutesOptions } from '../conversations/inbox-routes.js';
+import {
+  callerOrganization,
+  inboxRoutes,
+  type InboxCaller,
+  type InboxRoutesOptions,
+} from '../conversations/inbox-routes.js';
+import { answerRoutes } from '../inbox/answer-routes.js';
+import { AnswerService } from '../inbox/answer-service.js';
+import { AnswerStore } from '../inbox/answer-store.js';
+import type { IdempotencyScope } from '../idempotency/store.js';
 import { endpointRoutes } from '../events/routes.js';
 import { registerRateLimit } from '../http/rate-limit.js';
 import { idempotencyHooks } from '../idempotency/hook.js';
@@ -87,4 +96,25 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
     sessionMaxSeconds: ctx.config.inbox.sessionMaxSeconds,
   });
   await app.register(inboxRoutes, inboxRoutesFor('agent', ctx));
+  await app.register(answerRoutes, {
+    answers: new AnswerService({ store: new AnswerStore(ctx.db), send: ctx.send }),
+    organization: callerOrganization('agent', ctx.organizationStore),
+    idempotency: idempotencyHooks({
+      store: ctx.idempotency,
+      waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs,
+      ownerOf: agentKeyOwner,
+    }),
+  });
+}
+
+/**
+ * An agent's Idempotency-Key is theirs alone, and per conversation: the scope names the route as
+ * requested (with the conversation's id), and the agent, so two agents never share a key.
+ */
+function agentKeyOwner(request: FastifyRequest): Omit<IdempotencyScope, 'key'> {
+  const path = request.url.split('?', 1)[0]!.toLowerCase();
+  return {
+    organizationId: request.agent.organizationId,
+    scope: `${request.method} ${path} agent:${request.agent.agentId}`,
+  };
 }

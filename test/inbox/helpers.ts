@@ -39,3 +39,16 @@ export function agentApi(client: InboxClient) {
       ),
   };
 }
+
+/** POST …/conversations/{id}/messages as the agent's page sends it (with the CSRF token unless told). */
+export function answer(
+  client: InboxClient,
+  conversationId: string,
+  body: unknown,
+  opts: { csrf?: boolean; headers?: Record<string, string> } = {},
+): Promise<LightMyRequestResponse> {
+  return client.post(`/inbox/api/conversations/${encodeURIComponent(conversationId)}/messages`, body, {
+    ...(opts.csrf === false ? {} : { 'x-csrf-token': client.csrf }),
+    ...opts.headers,
+  });
+}

@@ -1,0 +1,54 @@
+// An agent's answer in a conversation: the send route's request with the conversation's contact as
+// its recipient, and the target of a reply or reaction resolved within the conversation. Then the
+// one send service (messages/service.ts) does every check, the window, the template and the send,
+// exactly as for POST /send-whatsapp. No Fastify.
+import { ContactNotReachable, InvalidField, NotFound, echo } from '../errors.js';
+import type { SendOutcome, SendService } from '../messages/service.js';
+import type { SendRequest } from '../messages/schema.js';
+import type { OrganizationRow } from '../organizations/store.js';
+import type { AnswerRequest } from './answer-schema.js';
+import type { AnswerStore } from './answer-store.js';
+
+export interface AnswerInput {
+  org: OrganizationRow;
+  conversationId: string;
+  body: AnswerRequest;
+  requestId: string;
+  hangUp?: () => AbortSignal;
+}
+
+export class AnswerService {
+  constructor(private readonly deps: { store: AnswerStore; send: Pick<SendService, 'send'> }) {}
+
+  async answer(input: AnswerInput): Promise<SendOutcome> {
+    const { org, conversationId } = input;
+    const contact = await this.deps.store.contactOf(org.id, conversationId);
+    if (contact === undefined)
+      throw new NotFound(`No conversation exists with id ${JSON.stringify(echo(conversationId))}`);
+    if (contact.whatsappNumber === null) throw new ContactNotReachable();
+    const req = { ...input.body, phone_number: `+${contact.whatsappNumber}` };
+    await this.resolveTargets(org.id, conversationId, req);
+    return this.deps.send.send(org, req, input.requestId, input.hangUp);
+  }
+
+  /** A reply's context and a reaction's target, as wamids Meta knows; refused when not in this conversation. */
+  private async resolveTargets(organizationId: string, conversationId: string, req: SendRequest): Promise<void> {
+    const wamidOf = async (field: string, ref: string): Promise<string> => {
+      const target = await this.deps.store.target(organizationId, conversationId, ref);
+      if (target === undefined)
+        throw new NotFound(`${field} names no message of this conversation: ${JSON.stringify(echo(ref))}`);
+      if (target.wamid === null)
+        throw new InvalidField(
+          `${field} names a message Meta has not accepted (pending or failed): it cannot be the target`,
+        );
+      return target.wamid;
+    };
+    if (req.message_type === 'reaction') {
+      req.reaction.message_id = await wamidOf('reaction.message_id', req.reaction.message_id);
+      return;
+    }
+    // An empty context_message_id is an absent one, as on the send route.
+    if (req.context_message_id !== undefined && req.context_message_id !== '')
+      req.context_message_id = await wamidOf('context_message_id', req.context_message_id);
+  }
+}
