@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'data/', 'dist/', 'coverage/', 'bench/results/', '.tmp/'] },
@@ -86,6 +87,21 @@ export default tseslint.config(
           ],
         },
       ],
+    },
+  },
+  // The inbox page: plain ES modules run by the browser (type-checked by web/tsconfig.json), with
+  // the browser's globals instead of Node's, and no HTML from strings: data is attacker-written.
+  {
+    files: ['web/**/*.js'],
+    languageOptions: { sourceType: 'module', globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'innerHTML', message: 'Build DOM with h() (web/inbox/dom.js): texts are customers’.' },
+        { property: 'outerHTML', message: 'Build DOM with h() (web/inbox/dom.js): texts are customers’.' },
+        { property: 'insertAdjacentHTML', message: 'Build DOM with h() (web/inbox/dom.js).' },
+      ],
+      'no-restricted-syntax': 'off',
     },
   },
   // Tests and benches read JSON answers whose shape is what they assert; typing every parsed body

@@ -19,6 +19,7 @@ import { healthRoutes } from '../http/health.js';
 import { redactUrl } from '../http/redact-url.js';
 import { useLazyRequestLoggers } from '../http/request-logger.js';
 import { registerSecurityHeaders } from '../http/security-headers.js';
+import { inboxPageRoutes } from '../inbox/page-routes.js';
 import { ajvOptions } from '../http/ajv.js';
 import { openApiTransform } from '../http/keywords/index.js';
 import { inboxApiScope, metaWebhookScope, publicMediaScope, tenantApiScope } from './scopes.js';
@@ -152,5 +153,6 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
   await app.register(publicMediaScope, ctx);
   await app.register(metaWebhookScope, ctx);
   await app.register(inboxApiScope, ctx);
+  await app.register(inboxPageRoutes, { publicUrl: ctx.config.publicUrl });
   return app;
 }
