@@ -119,7 +119,9 @@ function openSqlite(file: string, opts: OpenOptions): Db {
  */
 function withStatementCache(sqlite: SQLite.Database): SQLite.Database {
   const cache = new Map<string, SQLite.Statement>();
-  const prepare = (source: string): SQLite.Statement => {
+  const prepare = (text: string): SQLite.Statement => {
+    // Kysely's transactions too begin IMMEDIATE (sqlite-connection.ts says why).
+    const source = text === 'begin' ? 'begin immediate' : text;
     let stmt = cache.get(source);
     if (!stmt) {
       stmt = sqlite.prepare(source);

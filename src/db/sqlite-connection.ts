@@ -19,5 +19,27 @@ export function openSqliteConnection(file: string): SQLite.Database {
   sqlite.pragma('foreign_keys = ON');
   // A file database is checkpointed by its own thread (checkpointer.ts), never by a writer.
   if (file !== ':memory:') sqlite.pragma('wal_autocheckpoint = 0');
+  return immediateTransactions(sqlite);
+}
+
+/**
+ * Every transaction begins IMMEDIATE, taking the write lock at its start. A deferred one that reads
+ * first and writes later fails at once with SQLITE_BUSY, without waiting out the busy timeout,
+ * when another connection committed in between (its snapshot is then stale): which happens once
+ * a second connection writes, as the event dispatch thread's does. Nested calls still become
+ * savepoints.
+ */
+function immediateTransactions(sqlite: SQLite.Database): SQLite.Database {
+  const deferred = sqlite.transaction.bind(sqlite);
+  sqlite.transaction = ((fn: (...args: unknown[]) => unknown) => {
+    const t = deferred(fn);
+    const immediate = (...args: unknown[]) => t.immediate(...args);
+    return Object.assign(immediate, {
+      default: immediate,
+      deferred: (...args: unknown[]) => t.deferred(...args),
+      immediate,
+      exclusive: (...args: unknown[]) => t.exclusive(...args),
+    });
+  }) as SQLite.Database['transaction'];
   return sqlite;
 }
