@@ -105,6 +105,20 @@ export interface Config {
     signInFailuresPerAccount: number;
     signInFailuresPerAddress: number;
   };
+  /** The inbox's live updates (src/live/, docs/INBOX-API.md "Live updates"). */
+  live: {
+    /**
+     * LIVE_BUS: how change hints reach every instance's streams. auto: Redis pub/sub when
+     * REDIS_URL is set, else PostgreSQL LISTEN/NOTIFY on PostgreSQL, else in-process.
+     */
+    bus: 'auto' | 'memory' | 'redis' | 'postgres';
+    /** LIVE_STREAMS_PER_AGENT: open streams one agent may hold on one instance. */
+    streamsPerAgent: number;
+    /** LIVE_STREAMS_MAX: open streams one instance holds at most. */
+    streamsMax: number;
+    /** LIVE_HEARTBEAT: how often an idle stream gets a comment, and its session is checked (seconds). */
+    heartbeatSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -315,10 +329,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       signInFailuresPerAccount: int(env, 'INBOX_SIGNIN_FAILURES_PER_ACCOUNT', 5, 1, 1_000_000),
       signInFailuresPerAddress: int(env, 'INBOX_SIGNIN_FAILURES_PER_ADDRESS', 50, 1, 1_000_000),
     },
+    live: {
+      bus: oneOf(env, 'LIVE_BUS', ['auto', 'memory', 'redis', 'postgres'] as const, 'auto'),
+      streamsPerAgent: int(env, 'LIVE_STREAMS_PER_AGENT', 8, 1, 1000),
+      streamsMax: int(env, 'LIVE_STREAMS_MAX', 2000, 1, 1_000_000),
+      heartbeatSeconds: duration(env, 'LIVE_HEARTBEAT', 15),
+    },
   };
   // Each sync reads every page of every organization's templates from Meta's rate-limited API.
   if (config.templatesSyncIntervalSeconds < 60)
     throw new ConfigError('TEMPLATES_SYNC_INTERVAL', `must be at least 60s, got "${env['TEMPLATES_SYNC_INTERVAL']}"`);
+  if (config.live.bus === 'redis' && config.redisUrl === undefined)
+    throw new ConfigError('LIVE_BUS', 'is redis, which needs REDIS_URL');
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
   }

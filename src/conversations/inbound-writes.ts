@@ -8,6 +8,7 @@ import { recordEvent, type EventBatch, type SubscribedEndpoint } from '../events
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { MessageItem } from '../meta/webhook-items.js';
+import type { ChangeSet } from '../live/change.js';
 
 type K = Kysely<Database>;
 
@@ -20,6 +21,8 @@ export interface InboundWrite {
   endpoints?: readonly SubscribedEndpoint[];
   /** Where its events go (written at the transaction's end). */
   events: EventBatch;
+  /** Where the inbox's change hint goes (published after the commit). */
+  live?: ChangeSet;
   item: MessageItem;
   now: string;
 }
@@ -140,6 +143,12 @@ export function* writeInbound(k: K, w: InboundWrite): Steps<InboundOutcome> {
     ...receivedEvent(item, messageId, contactId),
     conversationId: sessionId,
     now: w.now,
+  });
+  w.live?.add({
+    organization_id: w.organizationId,
+    conversation_id: sessionId,
+    kind: item.content.type === 'reaction' ? 'reaction' : 'message',
+    message_id: messageId,
   });
   return 'stored';
 }

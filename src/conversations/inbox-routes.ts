@@ -25,6 +25,7 @@ import {
   MessagePageQuery,
 } from './inbox-schema.js';
 import { MessageReads } from './reads.js';
+import type { ChangeBus } from '../live/bus.js';
 
 /**
  * Who calls the routes of a scope: `api-key`, the tenant API (request.tenant, set by the auth hook,
@@ -42,6 +43,8 @@ export interface InboxRoutesOptions {
   /** The agent's organization row (for read receipts), which a session does not carry. */
   organizations: OrganizationStore;
   decryptToken(org: OrganizationRow): string | undefined;
+  /** The inbox's change hints (src/live/): a read conversation tells the organization's open pages. */
+  live?: Pick<ChangeBus, 'publish'>;
 }
 
 /** The organization of a request, as its scope's caller authenticated it. */
@@ -203,6 +206,7 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
       const id = await ownThread(org.id(request), request.params.id);
       const row = await org.row(request);
       const wamid = await reads.markRead(row.id, id);
+      opts.live?.publish([{ organization_id: row.id, conversation_id: id, kind: 'read' }]);
       const token = row.meta_phone_id === null ? undefined : opts.decryptToken(row);
       const none = { unread_count: 0 as const, message_id: wamid, error: null };
       if (wamid === null || row.meta_phone_id === null || token === undefined)

@@ -6,6 +6,7 @@ import { recordEvent, type EventBatch, type SubscribedEndpoint } from '../events
 import { query, type Steps } from '../db/steps.js';
 import type { Database } from '../db/types.js';
 import type { StatusItem } from '../meta/webhook-items.js';
+import type { ChangeSet } from '../live/change.js';
 import { statusesReplacedBy } from './status-order.js';
 import { closeWindowOnStatus, OUTSIDE_WINDOW_CODE } from './window.js';
 
@@ -23,6 +24,8 @@ export interface StatusWrite {
   endpoints?: readonly SubscribedEndpoint[];
   /** Where the event of an applied status goes (written at the transaction's end). */
   events: EventBatch;
+  /** Where the inbox's change hint of an applied status goes (published after the commit). */
+  live?: ChangeSet;
   item: StatusItem;
   receiptId: string;
   now: string;
@@ -65,6 +68,7 @@ export function* writeStatus(k: K, w: StatusWrite): Steps<StatusOutcome> {
     now: w.now,
     events: w.events,
     ...(w.endpoints ? { endpoints: w.endpoints } : {}),
+    ...(w.live ? { live: w.live } : {}),
   };
   const outcome = yield* applyToMessage(k, s);
   if (outcome === 'waiting') yield* markApplied(k, s, null);
@@ -84,6 +88,7 @@ interface RecordedStatus {
   now: string;
   events: EventBatch;
   endpoints?: readonly SubscribedEndpoint[];
+  live?: ChangeSet;
 }
 
 /**
@@ -232,6 +237,12 @@ function* applyToMessage(k: K, s: RecordedStatus): Steps<StatusOutcome> {
       ...(s.conversation !== null ? { conversation: JSON.parse(s.conversation) as unknown } : {}),
     },
     now: s.now,
+  });
+  s.live?.add({
+    organization_id: s.organizationId,
+    conversation_id: row['session_id'] as string,
+    kind: 'status',
+    message_id: id,
   });
   return 'applied';
 }

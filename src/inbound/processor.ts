@@ -17,6 +17,8 @@ import { writeInbound } from '../conversations/inbound-writes.js';
 import { applyWaitingStatuses, writeStatus } from '../conversations/status-writes.js';
 import { EventBatch, enabledEndpoints, flushEvents, withEvents, type SubscribedEndpoint } from '../events/outbox.js';
 import { writeTemplateEvent } from '../templates/webhook.js';
+import { ChangeSet } from '../live/change.js';
+import type { ChangeBus } from '../live/bus.js';
 import { parseWebhook, type WebhookItem } from './parse.js';
 
 type EndpointReader = (organizationId: string) => Promise<SubscribedEndpoint[]>;
@@ -43,7 +45,8 @@ interface Write {
   path: string;
   /** What the write locks first (its message, or its sender's contact and thread). */
   lockKey: string;
-  steps: (events: EventBatch) => Steps<string>;
+  /** `live` takes the write's change hints, published once the transaction has committed. */
+  steps: (events: EventBatch, live: ChangeSet) => Steps<string>;
 }
 
 /** One receipt, parsed and routed: the writes to make, and what was not usable, with reasons. */
@@ -150,6 +153,8 @@ export interface ProcessorOptions {
   onMediaStored?: () => void;
   /** Called once a batch has committed (its events are due: wakes events/dispatcher.ts). */
   onCommitted?: () => void;
+  /** Where the inbox's change hints go once a batch has committed (src/live/). */
+  live?: Pick<ChangeBus, 'publish'>;
 }
 
 export class WebhookProcessor {
@@ -289,8 +294,8 @@ export class WebhookProcessor {
       // batch of thousands of statuses in one would hold every request (Meta's acks, the sends'
       // writes) for its whole length. A receipt is never split: it commits with its items.
       for (const group of groupsOf(plans, this.opts.itemsPerTransaction ?? 100)) {
-        this.#applySqlite(db.sqlite, group);
-        this.#committed(group);
+        const hints = this.#applySqlite(db.sqlite, group);
+        this.#committed(group, hints);
         await new Promise((resolve) => setImmediate(resolve));
       }
       return claimed.length;
@@ -298,16 +303,19 @@ export class WebhookProcessor {
     return this.#processPg(db.pgPool, id);
   }
 
-  #applySqlite(sqlite: SQLite.Database, plans: Plan[]): void {
-    sqlite.transaction(() => {
+  #applySqlite(sqlite: SQLite.Database, plans: Plan[]): ChangeSet {
+    return sqlite.transaction(() => {
       const held = new Map<Write, EventBatch>();
+      const hints = new ChangeSet();
       for (const plan of plans) {
         for (const w of plan.writes) {
           const events = new EventBatch();
+          const changes = new ChangeSet();
           try {
             // A nested better-sqlite3 transaction is a savepoint: a failed item undoes only itself.
-            count(plan, sqlite.transaction(() => runSqlite(sqlite, w.steps(events)))());
+            count(plan, sqlite.transaction(() => runSqlite(sqlite, w.steps(events, changes)))());
             held.set(w, events);
+            hints.take(changes);
           } catch (err) {
             if (!isItemError(err)) throw err;
             this.#itemFailed(plan, w.path, err);
@@ -316,6 +324,7 @@ export class WebhookProcessor {
         runSqlite(sqlite, this.#finish(plan));
       }
       runSqlite(sqlite, flushEvents(this.#k, eventsOf(plans, held)));
+      return hints;
     })();
   }
 
@@ -345,16 +354,17 @@ export class WebhookProcessor {
       // What the plans say before their writes: an undone attempt leaves no count or note behind.
       const planned = plans.map((plan) => ({ counts: { ...plan.counts }, notes: [...plan.notes] }));
       await client.query('savepoint batch');
+      let hints: ChangeSet;
       try {
-        await this.#applyPg(client, plans, false);
+        hints = await this.#applyPg(client, plans, false);
       } catch (err) {
         if (!isItemError(err)) throw err;
         await client.query('rollback to savepoint batch');
         plans.forEach((plan, i) => Object.assign(plan, planned[i], { mediaStored: false }));
-        await this.#applyPg(client, plans, true);
+        hints = await this.#applyPg(client, plans, true);
       }
       await client.query('commit');
-      this.#committed(plans);
+      this.#committed(plans, hints);
       return res.rows.length;
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
@@ -364,20 +374,24 @@ export class WebhookProcessor {
     }
   }
 
-  async #applyPg(client: pg.PoolClient, plans: Plan[], isolate: boolean): Promise<void> {
+  async #applyPg(client: pg.PoolClient, plans: Plan[], isolate: boolean): Promise<ChangeSet> {
     const held = new Map<Write, EventBatch>();
+    const hints = new ChangeSet();
     for (const { plan, w } of inLockOrder(plans)) {
       const events = new EventBatch();
+      const changes = new ChangeSet();
       if (!isolate) {
-        count(plan, await runPg(client, w.steps(events)));
+        count(plan, await runPg(client, w.steps(events, changes)));
         held.set(w, events);
+        hints.take(changes);
         continue;
       }
       await client.query('savepoint item');
       try {
-        count(plan, await runPg(client, w.steps(events)));
+        count(plan, await runPg(client, w.steps(events, changes)));
         await client.query('release savepoint item');
         held.set(w, events);
+        hints.take(changes);
       } catch (err) {
         if (!isItemError(err)) throw err;
         await client.query('rollback to savepoint item');
@@ -386,10 +400,15 @@ export class WebhookProcessor {
     }
     for (const plan of plans) await runPg(client, this.#finish(plan));
     await runPg(client, flushEvents(this.#k, eventsOf(plans, held)));
+    return hints;
   }
 
-  /** After a commit: its events are due, and its media to fetch. Per batch: claimers run at once. */
-  #committed(plans: Plan[]): void {
+  /**
+   * After a commit: its events are due, its media to fetch, and the inbox's open pages hear of
+   * its changes. Per batch: claimers run at once.
+   */
+  #committed(plans: Plan[], hints: ChangeSet): void {
+    if (hints.changes.length > 0) this.opts.live?.publish(hints.changes);
     this.opts.onCommitted?.();
     if (plans.some((plan) => plan.mediaStored)) this.opts.onMediaStored?.();
   }
@@ -483,8 +502,8 @@ export class WebhookProcessor {
       plan.writes.push({
         path: item.path,
         lockKey: `s ${organizationId} ${item.wamid}`,
-        steps: function* (events) {
-          return `status_${yield* writeStatus(k, { organizationId, item, receiptId: receipt.id, now, events, endpoints: subscribed })}`;
+        steps: function* (events, live) {
+          return `status_${yield* writeStatus(k, { organizationId, item, receiptId: receipt.id, now, events, endpoints: subscribed, live })}`;
         },
       });
       return;
@@ -493,8 +512,8 @@ export class WebhookProcessor {
     plan.writes.push({
       path: item.path,
       lockKey: `m ${organizationId} ${item.from ?? ''} ${item.fromUserId ?? ''}`,
-      steps: function* (events) {
-        const outcome = yield* writeInbound(k, { organizationId, item, now, events, endpoints: subscribed });
+      steps: function* (events, live) {
+        const outcome = yield* writeInbound(k, { organizationId, item, now, events, endpoints: subscribed, live });
         if (outcome === 'stored' && media) plan.mediaStored = true;
         if (outcome === 'no_sender') note(plan, item.path, 'no readable phone number and no user id');
         return `message_${outcome}`;

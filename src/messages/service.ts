@@ -26,6 +26,8 @@ import { OUTSIDE_WINDOW_CODE, outsideWindow, outsideWindowByMeta, type SendWindo
 import type { GraphTemplateComponent } from '../meta/graph-types.js';
 import { isTemplateError, templateRefusal, type TemplateChecks } from './template-send.js';
 import { templateHeaderMedia } from './to-graph/template.js';
+import type { ChangeBus } from '../live/bus.js';
+import type { ChangeKind } from '../live/change.js';
 
 /** A sent message: the fields of the API contract's success `data`, Meta's answer as it arrived. */
 export interface SendOutcome {
@@ -53,6 +55,15 @@ export interface SendDeps {
   /** The 24-hour windows of the threads (conversations/window.ts). */
   windows: SendWindows;
   decryptToken(org: OrganizationRow): string | undefined;
+  /** The inbox's change hints, published once each write has committed (src/live/). */
+  live?: Pick<ChangeBus, 'publish'>;
+}
+
+/** The pending row a send writes, and what its change hints name. */
+interface SendRow {
+  id: string;
+  sessionId: string;
+  organizationId: string;
 }
 
 /** Checks 3 and 4 of the API contract: the provider, then the Meta credentials. */
@@ -209,9 +220,9 @@ export class SendService {
     // No await when there is no media: a text message skips the promise and its microtask turn.
     const source = mediaSource(req, template);
     const media = source === undefined ? undefined : await this.ingest(org, source, hangUp?.());
-    let row: { id: string };
+    let row: SendRow;
     try {
-      row = await this.deps.messages.createPending({
+      const created = await this.deps.messages.createPending({
         organizationId: org.id,
         contactId: contact.id,
         messageType: req.message_type,
@@ -220,18 +231,20 @@ export class SendService {
         requestId,
         windowEndsAt,
       });
+      row = { ...created, organizationId: org.id };
     } catch (err) {
       await media?.discard();
       throw err;
     }
-    const mediaId = media ? await this.upload(sender, media, row.id) : undefined;
+    this.changed(row, 'message');
+    const mediaId = media ? await this.upload(sender, media, row) : undefined;
     const options: PayloadOptions = { to: toGraphRecipient(recipient) };
     if (mediaId !== undefined) options.mediaId = mediaId;
     if (media) options.filename = media.filename;
     if (template) options.templateComponents = template;
     const payload = buildGraphPayload(req, options);
-    const sent = await this.deliver(sender, payload, row.id, { org, req, contactId: contact.id });
-    await this.deps.outcomes.settle(() => this.deps.messages.markSent(row.id, sent.wamid), {
+    const sent = await this.deliver(sender, payload, row, { org, req, contactId: contact.id });
+    await this.deps.outcomes.settle(() => this.changedAfter(this.deps.messages.markSent(row.id, sent.wamid), row), {
       messageId: row.id,
       wamid: sent.wamid,
       status: 'sent',
@@ -256,8 +269,22 @@ export class SendService {
     return this.deps.media.ingest({ organizationId: org.id, ...source, ...(signal ? { signal } : {}) });
   }
 
+  /** A hint for the inbox's open pages; called only once the write it names has committed. */
+  private changed(row: SendRow, kind: ChangeKind): void {
+    this.deps.live?.publish([
+      { organization_id: row.organizationId, conversation_id: row.sessionId, kind, message_id: row.id },
+    ]);
+  }
+
+  /** `write`, then the row's status hint: a settle attempt that fails publishes nothing. */
+  private async changedAfter(write: Promise<void>, row: SendRow): Promise<void> {
+    await write;
+    this.changed(row, 'status');
+  }
+
   /** Step 4: upload to Meta. On failure nothing stays stored and the row is failed without its URL. */
-  private async upload(sender: Sender, media: IngestedMedia, rowId: string): Promise<string> {
+  private async upload(sender: Sender, media: IngestedMedia, row: SendRow): Promise<string> {
+    const rowId = row.id;
     try {
       const id = await this.deps.meta.uploadMedia(sender.phoneId, sender.token, {
         path: media.filePath,
@@ -271,11 +298,14 @@ export class SendService {
       const e = uploadFailure(err);
       await this.deps.outcomes.settle(
         () =>
-          this.deps.messages.markFailed(
-            rowId,
-            'failed',
-            { code: 'meta_upload_failed', message: e.message, details: e.extra },
-            true,
+          this.changedAfter(
+            this.deps.messages.markFailed(
+              rowId,
+              'failed',
+              { code: 'meta_upload_failed', message: e.message, details: e.extra },
+              true,
+            ),
+            row,
           ),
         { messageId: rowId, status: 'failed' },
       );
@@ -284,14 +314,17 @@ export class SendService {
   }
 
   /** The Graph call; a failure becomes the row's final state and the client's answer. */
-  private async deliver(sender: Sender, payload: unknown, rowId: string, about: SendAbout): Promise<SentMessage> {
+  private async deliver(sender: Sender, payload: unknown, row: SendRow, about: SendAbout): Promise<SentMessage> {
+    const rowId = row.id;
     const startedAt = new Date().toISOString();
     try {
       return await this.deps.meta.sendMessage(sender.phoneId, sender.token, payload);
     } catch (err) {
       if (!(err instanceof MetaCallError)) throw err;
       const outcome = failureOutcome(err.failure);
-      await this.deps.outcomes.settle(() => this.deps.messages.markFailed(rowId, outcome.rowStatus, outcome.details), {
+      const write = () =>
+        this.changedAfter(this.deps.messages.markFailed(rowId, outcome.rowStatus, outcome.details), row);
+      await this.deps.outcomes.settle(write, {
         messageId: rowId,
         status: outcome.rowStatus,
       });

@@ -36,6 +36,8 @@ import { OrganizationStore } from '../organizations/store.js';
 import { TokenCipher } from '../organizations/token-cipher.js';
 import { TemplateCatalogueService } from '../templates/catalogue.js';
 import { TemplateStore } from '../templates/store.js';
+import type { ChangeFeed } from '../live/bus.js';
+import { createChangeBus } from '../live/create.js';
 
 export interface AppContext {
   config: Readonly<Config>;
@@ -66,6 +68,8 @@ export interface AppContext {
   /** Each organization's message templates from Meta (src/templates/; jobs/templates.ts syncs them). */
   templates: TemplateCatalogueService;
   redis: Redis | undefined;
+  /** The inbox's live change hints: published after commits, streamed by src/live/routes.ts. */
+  live: ChangeFeed;
   idempotency: IdempotencyStore;
   close(): Promise<void>;
 }
@@ -129,6 +133,17 @@ export async function createContext(
     rewriteUrl: opts.rewriteMediaUrl,
   });
   const log = opts.logger ?? pino({ level: config.logLevel });
+  // Fail fast while Redis is down (one retry, 2 s connect timeout): callers answer 503 soon; the
+  // offline queue stays on so commands issued before the first connect wait for it.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: true,
+        connectTimeout: 2000,
+        lazyConnect: false,
+      })
+    : undefined;
+  const live = createChangeBus({ config, db, redis, log });
   const outcomes = new OutcomeWriter(log);
   const receipts = new ReceiptStore(db);
   const inboundMedia = new InboundMediaFetcher({
@@ -155,6 +170,7 @@ export async function createContext(
     log,
     onMediaStored: () => inboundMedia.wake(),
     onCommitted: () => events.wake(),
+    live,
   });
   const templates = new TemplateCatalogueService({
     store: new TemplateStore(db),
@@ -172,17 +188,8 @@ export async function createContext(
     templates: new TemplateChecks(templates, config.sendCacheMs),
     windows: new SendWindows(db, config.windowCheck, config.sendCacheMs),
     decryptToken: (org) => organizations.decryptToken(org),
+    live,
   });
-  // Fail fast while Redis is down (one retry, 2 s connect timeout): callers answer 503 soon; the
-  // offline queue stays on so commands issued before the first connect wait for it.
-  const redis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: true,
-        connectTimeout: 2000,
-        lazyConnect: false,
-      })
-    : undefined;
   const idempotency: IdempotencyStore = redis
     ? new RedisIdempotencyStore(redis, config.idempotencyTtlSeconds)
     : new SqlIdempotencyStore(db, config.idempotencyTtlSeconds);
@@ -208,6 +215,7 @@ export async function createContext(
     send,
     templates,
     redis,
+    live,
     idempotency,
     close: async () => {
       await outcomes.stop();
@@ -215,6 +223,7 @@ export async function createContext(
       await inboundMedia.stop();
       await events.stop();
       await templates.idle();
+      await live.close();
       redis?.disconnect();
       await meta.close();
       await media.close();

@@ -32,6 +32,7 @@ import { mediaRoutes } from '../media/routes.js';
 import { messageRoutes } from '../messages/routes.js';
 import { metaWebhookRoutes } from '../inbound/routes.js';
 import { templateRoutes } from '../templates/routes.js';
+import { liveRoutes, liveRoutesFor } from '../live/routes.js';
 import type { AppContext } from './context.js';
 
 /** The read API's plugin options for one scope's caller: the same routes and schemas in both. */
@@ -43,6 +44,7 @@ function inboxRoutesFor(caller: InboxCaller, ctx: AppContext): InboxRoutesOption
     meta: ctx.meta,
     organizations: ctx.organizationStore,
     decryptToken: (org) => ctx.organizations.decryptToken(org),
+    live: ctx.live,
   };
 }
 
@@ -105,6 +107,7 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
       ownerOf: agentKeyOwner,
     }),
   });
+  await app.register(liveRoutes, liveRoutesFor(ctx));
 }
 
 /**
