@@ -1,0 +1,231 @@
+// The inbox page in a real browser (Debian's Chromium through playwright-core) against a listening
+// gateway and the Meta simulator: an agent sets a password from the link and signs in, a customer's
+// messages appear live, the agent answers, ticks turn with Meta's statuses, a failure shows its
+// reason and closes the window, a template goes out instead, another organization sees nothing, and
+// sign-out ends access. Screenshots go to test-artifacts/inbox/; axe-core checks each main screen.
+// One browser for the file; scenarios run in order on one page, as an agent's day would.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { SAMPLES } from '../../src/cli/demo-media.js';
+import { PASSWORD } from '../agents/helpers.js';
+import { launchBrowser, screenshot, seriousViolations, type TestBrowser } from './browser.js';
+import { CUSTOMER, startBrowserWorld, until, type BrowserWorld } from './world.js';
+
+let world: BrowserWorld;
+let chrome: TestBrowser;
+let context: BrowserContext;
+let page: Page;
+/** What the browser reported against the page's CSP, or as an error: nothing, at the end. */
+const problems: string[] = [];
+
+async function newPage(ctx: BrowserContext): Promise<Page> {
+  const p = await ctx.newPage();
+  // Below the test's own timeout, so that a wait that fails says what it waited for.
+  p.setDefaultTimeout(8_000);
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40[14]/.test(m.text())) problems.push(m.text());
+  });
+  p.on('pageerror', (e) => problems.push(String(e)));
+  return p;
+}
+
+/** Signs in on the page's sign-in screen. */
+async function signIn(p: Page, organization: string, email: string) {
+  await p.getByLabel('Organization', { exact: true }).fill(organization);
+  await p.getByLabel('Email', { exact: true }).fill(email);
+  await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('heading', { name: 'Inbox' }).waitFor();
+}
+
+async function expectAccessible(p: Page) {
+  expect(await seriousViolations(p)).toEqual([]);
+}
+
+const customerWrites = async (body: string) =>
+  (await world.sim.webhooks.inbound({ type: 'text', from: CUSTOMER, name: 'Thandi', text: { body } })).messages[0] as {
+    id: string;
+  };
+
+/** The message whose own text (not a quote of it) is `text`. */
+const bubble = (text: string) =>
+  page.locator('li.message').filter({ has: page.locator('p.text', { hasText: new RegExp(`^${literal(text)}$`) }) });
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Our message the simulator received with this text. */
+const simReceived = (text: string) =>
+  until(`the simulator receiving “${text}”`, async () =>
+    world.sim.messages().find((m) => JSON.stringify(m.payload).includes(text)),
+  );
+
+beforeAll(async () => {
+  [world, chrome] = await Promise.all([startBrowserWorld(), launchBrowser()]);
+  context = await chrome.browser.newContext({ baseURL: world.base });
+  page = await newPage(context);
+}, 60_000);
+
+afterAll(async () => {
+  await chrome?.close();
+  await world?.close();
+});
+
+describe('the inbox page in Chromium', () => {
+  it('sets the password from the one-time link, then signs in', async () => {
+    const agent = await world.agent(world.tenant.slug);
+    await page.goto(agent.link.replace(/^https?:\/\/[^/]+/, world.base));
+    await page.getByRole('heading', { name: 'Set your password' }).waitFor();
+    await screenshot(page, '01-set-password');
+    await expectAccessible(page);
+    await page.getByLabel('New password').fill(PASSWORD);
+    await page.getByLabel('The same again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Your password is set').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/inbox');
+    await screenshot(page, '02-sign-in');
+    await expectAccessible(page);
+    await signIn(page, world.tenant.slug, agent.email);
+    await page.getByText('Live').waitFor();
+  });
+
+  it('shows a customer’s new message live, without a reload', async () => {
+    await customerWrites('Is my order on its way?');
+    const item = page.locator('button.conversation', { hasText: 'Thandi' });
+    await item.waitFor();
+    await expect(item.textContent()).resolves.toContain('Is my order on its way?');
+    await expect(item.locator('.badge').textContent()).resolves.toBe('1');
+    await screenshot(page, '03-list');
+    await item.click();
+    await bubble('Is my order on its way?').waitFor();
+    // A second message while the conversation is open lands in it, once.
+    await customerWrites('Order 42, placed Monday');
+    await bubble('Order 42, placed Monday').waitFor();
+    expect(await bubble('Is my order on its way?').count()).toBe(1);
+  });
+
+  it('sends the agent’s answer, which the simulator receives, and turns its tick', async () => {
+    await page.getByLabel('Message', { exact: true }).fill('It left the warehouse this morning.');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const sent = await simReceived('It left the warehouse this morning.');
+    const mine = bubble('It left the warehouse this morning.');
+    await mine.locator('.tick[data-status="sent"]').waitFor();
+    await world.sim.webhooks.emitStatuses([{ wamid: sent.wamid, status: 'delivered' }]);
+    await mine.locator('.tick[data-status="delivered"]').waitFor();
+    await world.sim.webhooks.emitStatuses([{ wamid: sent.wamid, status: 'read' }]);
+    await mine.locator('.tick[data-status="read"]').waitFor();
+    await expect(mine.locator('.tick').getAttribute('title')).resolves.toBe('Read');
+  });
+
+  it('replies to a chosen message and reacts to it', async () => {
+    const target = bubble('Order 42, placed Monday');
+    await target.getByRole('button', { name: 'Reply to this message' }).click();
+    await page.getByLabel('Message', { exact: true }).fill('Thanks, found it.');
+    await page.keyboard.press('Enter');
+    const reply = await simReceived('Thanks, found it.');
+    expect((reply.payload as { context?: { message_id: string } }).context?.message_id).toMatch(/^wamid\./);
+    await bubble('Thanks, found it.').locator('blockquote.quoted', { hasText: 'Order 42, placed Monday' }).waitFor();
+    await target.getByRole('button', { name: 'React to this message' }).click();
+    await target.getByRole('button', { name: 'React 👍' }).click();
+    await until('the reaction at the simulator', async () => world.sim.messages().find((m) => m.type === 'reaction'));
+    await target.locator('.reactions li', { hasText: '👍' }).waitFor();
+    await screenshot(page, '04-conversation');
+    await expectAccessible(page);
+  });
+
+  it('draws an inbound image and document', async () => {
+    const pngBytes = SAMPLES['.png']!.bytes();
+    const pdfBytes = SAMPLES['.pdf']!.bytes();
+    await world.sim.webhooks.inbound({
+      type: 'image',
+      from: CUSTOMER,
+      image: { data: pngBytes.toString('base64'), mime_type: 'image/png', caption: 'The parcel' },
+    });
+    await world.sim.webhooks.inbound({
+      type: 'document',
+      from: CUSTOMER,
+      document: { data: pdfBytes.toString('base64'), mime_type: 'application/pdf', filename: 'receipt.pdf' },
+    });
+    const image = bubble('The parcel').locator('img');
+    await until('the image loaded', async () =>
+      (await image.count()) === 1 &&
+      (await image.evaluate((i) => {
+        const img = i as unknown as { complete: boolean; naturalWidth: number };
+        return img.complete && img.naturalWidth > 0;
+      }))
+        ? true
+        : undefined,
+    );
+    const doc = page.locator('li.message[data-type="document"]');
+    await doc.getByRole('link', { name: /receipt\.pdf/ }).waitFor();
+    await until('the document size', async () =>
+      (await doc.locator('.doc-size').textContent())?.includes(`${pdfBytes.length} B`) ? true : undefined,
+    );
+  });
+
+  it('marks a failed message with Meta’s reason in words, and says the window closed', async () => {
+    world.sim.webhooks.injectStatusFault({ to: CUSTOMER, failed: { code: 131047 } });
+    await page.getByLabel('Message', { exact: true }).fill('Are you still there?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const failed = bubble('Are you still there?');
+    await failed.locator('.failure').waitFor();
+    await expect(failed.locator('.failure').textContent()).resolves.toContain('only a template can be sent');
+    await expect(failed.locator('.tick').getAttribute('title')).resolves.toBe('Failed');
+    // Meta's refusal with 131047 closes the window: the box says so instead of offering a text box.
+    await page.getByText('The 24-hour window is closed').waitFor();
+    await expect(page.getByLabel('Message', { exact: true }).isVisible()).resolves.toBe(false);
+    await screenshot(page, '05-failed-window-closed');
+  });
+
+  it('is readable at phone width', async () => {
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.getByRole('button', { name: '← Conversations' }).waitFor();
+    // The tests' TypeScript has no DOM library: the page's globals are described where they are used.
+    const overflow = await page.evaluate(() => {
+      const w = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+      return w.document.documentElement.scrollWidth - w.innerWidth;
+    });
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot(page, '06-phone-conversation');
+    await page.getByRole('button', { name: '← Conversations' }).click();
+    await page.locator('button.conversation', { hasText: 'Thandi' }).waitFor();
+    await screenshot(page, '07-phone-list');
+    await expectAccessible(page);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('shows another organization’s agent none of it', async () => {
+    const other = await seedOther();
+    const otherContext = await chrome.browser.newContext({ baseURL: world.base });
+    const otherPage = await newPage(otherContext);
+    await otherPage.goto(other.link.replace(/^https?:\/\/[^/]+/, world.base));
+    await otherPage.getByLabel('New password').fill(PASSWORD);
+    await otherPage.getByLabel('The same again').fill(PASSWORD);
+    await otherPage.getByRole('button', { name: 'Set password' }).click();
+    await signIn(otherPage, other.slug, other.email);
+    await otherPage.getByText('No conversation matches.').waitFor();
+    await otherPage.getByLabel('Search conversations').fill('order');
+    await otherPage.getByText('No conversation matches.').waitFor();
+    const id = await page.locator('button.conversation').first().getAttribute('data-conversation-id');
+    const status = await otherPage.evaluate(
+      async (cid) => (await fetch(`/inbox/api/conversations/${cid}/messages`)).status,
+      id,
+    );
+    expect(status).toBe(404);
+    await otherContext.close();
+  });
+
+  it('ends access at sign-out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByText('You are signed out.').waitFor();
+    expect(await page.evaluate(async () => (await fetch('/inbox/api/conversations')).status)).toBe(401);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to the inbox' }).waitFor();
+    expect(problems).toEqual([]);
+  });
+});
+
+async function seedOther() {
+  const slug = `other-${process.pid}`;
+  await world.gw.ctx.organizations.create(slug, { name: 'Other Org', provider: 'meta' });
+  const agent = await world.agent(slug);
+  return { slug, ...agent };
+}
