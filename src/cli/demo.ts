@@ -21,6 +21,10 @@ const DEMO_CONTACT = '+27123456789';
 const DEMO_APP_ID = '1000000000000001';
 const DEMO_APP_SECRET = 'demo-app-secret-not-a-real-secret';
 const DEMO_VERIFY_TOKEN = 'demo-verify-token';
+// The demo's inbox agent, signed in with a password printed on purpose: the demo is a local toy
+// whose data directory is thrown away when it stops. Real agents get a one-time link instead.
+const DEMO_AGENT_EMAIL = 'agent@demo.example';
+const DEMO_AGENT_PASSWORD = 'demo-inbox-password';
 
 /** The demo's templates: the README's example, one with a URL button, one with named variables. */
 const DEMO_TEMPLATES: SimTemplateInput[] = [
@@ -217,6 +221,8 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   });
   const key = await seedCtx.auth.createKey({ orgSlug: 'demo', label: 'demo' });
   await seedCtx.contacts.create(org.id, { phone_number: DEMO_CONTACT, name: 'Demo Contact' });
+  const agent = await seedCtx.agents.create({ orgSlug: 'demo', email: DEMO_AGENT_EMAIL, name: 'Demo Agent' });
+  await seedCtx.agents.setPassword(new URL(agent.link).hash.replace(/^#token=/, ''), DEMO_AGENT_PASSWORD);
   const endpoint = await seedCtx.endpoints.create(org.id, {
     url: `http://127.0.0.1:${eventsPort}/events`,
     description: 'flowiq events listen (demo)',
@@ -254,12 +260,14 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
     replyCommand,
     eventsEndpoint: endpoint.url,
     listenCommand,
+    inbox: { url: `${base}/inbox`, organization: 'demo', email: DEMO_AGENT_EMAIL, password: DEMO_AGENT_PASSWORD },
     dataDir,
   };
   const human = [
     `FlowIQ demo running at ${base} (Meta simulator at ${sim.url}, data in ${dataDir}${keep ? '' : ', removed when the demo stops; --data-dir DIR keeps it'})`,
     `To use the CLI on this demo's data: DATA_DIR=${dataDir} DATABASE_URL=sqlite:${path.join(dataDir, 'flowiq.db')} npx flowiq org list`,
     `tenantId: demo   API key: ${key.key}   contact: ${DEMO_CONTACT}`,
+    `Inbox: ${base}/inbox   sign in with organization demo, email ${DEMO_AGENT_EMAIL}, password ${DEMO_AGENT_PASSWORD}`,
     `Media URLs on example.com are served from ${samples.url} for this demo.`,
     `Webhooks: the simulator posts each message's statuses to ${base}/webhooks/meta/${DEMO_APP_ID} (sent, then delivered after 0.5 s and read after 1.5 s).`,
     `See the events the gateway sends to ${endpoint.url} (start it first; add --json for raw bodies):  ${listenCommand}`,
