@@ -25,6 +25,7 @@ import {
   MessagePageQuery,
 } from './inbox-schema.js';
 import { MessageReads } from './reads.js';
+import { AnswerStore } from '../inbox/answer-store.js';
 import type { ChangeBus } from '../live/bus.js';
 
 /**
@@ -105,6 +106,7 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
   const base = apiBase(caller);
   const org = callerOrganization(caller, opts.organizations);
   const errors = inboxErrors(caller);
+  const answers = new AnswerStore(opts.db);
   const reads = new InboxReads(opts.db, new MessageReads(opts.db, opts.signer));
   /** The thread's id when it is this organization's; 404 otherwise, whoever else's it may be. */
   const ownThread = async (organizationId: string, raw: string): Promise<string> => {
@@ -179,9 +181,13 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
         ...(before !== undefined ? { before } : {}),
         ...(after !== undefined ? { after } : {}),
       });
+      const senders = await answers.senders(
+        orgId,
+        page.data.filter((m) => m.direction === 'outbound').map((m) => m.id),
+      );
       return {
         success: true as const,
-        data: page.data,
+        data: page.data.map((m) => ({ ...m, sent_by: senders.get(m.id) ?? null })),
         older_cursor: page.older === null ? null : encodeKey(page.older),
         newer_cursor: page.newer === null ? null : encodeKey(page.newer),
         has_newer: page.hasNewer,

@@ -161,6 +161,23 @@ export const InboxMessageSchema = Type.Composite([
       ],
       { description: 'The message this one replies to' },
     ),
+    // Optional in the type only (inbox-routes.ts adds it to every message it answers).
+    sent_by: Type.Optional(
+      Type.Union(
+        [
+          Type.Object({
+            id: Type.String(),
+            name: Type.Union([Type.String(), Type.Null()]),
+            email: Type.String(),
+          }),
+          Type.Null(),
+        ],
+        {
+          description:
+            'The inbox agent who sent this message; null for the customer’s messages and those sent through the API',
+        },
+      ),
+    ),
   }),
 ]);
 export type InboxMessageView = Static<typeof InboxMessageSchema>;
@@ -189,6 +206,7 @@ export const MessagePageAnswer = Type.Object(
             ...MESSAGE_EXAMPLE.data,
             reactions: [{ emoji: '👍', from: 'customer', at: '2026-12-03T09:01:00.000Z' }],
             reply_to: null,
+            sent_by: { id: '01937a4e-0000-7000-8000-0000000000a1', name: 'Ana', email: 'ana@acme.example' },
           },
         ],
         older_cursor: null,

@@ -122,6 +122,8 @@ export interface HelpdeskMessagesTable {
   media_next_at: string | null;
   /** A free-form send: when its window closed or was to close as it was sent; else null (migration 012). */
   window_ends_at: string | null;
+  /** Sent from the inbox: the agent who sent it; else null (migration 016). */
+  sent_by_agent_id: string | null;
 }
 
 export interface IdempotencyKeysTable {

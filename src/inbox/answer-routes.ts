@@ -61,6 +61,7 @@ export async function answerRoutes(fastify: FastifyInstance, opts: AnswerRoutesO
       assertMetaConfigured(org);
       const outcome = await opts.answers.answer({
         org,
+        agentId: request.agent.agentId,
         conversationId,
         body: request.body,
         requestId: request.id,

@@ -2,6 +2,8 @@
 // its recipient, and the target of a reply or reaction resolved within the conversation. Then the
 // one send service (messages/service.ts) does every check, the window, the template and the send,
 // exactly as for POST /send-whatsapp. No Fastify.
+import type { Logger } from 'pino';
+import { nowIso } from '../db/ids.js';
 import { ContactNotReachable, InvalidField, NotFound, echo } from '../errors.js';
 import type { SendOutcome, SendService } from '../messages/service.js';
 import type { SendRequest } from '../messages/schema.js';
@@ -11,6 +13,8 @@ import type { AnswerStore } from './answer-store.js';
 
 export interface AnswerInput {
   org: OrganizationRow;
+  /** The signed-in agent answering: recorded as the message's sender. */
+  agentId: string;
   conversationId: string;
   body: AnswerRequest;
   requestId: string;
@@ -18,7 +22,9 @@ export interface AnswerInput {
 }
 
 export class AnswerService {
-  constructor(private readonly deps: { store: AnswerStore; send: Pick<SendService, 'send'> }) {}
+  constructor(
+    private readonly deps: { store: AnswerStore; send: Pick<SendService, 'send'>; log: Pick<Logger, 'error'> },
+  ) {}
 
   async answer(input: AnswerInput): Promise<SendOutcome> {
     const { org, conversationId } = input;
@@ -28,7 +34,34 @@ export class AnswerService {
     if (contact.whatsappNumber === null) throw new ContactNotReachable();
     const req = { ...input.body, phone_number: `+${contact.whatsappNumber}` };
     await this.resolveTargets(org.id, conversationId, req);
-    return this.deps.send.send(org, req, input.requestId, input.hangUp);
+    const since = nowIso();
+    try {
+      return await this.deps.send.send(org, req, input.requestId, input.hangUp);
+    } finally {
+      // Also when Meta refused it: a failed message was still this agent's attempt.
+      await this.attribute({
+        organizationId: org.id,
+        conversationId,
+        requestId: input.requestId,
+        since,
+        agentId: input.agentId,
+      });
+    }
+  }
+
+  /**
+   * Never fails the answer: the message is sent (or refused) by now, and a 500 would let the
+   * client's retry send it again. The sender is then unknown, which the log says.
+   */
+  private async attribute(a: Parameters<AnswerStore['attribute']>[0]): Promise<void> {
+    try {
+      await this.deps.store.attribute(a);
+    } catch (err) {
+      this.deps.log.error(
+        { err, conversation: a.conversationId, request: a.requestId },
+        'could not record the answering agent',
+      );
+    }
   }
 
   /** A reply's context and a reaction's target, as wamids Meta knows; refused when not in this conversation. */

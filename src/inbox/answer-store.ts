@@ -15,6 +15,13 @@ export interface MessageTarget {
   wamid: string | null;
 }
 
+/** The read API's `sent_by`: the agent who sent a message from the inbox. */
+export interface MessageSender {
+  id: string;
+  name: string | null;
+  email: string;
+}
+
 export class AnswerStore {
   constructor(private readonly db: Db) {}
 
@@ -43,5 +50,46 @@ export class AnswerStore {
       .executeTakeFirst();
     if (row === undefined || row.session_id !== conversationId) return undefined;
     return { id: row.id, wamid: row.wamid };
+  }
+
+  /**
+   * Marks the outbound rows one request wrote in this conversation as this agent's. The send
+   * service writes the row; the request id it was given and the time the request began find it
+   * again, inside the conversation's index (session_id, created_at), never another agent's row.
+   */
+  async attribute(a: {
+    organizationId: string;
+    conversationId: string;
+    requestId: string;
+    since: string;
+    agentId: string;
+  }): Promise<void> {
+    await this.db.kysely
+      .updateTable('helpdesk_messages')
+      .set({ sent_by_agent_id: a.agentId })
+      .where('session_id', '=', a.conversationId)
+      .where('created_at', '>=', a.since)
+      .where('organization_id', '=', a.organizationId)
+      .where('request_id', '=', a.requestId)
+      .where('direction', '=', 'outbound')
+      .where('sent_by_agent_id', 'is', null)
+      .execute();
+  }
+
+  /** The agents who sent these messages, by message id (messages sent otherwise are absent). */
+  async senders(organizationId: string, messageIds: readonly string[]): Promise<Map<string, MessageSender>> {
+    const out = new Map<string, MessageSender>();
+    if (messageIds.length === 0) return out;
+    const rows = await this.db.kysely
+      .selectFrom('helpdesk_messages as m')
+      .innerJoin('agents as a', (j) =>
+        j.onRef('a.id', '=', 'm.sent_by_agent_id').onRef('a.organization_id', '=', 'm.organization_id'),
+      )
+      .select(['m.id as messageId', 'a.id', 'a.name', 'a.email'])
+      .where('m.organization_id', '=', organizationId)
+      .where('m.id', 'in', [...messageIds])
+      .execute();
+    for (const r of rows) out.set(r.messageId, { id: r.id, name: r.name, email: r.email });
+    return out;
   }
 }

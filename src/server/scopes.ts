@@ -99,7 +99,7 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
   });
   await app.register(inboxRoutes, inboxRoutesFor('agent', ctx));
   await app.register(answerRoutes, {
-    answers: new AnswerService({ store: new AnswerStore(ctx.db), send: ctx.send }),
+    answers: new AnswerService({ store: new AnswerStore(ctx.db), send: ctx.send, log: app.log }),
     organization: callerOrganization('agent', ctx.organizationStore),
     idempotency: idempotencyHooks({
       store: ctx.idempotency,

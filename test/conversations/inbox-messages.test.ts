@@ -122,10 +122,11 @@ describe.each(ENGINES)('GET /api/conversations/{id}/messages (%s)', (engine) => 
         url: `/api/messages/${m.id}?tenantId=${t.slug}`,
         headers: bearer(t.key),
       });
-      const { reactions, reply_to, ...view } = m;
+      const { reactions, reply_to, sent_by, ...view } = m;
       expect(view).toEqual(one.json().data);
       expect(reactions).toEqual([]);
       expect(reply_to).toBeNull();
+      expect(sent_by).toBeNull();
     }
     const byId = new Map(p.data.map((m) => [m.id, m]));
     expect(byId.get(okId)).toMatchObject({

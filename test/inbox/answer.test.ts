@@ -47,8 +47,22 @@ describe.each(ENGINES)('answering from the inbox (%s)', (engine) => {
         payload: expect.objectContaining({ to: `+${n}`, text: { body: 'Yes, it ships today' } }),
       }),
     ]);
+    // The read API names the agent who sent it; the customer's message has no sender.
     const messages = await page(t, th.id);
-    expect(messages.at(-1)).toMatchObject({ direction: 'outbound', whatsapp_message_id: body.data.message_id });
+    expect(messages.map((m) => [m['direction'], m['sent_by']])).toEqual([
+      ['inbound', null],
+      ['outbound', { id: agent.agentId, name: null, email: expect.stringContaining('@example.com') }],
+    ]);
+    expect(messages.at(-1)).toMatchObject({ whatsapp_message_id: body.data.message_id });
+    // A message sent through the tenant API has none either.
+    const viaApi = await f.gw.app.inject({
+      method: 'POST',
+      url: `/send-whatsapp?tenantId=${t.slug}`,
+      headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ phone_number: `+${n}`, message_type: 'text', text: 'From the API' }),
+    });
+    expect(viaApi.statusCode, viaApi.body).toBe(200);
+    expect((await page(t, th.id)).at(-1)).toMatchObject({ sent_by: null, direction: 'outbound' });
   });
 
   it('replies and reacts to a message named by our id or by its wamid', async () => {
