@@ -84,6 +84,7 @@ describe('npm run demo', () => {
     replyCommand: string;
     listenCommand: string;
     eventsEndpoint: string;
+    inbox: { url: string; organization: string; email: string; password: string };
   };
   // What the listener printed: with --json, one verified event body per line.
   const events: Envelope[] = [];
@@ -252,6 +253,30 @@ describe('npm run demo', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('prints the inbox and its agent, who signs in and answers the demo customer', async () => {
+    expect(info.inbox.url).toBe(`${info.url}/inbox`);
+    expect((await fetch(info.inbox.url)).status).toBe(200);
+    const { url: _url, ...credentials } = info.inbox;
+    const signIn = await fetch(`${info.url}/inbox/api/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+    expect(signIn.status).toBe(200);
+    const { csrf_token: csrf } = (await signIn.json()) as { csrf_token: string };
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const list = (await (await fetch(`${info.url}/inbox/api/conversations`, { headers: { cookie } })).json()) as {
+      data: { id: string; contact: { whatsapp_number: string } }[];
+    };
+    const thread = list.data.find((c) => c.contact.whatsapp_number === '27123456789')!;
+    const answer = await fetch(`${info.url}/inbox/api/conversations/${thread.id}/messages`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf, 'content-type': 'application/json' },
+      body: JSON.stringify({ message_type: 'text', text: 'Hello from the inbox' }),
+    });
+    expect(answer.status).toBe(200);
   });
 
   it('prints the events listener, which refuses a delivery not signed with the endpoint secret', async () => {
