@@ -6,6 +6,7 @@
 // One browser for the file; scenarios run in order on one page, as an agent's day would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { MetaSimReadReceipts } from '../../meta-sim/index.js';
 import { SAMPLES } from '../../src/cli/demo-media.js';
 import { PASSWORD } from '../agents/helpers.js';
 import { launchBrowser, screenshot, seriousViolations, type TestBrowser } from './browser.js';
@@ -52,6 +53,8 @@ const bubble = (text: string) =>
   page.locator('li.message').filter({ has: page.locator('p.text', { hasText: new RegExp(`^${literal(text)}$`) }) });
 const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+const receipts = () => (world.sim as typeof world.sim & MetaSimReadReceipts).readReceipts();
+
 /** Our message the simulator received with this text. */
 const simReceived = (text: string) =>
   until(`the simulator receiving “${text}”`, async () =>
@@ -88,7 +91,7 @@ describe('the inbox page in Chromium', () => {
   });
 
   it('shows a customer’s new message live, without a reload', async () => {
-    await customerWrites('Is my order on its way?');
+    const first = await customerWrites('Is my order on its way?');
     const item = page.locator('button.conversation', { hasText: 'Thandi' });
     await item.waitFor();
     await expect(item.textContent()).resolves.toContain('Is my order on its way?');
@@ -96,13 +99,25 @@ describe('the inbox page in Chromium', () => {
     await screenshot(page, '03-list');
     await item.click();
     await bubble('Is my order on its way?').waitFor();
-    // A second message while the conversation is open lands in it, once.
+    // Opening it marks it read: Meta's read receipt for the customer's message, the badge gone.
+    await until('the read receipt', async () => receipts().find((r) => r.messageId === first.id && !r.typing));
+    await item.locator('.badge').waitFor({ state: 'detached' });
+    // A second message while the conversation is open lands in it, once, and the agent's focus
+    // (on the first message's reply button) stays where it was: unchanged messages are not redrawn.
+    await bubble('Is my order on its way?').getByRole('button', { name: 'Reply to this message' }).focus();
     await customerWrites('Order 42, placed Monday');
     await bubble('Order 42, placed Monday').waitFor();
     expect(await bubble('Is my order on its way?').count()).toBe(1);
+    await expect(
+      bubble('Is my order on its way?')
+        .getByRole('button', { name: 'Reply to this message' })
+        .evaluate((b) => (b.ownerDocument as unknown as { activeElement: unknown }).activeElement === b),
+    ).resolves.toBe(true);
   });
 
   it('sends the agent’s answer, which the simulator receives, and turns its tick', async () => {
+    await page.getByLabel('Message', { exact: true }).pressSequentially('It left');
+    await until('the typing indicator', async () => receipts().find((r) => r.typing));
     await page.getByLabel('Message', { exact: true }).fill('It left the warehouse this morning.');
     await page.getByRole('button', { name: 'Send' }).click();
     const sent = await simReceived('It left the warehouse this morning.');

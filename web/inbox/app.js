@@ -5,7 +5,7 @@ import { ApiError, get, post, session } from './api.js';
 import { ConversationView } from './conversation.js';
 import { byId, h, replace } from './dom.js';
 import { ConversationList } from './list.js';
-import { startLive } from './live.js';
+import { coalesced, startLive } from './live.js';
 
 const main = byId('main', HTMLElement);
 
@@ -106,7 +106,7 @@ function inboxScreen(me) {
       list.select(undefined);
       view.close();
     },
-    onChanged: () => void list.reload(),
+    onChanged: () => void reloadList(),
   });
   const list = new ConversationList({
     onOpen: (c) => {
@@ -119,11 +119,13 @@ function inboxScreen(me) {
       if (open) view.update(open);
     },
   });
+  const reloadList = coalesced(() => list.reload());
+  const refreshView = coalesced(() => view.refresh());
   const stop = startLive({
-    onConnect: () => void Promise.all([list.reload(), view.refresh()]),
+    onConnect: () => void Promise.all([reloadList(), refreshView()]),
     onHint: (hint) => {
-      void list.reload();
-      if (hint.conversation_id === view.conversation?.id) void view.refresh();
+      void reloadList();
+      if (hint.conversation_id === view.conversation?.id) void refreshView();
     },
     onState: (up) => (connection.textContent = up ? 'Live' : 'Reconnecting…'),
   });

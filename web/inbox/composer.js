@@ -11,7 +11,7 @@ import { TemplatePicker } from './templates.js';
 
 export class Composer {
   /**
-   * @param {{ send(body: Record<string, unknown>): Promise<void>, upload(form: FormData): Promise<void> }} io
+   * @param {{ send(body: Record<string, unknown>): Promise<void>, upload(form: FormData): Promise<void>, typing(): void }} io
    */
   constructor(io) {
     this.io = io;
@@ -38,6 +38,7 @@ export class Composer {
         this.sendButton,
       ]),
     ]);
+    this.text.addEventListener('input', () => io.typing());
     this.text.addEventListener('keydown', (e) => {
       // Enter sends, Shift+Enter starts a new line, as in most chat tools.
       if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {

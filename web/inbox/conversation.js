@@ -4,7 +4,7 @@
 // message is never shown twice, and a changed one (a tick, a reaction) is redrawn in place.
 import { call, get, post } from './api.js';
 import { Composer } from './composer.js';
-import { h, replace } from './dom.js';
+import { h, reconcile, replace } from './dom.js';
 import { contactName, windowText } from './format.js';
 import { messageView } from './message-view.js';
 
@@ -48,7 +48,9 @@ export class ConversationView {
     this.composer = new Composer({
       send: (body) => this.send(body),
       upload: (form) => this.upload(form),
+      typing: () => this.typing(),
     });
+    this.typingSentAt = 0;
   }
 
   /** @param {Conversation} conversation */
@@ -56,6 +58,7 @@ export class ConversationView {
     this.conversation = conversation;
     this.messages.clear();
     this.seen.clear();
+    this.typingSentAt = 0;
     this.olderCursor = null;
     replace(this.root, [
       h('header', { class: 'conversation-header' }, [
@@ -114,6 +117,17 @@ export class ConversationView {
     this.hooks.onChanged();
   }
 
+  /**
+   * Meta's typing indicator while the agent writes: it shows for up to 25 seconds or until we
+   * answer, so it is asked for at most every 20 seconds (with the read receipt it rides on).
+   */
+  typing() {
+    const c = this.conversation;
+    if (!c || c.window.state !== 'open' || Date.now() - this.typingSentAt < 20_000) return;
+    this.typingSentAt = Date.now();
+    void call('POST', `/conversations/${c.id}/read`, { query: { typing: 'true' } }).catch(() => undefined);
+  }
+
   async loadOlder() {
     const c = this.conversation;
     if (!c || !this.olderCursor) return;
@@ -138,13 +152,26 @@ export class ConversationView {
       onReact: (/** @type {Message} */ m, /** @type {string} */ emoji) => void this.react(m, emoji),
       find: (/** @type {string} */ id) => this.messages.get(id),
     };
-    replace(
+    reconcile(
       this.list,
-      sorted.map((m) => messageView(m, actions)),
+      sorted,
+      (m) => m.id,
+      (m) => this.versionOf(m),
+      (m) => messageView(m, actions),
     );
     this.olderButton.hidden = this.olderCursor === null;
     this.awaitMedia(sorted);
     if (atBottom || sorted.length <= 50) this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  /**
+   * What a message's bubble shows. Its signed media URL is new on every read and is left out: the
+   * one drawn stays valid (for a year), and an image or a playing audio is not reloaded for nothing.
+   * @param {Message} m
+   */
+  versionOf(m) {
+    const quoted = m.reply_to?.id ? this.messages.has(m.reply_to.id) : false;
+    return JSON.stringify({ ...m, media: m.media?.status ?? null, quoted });
   }
 
   /**

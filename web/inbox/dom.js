@@ -76,3 +76,37 @@ export function byId(id, type) {
   if (!(node instanceof type)) throw new Error(`#${id} is missing`);
   return node;
 }
+
+/** @type {WeakMap<Node, Map<string, { version: string, node: HTMLElement }>>} */
+const drawn = new WeakMap();
+
+/**
+ * Makes `parent`'s children the views of `items`, in order, redrawing only the items whose version
+ * changed and moving nodes only when their place changed. A refetch after a live hint then leaves
+ * focus, an open menu and a screen reader's live region alone for everything that stayed the same.
+ * @template T
+ * @param {HTMLElement} parent
+ * @param {T[]} items
+ * @param {(item: T) => string} idOf
+ * @param {(item: T) => string} versionOf
+ * @param {(item: T) => HTMLElement} render
+ */
+export function reconcile(parent, items, idOf, versionOf, render) {
+  const before = drawn.get(parent) ?? new Map();
+  /** @type {Map<string, { version: string, node: HTMLElement }>} */
+  const after = new Map();
+  items.forEach((item, i) => {
+    const id = idOf(item);
+    const version = versionOf(item);
+    const old = before.get(id);
+    const node = old && old.version === version ? old.node : render(item);
+    if (old && old.node !== node) old.node.replaceWith(node);
+    after.set(id, { version, node });
+    const at = parent.children[i];
+    if (at !== node) parent.insertBefore(node, at ?? null);
+  });
+  for (const [id, { node }] of before) if (!after.has(id)) node.remove();
+  // Anything else (an empty-list note) goes.
+  while (parent.children.length > items.length) parent.lastElementChild?.remove();
+  drawn.set(parent, after);
+}

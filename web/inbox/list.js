@@ -2,7 +2,7 @@
 // The conversation list: newest activity first, each with the contact, the latest message, the
 // unread count, the window and our last message's tick; a filter and a search, and more on demand.
 import { get } from './api.js';
-import { h, replace } from './dom.js';
+import { h, reconcile } from './dom.js';
 import { contactName, tick, time, windowText } from './format.js';
 
 /** @typedef {import('./conversation.js').Conversation} Conversation */
@@ -98,14 +98,14 @@ export class ConversationList {
   }
 
   draw() {
-    if (this.items.length === 0) {
-      replace(this.list, h('li', { class: 'empty' }, 'No conversation matches.'));
-    } else {
-      replace(
-        this.list,
-        this.items.map((c) => this.item(c)),
-      );
-    }
+    reconcile(
+      this.list,
+      this.items,
+      (c) => c.id,
+      (c) => `${this.selected === c.id}${JSON.stringify(c)}`,
+      (c) => this.item(c),
+    );
+    if (this.items.length === 0) this.list.append(h('li', { class: 'empty' }, 'No conversation matches.'));
     this.more.hidden = this.nextCursor === null;
   }
 

@@ -31,3 +31,35 @@ export function startLive(hooks) {
   source.addEventListener('change', hint);
   return () => source.close();
 }
+
+/**
+ * A refetch run at most once at a time: calls that come while it runs (a burst of hints) make one
+ * more run after it, not one each. A failed run is reported on the console; the next hint or
+ * reconnect tries again.
+ * @param {() => Promise<void>} run
+ * @returns {() => Promise<void>}
+ */
+export function coalesced(run) {
+  /** @type {Promise<void> | undefined} */
+  let running;
+  let again = false;
+  return () => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          await run();
+        } catch (err) {
+          console.warn('inbox: a refetch failed', err);
+        }
+      } while (again);
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+}
