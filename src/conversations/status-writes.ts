@@ -253,7 +253,8 @@ const RANK: Readonly<Record<string, number>> = { sent: 1, delivered: 2, read: 3,
  * Statuses that arrived before their message had its wamid (the send's answer was still being
  * written, or the message was sent by the CLI's resolve later), applied now that it has one; in
  * the order of the status chain, so a waiting `sent` and `read` end as read. Gives up on a status
- * after `maxAgeDays` (Meta's own retry window): it stays in the history, unapplied.
+ * after `maxAgeDays` (Meta's own retry window): it stays in the history, unapplied. The inbox's
+ * hints of those applied go to `live`.
  */
 export function* applyWaitingStatuses(
   k: K,
@@ -261,6 +262,7 @@ export function* applyWaitingStatuses(
   now: string,
   limit: number,
   maxAgeDays = 7,
+  live?: ChangeSet,
 ): Steps<number> {
   const since = new Date(Date.parse(now) - maxAgeDays * 86_400_000).toISOString();
   const waiting = yield* query(
@@ -298,6 +300,7 @@ export function* applyWaitingStatuses(
       pricing: r['pricing'] as string | null,
       now,
       events,
+      ...(live ? { live } : {}),
     };
     if ((yield* applyToMessage(k, recorded)) !== 'waiting') yield* markApplied(k, recorded, now);
   }

@@ -417,7 +417,12 @@ export class WebhookProcessor {
   async applyWaiting(limit = 500): Promise<number> {
     const now = nowIso();
     const k = this.#k;
-    return transact(this.#db, () => withEvents(k, (events) => applyWaitingStatuses(k, events, now, limit)));
+    const hints = new ChangeSet();
+    const looked = await transact(this.#db, () =>
+      withEvents(k, (events) => applyWaitingStatuses(k, events, now, limit, 7, hints)),
+    );
+    if (hints.changes.length > 0) this.opts.live?.publish(hints.changes);
+    return looked;
   }
 
   #itemFailed(plan: Plan, path: string, err: unknown): void {

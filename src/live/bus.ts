@@ -61,7 +61,8 @@ export class ChangeFeed implements ChangeBus {
   }
 
   publish(changes: readonly Change[]): void {
-    if (this.#closed) return;
+    // In-process with no stream open, nobody could hear it: the embedded default's sends pay nothing.
+    if (this.#closed || (this.kind === 'memory' && this.#listeners.size === 0)) return;
     for (const c of changes) this.#pending.set(changeKey(c), c);
     if (this.#scheduled || this.#pending.size === 0) return;
     this.#scheduled = true;

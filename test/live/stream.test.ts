@@ -90,6 +90,57 @@ describe.each(ENGINES)('the live stream on %s', (engine) => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('sends the hint of a status applied later, once its message has its wamid', async () => {
+    const gw = await start();
+    const { tenant, cookie } = await agentOf(gw);
+    const s = await stream(gw, cookie);
+    const w = wamid();
+    // The row as the send path leaves it before Meta's answer is written: no wamid yet.
+    const { id, sessionId } = await gw.ctx.messages.createPending({
+      organizationId: tenant.organizationId,
+      contactId: tenant.contactId,
+      messageType: 'text',
+      content: { text: 'hi' },
+      mediaUrl: null,
+      requestId: null,
+    });
+    await statuses(gw, tenant, [status(w, 'delivered', nowS())]);
+    await gw.ctx.messages.markSent(id, w);
+    expect(await gw.ctx.inbound.applyWaiting()).toBe(1);
+    const hint = await s.next((e) => e.event === 'change');
+    expect(JSON.parse(hint.data)).toEqual({
+      organization_id: tenant.organizationId,
+      conversation_id: sessionId,
+      kind: 'status',
+      message_id: id,
+    });
+  });
+
+  it("sends a send's pending row and its outcome as hints, after each is written", async () => {
+    // Meta's address is a closed loopback port: the send fails, and its failure is the outcome.
+    const gw = await start({ WINDOW_CHECK: 'off' });
+    const { tenant, cookie } = await agentOf(gw);
+    const s = await stream(gw, cookie);
+    const res = await gw.app.inject({
+      method: 'POST',
+      url: `/send-whatsapp?tenantId=${tenant.slug}`,
+      headers: { authorization: `Bearer ${tenant.key}`, 'content-type': 'application/json' },
+      payload: { phone_number: tenant.phone, message_type: 'text', text: 'hello from the agent' },
+    });
+    expect(res.statusCode).toBeGreaterThanOrEqual(500);
+    const row = await gw.ctx.db.kysely
+      .selectFrom('helpdesk_messages')
+      .select(['id', 'session_id', 'status'])
+      .executeTakeFirstOrThrow();
+    expect(row.status).not.toBe('pending');
+    await s.next((e) => e.event === 'change' && e.data.includes('"status"'));
+    const hint = { organization_id: tenant.organizationId, conversation_id: row.session_id, message_id: row.id };
+    expect(changesOf(s)).toEqual([
+      { ...hint, kind: 'message' },
+      { ...hint, kind: 'status' },
+    ]);
+  });
+
   it("writes nothing of another organization's changes", async () => {
     const gw = await start();
     const mine = await agentOf(gw);
