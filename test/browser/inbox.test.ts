@@ -123,6 +123,7 @@ describe('the inbox page in Chromium', () => {
     const sent = await simReceived('It left the warehouse this morning.');
     const mine = bubble('It left the warehouse this morning.');
     await mine.locator('.tick[data-status="sent"]').waitFor();
+    await expect(mine.locator('.sent-by').textContent()).resolves.toBe('Agent 1');
     await world.sim.webhooks.emitStatuses([{ wamid: sent.wamid, status: 'delivered' }]);
     await mine.locator('.tick[data-status="delivered"]').waitFor();
     await world.sim.webhooks.emitStatuses([{ wamid: sent.wamid, status: 'read' }]);

@@ -14,6 +14,7 @@ import { failureReason, tick, time } from './format.js';
  *   reactions: { emoji: string, from: 'customer' | 'business', at: string }[],
  *   reply_to: { id: string | null, whatsapp_message_id: string } | null,
  *   created_at: string,
+ *   sent_by?: { id: string, name: string | null, email: string } | null,
  * }} Message
  */
 
@@ -51,6 +52,8 @@ function reactions(m) {
 function statusLine(m) {
   /** @type {HTMLElement[]} */
   const parts = [h('time', { datetime: m.created_at }, time(m.created_at))];
+  // Which agent wrote it; an answer sent through the API (or before agents existed) has none.
+  if (m.sent_by) parts.unshift(h('span', { class: 'sent-by' }, m.sent_by.name ?? m.sent_by.email));
   if (m.direction === 'outbound') {
     const t = tick(m.status);
     parts.push(
