@@ -49,7 +49,7 @@ export class Composer {
     this.closedNotice = h(
       'p',
       { class: 'window-closed', role: 'status' },
-      'The 24-hour window is closed: the customer has not written for a day, so WhatsApp delivers only an approved template. Choose one below.',
+      'The 24-hour window is closed: until the customer writes again, WhatsApp delivers only an approved template. Choose one below.',
     );
     this.picker = new TemplatePicker({ send: (body) => this.guard(() => io.send(body)) });
     this.templateMode = h('div', { class: 'template-mode', hidden: true }, [this.closedNotice, this.picker.root]);
