@@ -35,6 +35,9 @@ export interface ChangeTransport {
   close(): Promise<void>;
 }
 
+/** Bus messages waiting to be sent, at most (each up to the transport's maxBytes). */
+const MAX_QUEUED = 1000;
+
 /** Logs a failing bus at most once per interval: a Redis outage must not flood the log. */
 const LOG_EVERY_MS = 10_000;
 
@@ -42,6 +45,8 @@ export class ChangeFeed implements ChangeBus {
   readonly kind: ChangeBus['kind'];
   readonly #pending = new Map<string, Change>();
   #scheduled = false;
+  readonly #outbox: string[] = [];
+  #sending = false;
   readonly #listeners = new Map<string, Set<ChangeListener>>();
   readonly #listening: Promise<void>;
   #lastLogged = 0;
@@ -73,8 +78,32 @@ export class ChangeFeed implements ChangeBus {
     this.#scheduled = false;
     const changes = [...this.#pending.values()];
     this.#pending.clear();
-    for (const payload of chunkChanges(changes, this.transport.maxBytes))
-      this.transport.send(payload).catch((err: unknown) => this.#warn(err, 'could not publish live changes'));
+    const payloads = chunkChanges(changes, this.transport.maxBytes);
+    // A transport that hangs (Redis away, its offline queue filling) must not hold memory without
+    // end: past the cap, hints are dropped, and pages catch up on their next reconnect.
+    if (this.#outbox.length + payloads.length > MAX_QUEUED) {
+      this.#warn(
+        new Error(`${this.#outbox.length} messages waiting`),
+        'dropping live changes: the bus is not keeping up',
+      );
+      return;
+    }
+    this.#outbox.push(...payloads);
+    if (!this.#sending) void this.#send();
+  }
+
+  /** One message in flight at a time: hints reach other instances in the order they were published. */
+  async #send(): Promise<void> {
+    this.#sending = true;
+    while (this.#outbox.length > 0) {
+      const payload = this.#outbox.shift()!;
+      try {
+        await this.transport.send(payload);
+      } catch (err) {
+        this.#warn(err, 'could not publish live changes');
+      }
+    }
+    this.#sending = false;
   }
 
   subscribe(organizationId: string, listener: ChangeListener): () => void {
@@ -133,6 +162,7 @@ export class ChangeFeed implements ChangeBus {
   async close(): Promise<void> {
     this.#closed = true;
     this.#pending.clear();
+    this.#outbox.length = 0;
     this.#listeners.clear();
     await this.transport.close();
   }
