@@ -179,6 +179,48 @@ describe('the inbox page in Chromium', () => {
     );
   });
 
+  it('draws locations, contact cards, buttons and lists as sent, and the customer’s taps', async () => {
+    const sent = await world.gw.app.inject({
+      method: 'POST',
+      url: `/send-whatsapp?tenantId=${world.tenant.slug}`,
+      headers: { authorization: `Bearer ${world.tenant.key}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        phone_number: `+${CUSTOMER}`,
+        message_type: 'interactive',
+        interactive: {
+          type: 'list',
+          body: 'Where should we deliver?',
+          button: 'Choose',
+          sections: [{ title: 'Options', rows: [{ id: 'home', title: 'Home', description: 'The usual address' }] }],
+        },
+      }),
+    });
+    expect(sent.statusCode, sent.body).toBe(200);
+    const from = CUSTOMER;
+    await world.sim.webhooks.inbound([
+      { type: 'interactive', from, interactive: { type: 'list_reply', list_reply: { id: 'home', title: 'Home' } } },
+      { type: 'location', from, location: { latitude: -33.9249, longitude: 18.4241, name: 'Cape Town Office' } },
+      {
+        type: 'contacts',
+        from,
+        contacts: [
+          { name: { formatted_name: 'John Doe', first_name: 'John' }, phones: [{ phone: '+27 98 765 4321' }] },
+        ],
+      },
+    ]);
+    const list = page.locator('li.message.outbound[data-type="interactive"]');
+    await list.getByText('Where should we deliver?').waitFor();
+    await expect(list.locator('.rows li').textContent()).resolves.toBe('Home — The usual address');
+    await page.locator('li.message.inbound[data-type="interactive"]', { hasText: 'Chose from the list' }).waitFor();
+    const location = page.locator('li.message[data-type="location"]');
+    await location.getByText('-33.92490, 18.42410').waitFor();
+    const map = await location.getByRole('link', { name: 'Open map' }).getAttribute('href');
+    expect(map).toMatch(/^https:\/\/www\.openstreetmap\.org\/\?mlat=-33\.9249&mlon=18\.4241/);
+    await page.locator('li.message[data-type="contacts"] .card', { hasText: 'John Doe' }).waitFor();
+    await screenshot(page, '04b-message-types');
+    await expectAccessible(page);
+  });
+
   it('catches up after a dropped connection, without losing or repeating a message', async () => {
     // The stream drops and cannot come back for a while; the customer writes meanwhile.
     await page.route('**/inbox/api/stream', (route) => route.abort());

@@ -113,7 +113,7 @@ export class ConversationList {
   item(c) {
     const last = c.last_message;
     const preview = last
-      ? `${last.direction === 'outbound' ? 'You: ' : ''}${last.preview ?? `a ${last.message_type} message`}`
+      ? `${last.direction === 'outbound' ? 'You: ' : ''}${last.preview ?? `(${last.message_type})`}`
       : 'No messages yet';
     const status = c.last_outbound_status;
     const t = status ? tick(status) : undefined;
