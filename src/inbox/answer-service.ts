@@ -26,17 +26,37 @@ export class AnswerService {
     private readonly deps: { store: AnswerStore; send: Pick<SendService, 'send'>; log: Pick<Logger, 'error'> },
   ) {}
 
-  async answer(input: AnswerInput): Promise<SendOutcome> {
-    const { org, conversationId } = input;
-    const contact = await this.deps.store.contactOf(org.id, conversationId);
+  /**
+   * The send request of an answer: the conversation's contact as its recipient, a reply's or a
+   * reaction's target resolved to its wamid. 404 when the conversation or the target is not this
+   * organization's conversation's, 422 when the contact has no number. Sends nothing.
+   */
+  async prepare(org: OrganizationRow, conversationId: string, body: AnswerRequest): Promise<SendRequest> {
+    const number = await this.recipient(org.id, conversationId);
+    const req = { ...body, phone_number: `+${number}` };
+    await this.resolveTargets(org.id, conversationId, req);
+    return req;
+  }
+
+  /** The number of the conversation's contact: 404 when it is not this organization's, 422 without one. */
+  async recipient(organizationId: string, conversationId: string): Promise<string> {
+    const contact = await this.deps.store.contactOf(organizationId, conversationId);
     if (contact === undefined)
       throw new NotFound(`No conversation exists with id ${JSON.stringify(echo(conversationId))}`);
     if (contact.whatsappNumber === null) throw new ContactNotReachable();
-    const req = { ...input.body, phone_number: `+${contact.whatsappNumber}` };
-    await this.resolveTargets(org.id, conversationId, req);
+    return contact.whatsappNumber;
+  }
+
+  async answer(input: AnswerInput): Promise<SendOutcome> {
+    return this.send({ ...input, req: await this.prepare(input.org, input.conversationId, input.body) });
+  }
+
+  /** A prepared request through the one send service, and the agent recorded on the row it wrote. */
+  async send(input: Omit<AnswerInput, 'body'> & { req: SendRequest }): Promise<SendOutcome> {
+    const { org, conversationId } = input;
     const since = nowIso();
     try {
-      return await this.deps.send.send(org, req, input.requestId, input.hangUp);
+      return await this.deps.send.send(org, input.req, input.requestId, input.hangUp);
     } finally {
       // Also when Meta refused it: a failed message was still this agent's attempt.
       await this.attribute({

@@ -6,11 +6,12 @@
 // which another message may reference.
 import fs from 'node:fs';
 import type { Config } from '../config.js';
-import { downloadToFile, mediaFetcher } from './download.js';
+import { downloadToFile, mediaFetcher, type Downloaded } from './download.js';
 import { chooseFilename } from './filename.js';
 import { MediaSigner } from './signing.js';
 import { MAX_BYTES, sniffMedia, type MediaKind } from './sniff.js';
 import { createStorage } from './storage/index.js';
+import { storedToTemp, uploadSha } from './upload.js';
 import { mediaKey, type MediaStorage } from './storage/types.js';
 
 export type { MediaKind } from './sniff.js';
@@ -64,14 +65,19 @@ export function createMediaService(opts: {
     filename?: string;
     signal?: AbortSignal;
   }): Promise<IngestedMedia> {
-    const dl = await downloadToFile(opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url, MAX_BYTES[req.kind], {
-      fetcher,
-      allowPrivateNetworks: opts.config.allowPrivateNetworks,
-      connectTimeoutMs: opts.config.connectTimeoutMs,
-      timeoutMs: opts.config.downloadTimeoutMs,
-      tmpDir: opts.tmpDir,
-      ...(req.signal ? { signal: req.signal } : {}),
-    });
+    // An agent's upload (media/upload.ts) is read back from storage; any other URL is downloaded.
+    const uploaded = uploadSha(req.url);
+    const dl: Pick<Downloaded, 'filePath' | 'size' | 'sha256' | 'contentDisposition'> =
+      uploaded !== undefined
+        ? { ...(await storedToTemp(storage, req.organizationId, uploaded, opts.tmpDir)), contentDisposition: undefined }
+        : await downloadToFile(opts.rewriteUrl ? opts.rewriteUrl(req.url) : req.url, MAX_BYTES[req.kind], {
+            fetcher,
+            allowPrivateNetworks: opts.config.allowPrivateNetworks,
+            connectTimeoutMs: opts.config.connectTimeoutMs,
+            timeoutMs: opts.config.downloadTimeoutMs,
+            tmpDir: opts.tmpDir,
+            ...(req.signal ? { signal: req.signal } : {}),
+          });
     const removeTemp = () => fs.promises.rm(dl.filePath, { force: true });
     try {
       const nameHint = req.filename ?? new URL(req.url).pathname;

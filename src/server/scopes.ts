@@ -7,6 +7,7 @@
 //   inbox API:    /inbox/api/…, the browser's: session cookie instead of a key, other sites'
 //                 requests refused, a CSRF token on every change (agents/hooks.ts); the same read
 //                 routes as the tenant API's, for the signed-in agent's organization
+import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { sameOriginHook, sessionHook } from '../agents/hooks.js';
@@ -22,6 +23,7 @@ import {
   type InboxRoutesOptions,
 } from '../conversations/inbox-routes.js';
 import { answerRoutes } from '../inbox/answer-routes.js';
+import { attachmentRoutes } from '../inbox/attachment-routes.js';
 import { AnswerService } from '../inbox/answer-service.js';
 import { AnswerStore } from '../inbox/answer-store.js';
 import type { IdempotencyScope } from '../idempotency/store.js';
@@ -98,14 +100,22 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
     sessionMaxSeconds: ctx.config.inbox.sessionMaxSeconds,
   });
   await app.register(inboxRoutes, inboxRoutesFor('agent', ctx));
+  const answers = new AnswerService({ store: new AnswerStore(ctx.db), send: ctx.send, log: app.log });
+  const organization = callerOrganization('agent', ctx.organizationStore);
   await app.register(answerRoutes, {
-    answers: new AnswerService({ store: new AnswerStore(ctx.db), send: ctx.send, log: app.log }),
-    organization: callerOrganization('agent', ctx.organizationStore),
+    answers,
+    organization,
     idempotency: idempotencyHooks({
       store: ctx.idempotency,
       waitMs: ctx.config.meta.timeoutMs + ctx.config.meta.retryBudgetMs,
       ownerOf: agentKeyOwner,
     }),
+  });
+  await app.register(attachmentRoutes, {
+    answers,
+    organization,
+    storage: ctx.media.storage,
+    tmpDir: path.join(ctx.config.dataDir, 'tmp'),
   });
   await app.register(liveRoutes, liveRoutesFor(ctx));
 }
