@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PASSWORD } from '../agents/helpers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve('test-artifacts', 'inbox');
@@ -35,6 +36,32 @@ export async function launchBrowser(): Promise<TestBrowser> {
     browser,
     close: () => browser.close(),
   };
+}
+
+/**
+ * A page whose errors (and CSP refusals, which Chromium reports as console errors) are collected
+ * in `problems`. Refused requests the tests make on purpose (401, 404) and the live stream cut on
+ * purpose are expected.
+ */
+export async function openPage(ctx: BrowserContext, problems: string[]): Promise<Page> {
+  const p = await ctx.newPage();
+  // Below the test's own timeout, so that a wait that fails says what it waited for.
+  p.setDefaultTimeout(8_000);
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40[14]|inbox\/api\/stream|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(m.text()))
+      problems.push(m.text());
+  });
+  p.on('pageerror', (e) => problems.push(String(e)));
+  return p;
+}
+
+/** Signs in on the page's sign-in screen (the agents' test password). */
+export async function signIn(p: Page, organization: string, email: string): Promise<void> {
+  await p.getByLabel('Organization', { exact: true }).fill(organization);
+  await p.getByLabel('Email', { exact: true }).fill(email);
+  await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('heading', { name: 'Inbox' }).waitFor();
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -9,7 +9,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { MetaSimReadReceipts } from '../../meta-sim/index.js';
 import { SAMPLES } from '../../src/cli/demo-media.js';
 import { PASSWORD } from '../agents/helpers.js';
-import { launchBrowser, screenshot, seriousViolations, type TestBrowser } from './browser.js';
+import { launchBrowser, openPage, screenshot, seriousViolations, signIn, type TestBrowser } from './browser.js';
 import { CUSTOMER, startBrowserWorld, until, type BrowserWorld } from './world.js';
 
 let world: BrowserWorld;
@@ -19,27 +19,7 @@ let page: Page;
 /** What the browser reported against the page's CSP, or as an error: nothing, at the end. */
 const problems: string[] = [];
 
-async function newPage(ctx: BrowserContext): Promise<Page> {
-  const p = await ctx.newPage();
-  // Below the test's own timeout, so that a wait that fails says what it waited for.
-  p.setDefaultTimeout(8_000);
-  p.on('console', (m) => {
-    // Refused requests the tests make on purpose (401, 404) and the stream cut on purpose are expected.
-    if (m.type() === 'error' && !/status of 40[14]|inbox\/api\/stream|ERR_INCOMPLETE_CHUNKED_ENCODING/.test(m.text()))
-      problems.push(m.text());
-  });
-  p.on('pageerror', (e) => problems.push(String(e)));
-  return p;
-}
-
-/** Signs in on the page's sign-in screen. */
-async function signIn(p: Page, organization: string, email: string) {
-  await p.getByLabel('Organization', { exact: true }).fill(organization);
-  await p.getByLabel('Email', { exact: true }).fill(email);
-  await p.getByLabel('Password', { exact: true }).fill(PASSWORD);
-  await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.getByRole('heading', { name: 'Inbox' }).waitFor();
-}
+const newPage = (ctx: BrowserContext) => openPage(ctx, problems);
 
 async function expectAccessible(p: Page) {
   expect(await seriousViolations(p)).toEqual([]);
@@ -221,6 +201,30 @@ describe('the inbox page in Chromium', () => {
     await expectAccessible(page);
   });
 
+  it('uploads a file from the agent’s computer and sends it with its caption', async () => {
+    const pngBytes = SAMPLES['.png']!.bytes();
+    await page
+      .getByLabel('Attach a file')
+      .setInputFiles({ name: 'label.png', mimeType: 'image/png', buffer: pngBytes });
+    await page.getByLabel('Message', { exact: true }).fill('Your shipping label');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const sent = await until('the image at the simulator', async () =>
+      world.sim.messages().find((m) => m.type === 'image'),
+    );
+    expect((sent.payload as { image: { caption: string; id: string } }).image).toMatchObject({
+      caption: 'Your shipping label',
+      id: expect.any(String),
+    });
+    const image = bubble('Your shipping label').locator('img');
+    await until('our image shown', async () =>
+      (await image.count()) === 1 &&
+      (await image.evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0))
+        ? true
+        : undefined,
+    );
+    await expect(page.getByLabel('Attach a file').inputValue()).resolves.toBe('');
+  });
+
   it('catches up after a dropped connection, without losing or repeating a message', async () => {
     // The stream drops and cannot come back for a while; the customer writes meanwhile.
     await page.route('**/inbox/api/stream', (route) => route.abort());
@@ -266,7 +270,7 @@ describe('the inbox page in Chromium', () => {
   });
 
   it('shows another organization’s agent none of it', async () => {
-    const other = await seedOther();
+    const other = await world.otherOrganization();
     const otherContext = await chrome.browser.newContext({ baseURL: world.base });
     const otherPage = await newPage(otherContext);
     await otherPage.goto(other.link.replace(/^https?:\/\/[^/]+/, world.base));
@@ -295,10 +299,3 @@ describe('the inbox page in Chromium', () => {
     expect(problems).toEqual([]);
   });
 });
-
-async function seedOther() {
-  const slug = `other-${process.pid}`;
-  await world.gw.ctx.organizations.create(slug, { name: 'Other Org', provider: 'meta' });
-  const agent = await world.agent(slug);
-  return { slug, ...agent };
-}

@@ -18,6 +18,8 @@ export interface BrowserWorld {
   base: string;
   /** A new agent of `slug`: the link that sets their password, and their email. */
   agent(slug: string): Promise<{ email: string; link: string }>;
+  /** Another organization (no Meta number) with an agent of its own. */
+  otherOrganization(): Promise<{ slug: string; email: string; link: string }>;
   close(): Promise<void>;
 }
 
@@ -55,15 +57,21 @@ export async function startBrowserWorld(): Promise<BrowserWorld> {
   await gw.ctx.templates.sync(tenant.organizationId);
   // As `flowiq serve` runs it: the webhook processor wakes the fetcher when media arrives.
   gw.ctx.inboundMedia.start();
+  const agent = async (slug: string) => {
+    const email = `agent${++agents}@example.com`;
+    const created = await gw.ctx.agents.create({ orgSlug: slug, email, name: `Agent ${agents}` });
+    return { email, link: created.link };
+  };
   return {
     gw,
     sim,
     tenant,
     base,
-    agent: async (slug) => {
-      const email = `agent${++agents}@example.com`;
-      const created = await gw.ctx.agents.create({ orgSlug: slug, email, name: `Agent ${agents}` });
-      return { email, link: created.link };
+    agent,
+    otherOrganization: async () => {
+      const slug = `other-${process.pid}`;
+      await gw.ctx.organizations.create(slug, { name: 'Other Org', provider: 'meta' });
+      return { slug, ...(await agent(slug)) };
     },
     close: async () => {
       await gw.ctx.inboundMedia.stop();
