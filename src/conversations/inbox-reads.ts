@@ -2,12 +2,12 @@
 // what a list shows of each, and a conversation's messages page by page, each in the view of
 // GET /api/messages/{id} (reads.ts) with its reactions and the message it replies to. Always
 // within one organization: another organization's conversation is not found, as a missing one.
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db } from '../db/database.js';
 import { isId } from '../db/ids.js';
-import type { Database } from '../db/types.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import type { ConversationView, InboxMessageView } from './inbox-schema.js';
+import { InboxSearch, searchTerms, type SearchOptions, type SessionEb } from './inbox-search.js';
 import { selectMessages, type MessageReads } from './reads.js';
 import { WINDOW_MS, windowOf } from './window.js';
 
@@ -33,11 +33,6 @@ export function decodeKey(cursor: string): Key | undefined {
 
 export const encodeKey = (k: Key): string => encodeCursor(k);
 
-/** `%`, `_` and the escape itself taken literally in a LIKE pattern (`escape '\'` on both engines). */
-export function likeContains(q: string): string {
-  return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 const PREVIEW_CHARS = 100;
 
 /** The few words a list shows of a message: its text, caption, file name or emoji. */
@@ -56,8 +51,6 @@ export function previewOf(contentJson: string): string | null {
   return null;
 }
 
-type SessionEb = ExpressionBuilder<Database & { s: Database['customer_sessions'] }, 's'>;
-
 /** A reaction as stored: Meta's removal has no emoji, ours an empty one. */
 interface ReactionRow {
   direction: 'inbound' | 'outbound';
@@ -67,11 +60,16 @@ interface ReactionRow {
 }
 
 export class InboxReads {
+  private readonly search: InboxSearch;
+
   constructor(
     private readonly db: Db,
     private readonly messages: MessageReads,
     private readonly now: () => number = Date.now,
-  ) {}
+    search: SearchOptions = {},
+  ) {
+    this.search = new InboxSearch(db, search);
+  }
 
   /** The thread, if it is this organization's. */
   async thread(organizationId: string, id: string): Promise<{ id: string } | undefined> {
@@ -133,31 +131,22 @@ export class InboxReads {
         filters.window === 'open' ? open(eb) : eb.or([eb('s.last_inbound_at', 'is', null), eb.not(open(eb))]),
       );
     }
-    if (filters.q !== undefined) {
-      const pattern = likeContains(filters.q);
-      const digits = filters.q.replace(/[\s()+-]/g, '');
-      const text = this.messageText();
-      q = q.where((eb) =>
-        eb.or([
-          sql<SqlBool>`lower(c.name) like ${pattern} escape '\\'`,
-          ...(/^\d+$/.test(digits) ? [sql<SqlBool>`c.whatsapp_number like ${likeContains(digits)} escape '\\'`] : []),
-          eb.exists(
-            eb
-              .selectFrom('helpdesk_messages as t')
-              .select(sql.lit(1).as('one'))
-              .whereRef('t.session_id', '=', 's.id')
-              .where(sql<SqlBool>`lower(${text}) like ${pattern} escape '\\'`),
-          ),
-        ]),
-      );
-    }
     if (page.after !== undefined) {
       const [at, id] = page.after;
       q = q.where((eb) =>
         eb.or([eb('s.last_message_at', '<', at), eb.and([eb('s.last_message_at', '=', at), eb('s.id', '<', id)])]),
       );
     }
-    const rows = await q.orderBy('s.last_message_at', 'desc').orderBy('s.id', 'desc').limit(page.limit).execute();
+    const run = (narrow?: (eb: SessionEb) => Expression<SqlBool>) =>
+      (narrow ? q.where(narrow) : q)
+        .orderBy('s.last_message_at', 'desc')
+        .orderBy('s.id', 'desc')
+        .limit(page.limit)
+        .execute();
+    const rows =
+      filters.q === undefined
+        ? await run()
+        : await this.search.page(organizationId, searchTerms(filters.q), { limit: page.limit, after: page.after }, run);
 
     const latest = await this.latest(
       organizationId,
@@ -233,17 +222,6 @@ export class InboxReads {
     for (const m of messages) last.set(m.session_id, m);
     for (const r of rows) if (typeof r.last_outbound_status === 'string') status.set(r.id, r.last_outbound_status);
     return { last, status };
-  }
-
-  /**
-   * The message text search looks in: an inbound text's body, an outbound text's text, a caption.
-   * JSON is read per engine; a full-text index would replace this scan (docs/INBOX-API.md).
-   */
-  private messageText() {
-    const col = sql.ref('t.content');
-    return this.db.engine === 'sqlite'
-      ? sql`coalesce(json_extract(${col}, '$.body'), json_extract(${col}, '$.text'), json_extract(${col}, '$.caption'))`
-      : sql`coalesce(cast(${col} as jsonb) ->> 'body', cast(${col} as jsonb) ->> 'text', cast(${col} as jsonb) ->> 'caption')`;
   }
 
   /**

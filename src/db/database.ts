@@ -30,6 +30,7 @@ import * as m011 from './migrations/011-templates.js';
 import * as m012 from './migrations/012-send-window.js';
 import * as m013 from './migrations/013-agents.js';
 import * as m014 from './migrations/014-inbox-indexes.js';
+import * as m015 from './migrations/015-inbox-search.js';
 import * as m016 from './migrations/016-message-agent.js';
 import type { Database } from './types.js';
 
@@ -78,6 +79,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012-send-window': m012,
   '013-agents': m013,
   '014-inbox-indexes': m014,
+  '015-inbox-search': m015,
   '016-message-agent': m016,
 };
 

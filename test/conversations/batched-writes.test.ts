@@ -304,12 +304,14 @@ describe('message indexes (migration 002)', () => {
         )
       ).rows.map((r) => r.name);
       // 005 adds inbound dedupe by wamid, 006 the pending inbound media, 014 the inbox's failed
-      // messages (partial: failed rows only); 002's drops stay dropped.
+      // messages (partial: failed rows only), 015 a thread's reactions (partial: reactions only);
+      // 002's drops stay dropped.
       expect(names.filter((n) => !n.startsWith('sqlite_autoindex')).sort()).toEqual([
         'helpdesk_messages_failed',
         'helpdesk_messages_inbound_wamid',
         'helpdesk_messages_media_pending',
         'helpdesk_messages_org_wamid',
+        'helpdesk_messages_reactions',
         'helpdesk_messages_session_time',
         'helpdesk_messages_unsettled',
       ]);
