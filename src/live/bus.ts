@@ -1,8 +1,9 @@
 // The change bus: writes publish hints (change.ts) once their transaction has committed; each
 // instance's open streams subscribe by organization. One interface, three transports: in-process
 // (the embedded SQLite default: one instance), Redis pub/sub, or PostgreSQL LISTEN/NOTIFY (several
-// instances). Publishing costs a write path a Map insertion: hints are coalesced until the event
-// loop's next turn and sent then as one message, and a failure to send is logged, never thrown.
+// instances). Publishing costs a write path a Map insertion: hints are coalesced (until the event
+// loop's next turn in-process, for up to FLUSH_MS between instances, and while a message is in
+// flight) and sent as one message; a failure to send is logged, never thrown.
 import type { Logger } from 'pino';
 import { changeKey, chunkChanges, decodeChanges, type Change } from './change.js';
 
@@ -35,8 +36,10 @@ export interface ChangeTransport {
   close(): Promise<void>;
 }
 
-/** Bus messages waiting to be sent, at most (each up to the transport's maxBytes). */
-const MAX_QUEUED = 1000;
+/** Hints waiting to be sent, at most. */
+const MAX_PENDING = 100_000;
+/** Between instances, the least time between two flushes (ms): a bound on NOTIFYs or PUBLISHes. */
+const FLUSH_MS = 10;
 
 /** Logs a failing bus at most once per interval: a Redis outage must not flood the log. */
 const LOG_EVERY_MS = 10_000;
@@ -45,7 +48,6 @@ export class ChangeFeed implements ChangeBus {
   readonly kind: ChangeBus['kind'];
   readonly #pending = new Map<string, Change>();
   #scheduled = false;
-  readonly #outbox: string[] = [];
   #sending = false;
   readonly #listeners = new Map<string, Set<ChangeListener>>();
   readonly #listening: Promise<void>;
@@ -68,35 +70,34 @@ export class ChangeFeed implements ChangeBus {
   publish(changes: readonly Change[]): void {
     // In-process with no stream open, nobody could hear it: the embedded default's sends pay nothing.
     if (this.#closed || (this.kind === 'memory' && this.#listeners.size === 0)) return;
-    for (const c of changes) this.#pending.set(changeKey(c), c);
-    if (this.#scheduled || this.#pending.size === 0) return;
-    this.#scheduled = true;
-    setImmediate(() => this.#flush());
-  }
-
-  #flush(): void {
-    this.#scheduled = false;
-    const changes = [...this.#pending.values()];
-    this.#pending.clear();
-    const payloads = chunkChanges(changes, this.transport.maxBytes);
     // A transport that hangs (Redis away, its offline queue filling) must not hold memory without
     // end: past the cap, hints are dropped, and pages catch up on their next reconnect.
-    if (this.#outbox.length + payloads.length > MAX_QUEUED) {
-      this.#warn(
-        new Error(`${this.#outbox.length} messages waiting`),
-        'dropping live changes: the bus is not keeping up',
-      );
+    if (this.#pending.size >= MAX_PENDING) {
+      this.#warn(new Error(`${this.#pending.size} hints waiting`), 'dropping live changes: the bus is not keeping up');
       return;
     }
-    this.#outbox.push(...payloads);
-    if (!this.#sending) void this.#send();
+    for (const c of changes) this.#pending.set(changeKey(c), c);
+    this.#schedule();
   }
 
-  /** One message in flight at a time: hints reach other instances in the order they were published. */
-  async #send(): Promise<void> {
+  /**
+   * One flush at a time, and (between instances) at most one per FLUSH_MS: whatever is published
+   * meanwhile joins the next, so a storm of writes costs a few bus messages a second, not one each.
+   */
+  #schedule(): void {
+    if (this.#scheduled || this.#sending || this.#pending.size === 0) return;
+    this.#scheduled = true;
+    if (this.kind === 'memory') setImmediate(() => void this.#flush());
+    else setTimeout(() => void this.#flush(), FLUSH_MS).unref();
+  }
+
+  /** Messages go one at a time: hints reach other instances in the order they were published. */
+  async #flush(): Promise<void> {
+    this.#scheduled = false;
+    const payloads = chunkChanges([...this.#pending.values()], this.transport.maxBytes);
+    this.#pending.clear();
     this.#sending = true;
-    while (this.#outbox.length > 0) {
-      const payload = this.#outbox.shift()!;
+    for (const payload of payloads) {
       try {
         await this.transport.send(payload);
       } catch (err) {
@@ -104,6 +105,7 @@ export class ChangeFeed implements ChangeBus {
       }
     }
     this.#sending = false;
+    this.#schedule();
   }
 
   subscribe(organizationId: string, listener: ChangeListener): () => void {
@@ -162,7 +164,6 @@ export class ChangeFeed implements ChangeBus {
   async close(): Promise<void> {
     this.#closed = true;
     this.#pending.clear();
-    this.#outbox.length = 0;
     this.#listeners.clear();
     await this.transport.close();
   }

@@ -106,6 +106,8 @@ export interface SseClient {
   events: SseEvent[];
   /** The first event (from `from` on) that matches, waiting for it until the deadline. */
   next(match: (e: SseEvent) => boolean, opts?: { from?: number; ms?: number }): Promise<SseEvent>;
+  /** Resolves once the body so far matches (a comment, which is no event), within the deadline. */
+  comment(match: RegExp, ms?: number): Promise<void>;
   /** Resolves when the server ends the stream. */
   ended: Promise<void>;
   close(): void;
@@ -158,6 +160,21 @@ export function openStream(url: string, headers: Record<string, string> = {}): P
         events,
         ended,
         close: () => req.destroy(),
+        comment: (match, ms = 15_000) =>
+          new Promise<void>((found, fail) => {
+            const check = () => {
+              if (!match.test(body)) return;
+              waiters.delete(check);
+              clearTimeout(timer);
+              found();
+            };
+            const timer = setTimeout(() => {
+              waiters.delete(check);
+              fail(new Error(`no ${String(match)} within ${ms} ms; got ${JSON.stringify(body)}`));
+            }, ms);
+            waiters.add(check);
+            check();
+          }),
         next: (match, opts = {}) =>
           new Promise<SseEvent>((found, fail) => {
             const check = () => {

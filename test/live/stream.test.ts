@@ -222,6 +222,23 @@ describe.each(ENGINES)('the live stream on %s', (engine) => {
     expect(changesOf(s).map((c) => c['message_id'])).toEqual([stored.id]);
   });
 
+  it('keeps an idle stream open with heartbeats, and ends it once the agent signs out', async () => {
+    const gw = await start({ LIVE_HEARTBEAT: '1s' });
+    const { cookie } = await agentOf(gw);
+    const s = await stream(gw, cookie);
+    await s.comment(/^: heartbeat$/m);
+    const me = await gw.app.inject({ method: 'GET', url: '/inbox/api/me', headers: { cookie } });
+    const csrf = me.json<{ csrf_token: string }>().csrf_token;
+    const out = await gw.app.inject({
+      method: 'POST',
+      url: '/inbox/api/sign-out',
+      headers: { cookie, 'x-csrf-token': csrf },
+    });
+    expect(out.statusCode).toBe(204);
+    // Ended by the server at its next heartbeat: the signed-out session is checked again there.
+    await s.ended;
+  });
+
   it('ends open streams when the server closes', async () => {
     const gw = await start();
     const { cookie } = await agentOf(gw);
