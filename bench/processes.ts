@@ -34,8 +34,15 @@ export async function startChild(args: string[], env: NodeJS.ProcessEnv, ready: 
     proc.stderr.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
   });
-  proc.stdout.resume();
-  proc.stderr.resume();
+  // BENCH_CHILD_LOG=FILE: what the bench's processes print is kept there (a gateway's warnings).
+  if (process.env.BENCH_CHILD_LOG) {
+    const file = fs.createWriteStream(process.env.BENCH_CHILD_LOG, { flags: 'a' });
+    proc.stdout.pipe(file, { end: false });
+    proc.stderr.pipe(file, { end: false });
+  } else {
+    proc.stdout.resume();
+    proc.stderr.resume();
+  }
   return {
     proc,
     stop: () =>

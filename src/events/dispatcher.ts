@@ -7,6 +7,7 @@
 // Deliveries run independently, at most `concurrency` at once and `perEndpoint` per endpoint, so a
 // slow or dead receiver holds at most its own share while the others keep receiving. At least once:
 // a crash between the receiver's 2xx and the settlement sends that event again after the lease.
+import { backOff } from 'exponential-backoff';
 import { retryDelayMs } from '../lib/backoff.js';
 import { TtlCache } from '../lib/ttl-cache.js';
 import { Webhook } from 'standardwebhooks';
@@ -36,6 +37,8 @@ export interface DispatchLog {
 export const GIVE_UP_AFTER_MS = 3 * 86_400_000;
 /** Outcomes written per transaction, at most. */
 const SETTLE_BATCH = 200;
+/** Tries of one settlement transaction: about 6 s of backoff in all. */
+const SETTLE_ATTEMPTS = 6;
 
 export interface DispatcherOptions {
   db: Db;
@@ -247,11 +250,17 @@ export class EventDispatcher {
   async #writeSettlements(): Promise<void> {
     while (this.#toSettle.length > 0) {
       const batch = this.#toSettle.splice(0, SETTLE_BATCH);
+      const items = batch.map((b) => b.item);
       try {
-        const settled = await settleDeliveries(
-          this.#o.db,
-          batch.map((b) => b.item),
-        );
+        // A busy database (SQLite's write lock held by the other thread past the busy timeout, a
+        // PostgreSQL restart) must not leave the outcome to the lease, minutes later: tried again
+        // for a few seconds first.
+        const settled = await backOff(() => settleDeliveries(this.#o.db, items), {
+          numOfAttempts: SETTLE_ATTEMPTS,
+          startingDelay: 100,
+          maxDelay: 2_000,
+          jitter: 'full',
+        });
         batch.forEach((b, i) => b.done(settled[i] ?? false));
       } catch (err) {
         for (const b of batch) b.failed(err);

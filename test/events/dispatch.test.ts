@@ -166,6 +166,60 @@ describe.each(ENGINES)('event delivery (%s)', (engine) => {
     expect(r.got).toHaveLength(1);
   });
 
+  it('writes an outcome again when the database refuses it for a moment, instead of leaving it to the lease', async () => {
+    const { r, endpoint } = await world();
+    // The dispatcher's database fails the next transaction (SQLite) or query (PostgreSQL) once
+    // armed: armed when the receiver has the POST, so what fails is the settlement.
+    let failures = 0;
+    const busy = () => Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    const db = gw.ctx.db;
+    const flaky: typeof db =
+      db.engine === 'sqlite'
+        ? {
+            ...db,
+            sqlite: new Proxy(db.sqlite, {
+              get(target, prop) {
+                const value: unknown = Reflect.get(target, prop, target);
+                if (prop === 'transaction')
+                  return (fn: () => unknown) => () => {
+                    if (failures > 0 && failures--) throw busy();
+                    return target.transaction(fn)();
+                  };
+                return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+              },
+            }),
+          }
+        : {
+            ...db,
+            pgPool: new Proxy(db.pgPool, {
+              get(target, prop) {
+                const value: unknown = Reflect.get(target, prop, target);
+                if (prop === 'query')
+                  return (...args: Parameters<typeof target.query>) => {
+                    if (failures > 0 && failures--) return Promise.reject(busy());
+                    return (target.query as (...a: unknown[]) => unknown)(...args);
+                  };
+                return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+              },
+            }),
+          };
+    r.answer = () => {
+      failures = 2;
+      return 204;
+    };
+    await customerSends(t, ['settle me']);
+    const d = dispatcher({ db: flaky, leaseMs: 600_000 });
+    d.wake();
+    await until('settled', async () => {
+      const [row] = await deliveries(endpoint.id);
+      return row?.state === 'delivered' ? row : undefined;
+    });
+    await d.idle();
+    expect(failures).toBe(0);
+    expect(r.got).toHaveLength(1);
+    expect(await deliveries(endpoint.id)).toMatchObject([{ state: 'delivered', attempts: 1, last_status: 204 }]);
+  });
+
   it('retries an endpoint that answers 500 and logs every attempt', async () => {
     const { r, endpoint } = await world();
     let calls = 0;
