@@ -69,6 +69,8 @@ export interface Config {
      * serving thread. An in-memory SQLite database is always inline (a thread cannot share it).
      */
     dispatch: 'thread' | 'inline';
+    /** EVENTS_FIRST_RETRY_MS: the wait before a failed delivery's first retry; each next one doubles, up to an hour. */
+    firstRetryMs: number;
   };
   /** How long processed webhook receipts (Meta's raw bodies) are kept, in seconds. */
   webhookRetentionSeconds: number;
@@ -310,6 +312,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       concurrency: int(env, 'EVENTS_CONCURRENCY', 64, 1, 1024),
       perEndpoint: int(env, 'EVENTS_PER_ENDPOINT', 16, 1, 1024),
       dispatch: oneOf(env, 'EVENTS_DISPATCH', ['thread', 'inline'] as const, 'thread'),
+      firstRetryMs: int(env, 'EVENTS_FIRST_RETRY_MS', 5_000, 10, 3_600_000),
     },
     webhookRetentionSeconds: duration(env, 'WEBHOOK_RETENTION', 14 * 86_400),
     eventsRetentionSeconds: duration(env, 'EVENTS_RETENTION', 30 * 86_400),

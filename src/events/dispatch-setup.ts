@@ -23,5 +23,6 @@ export function dispatcherFor(
     leaseMs: config.events.leaseMs,
     concurrency: config.events.concurrency,
     perEndpoint: Math.min(config.events.perEndpoint, config.events.concurrency),
+    firstRetryMs: config.events.firstRetryMs,
   });
 }

@@ -23,6 +23,14 @@ describe('configuration', () => {
     expect(other).toEqual({ kind: 'sqlite', file: '/tmp/other.db' });
   });
 
+  it('delivers events from a thread, first retrying after 5 s, unless told otherwise', () => {
+    expect(loadConfig({}).events).toMatchObject({ dispatch: 'thread', firstRetryMs: 5000 });
+    expect(loadConfig({ EVENTS_DISPATCH: 'inline', EVENTS_FIRST_RETRY_MS: '250' }).events).toMatchObject({
+      dispatch: 'inline',
+      firstRetryMs: 250,
+    });
+  });
+
   it.each([
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     [{ DATABASE_URL: 'postgres://' }, 'DATABASE_URL'],
@@ -38,6 +46,8 @@ describe('configuration', () => {
     [{ MEDIA_STORAGE: 's3' }, 'S3_BUCKET'],
     [{ RATE_LIMIT_PER_KEY: '-1' }, 'RATE_LIMIT_PER_KEY'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ EVENTS_DISPATCH: 'threads' }, 'EVENTS_DISPATCH'],
+    [{ EVENTS_FIRST_RETRY_MS: '5' }, 'EVENTS_FIRST_RETRY_MS'],
   ])('refuses %o naming %s', (env, variable) => {
     try {
       loadConfig(env);

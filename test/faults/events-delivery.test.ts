@@ -52,6 +52,8 @@ const GATEWAY_ENV = {
   EVENTS_ALLOW_PRIVATE_NETWORKS: 'true',
   EVENTS_TIMEOUT_MS: '1000',
   EVENTS_LEASE_MS: '8000',
+  // Retries sooner than the 5 s default: the same schedule's shape, in a tenth of the time.
+  EVENTS_FIRST_RETRY_MS: '500',
 };
 // Of the gateway's resident memory, what reading endless answers may add at most: generous, as it
 // must only show that the bodies are not buffered (each would be hundreds of megabytes).
