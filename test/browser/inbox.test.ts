@@ -121,8 +121,14 @@ describe('the inbox page in Chromium', () => {
     const reply = await simReceived('Thanks, found it.');
     expect((reply.payload as { context?: { message_id: string } }).context?.message_id).toMatch(/^wamid\./);
     await bubble('Thanks, found it.').locator('blockquote.quoted', { hasText: 'Order 42, placed Monday' }).waitFor();
-    await target.getByRole('button', { name: 'React to this message' }).click();
-    await target.getByRole('button', { name: 'React 👍' }).click();
+    // By keyboard alone: the react button opens its menu, Tab reaches the first emoji, Enter sends it.
+    await target.getByRole('button', { name: 'React to this message' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    await expect(
+      target.getByRole('button', { name: 'React 👍' }).evaluate((b) => b === b.ownerDocument.activeElement),
+    ).resolves.toBe(true);
+    await page.keyboard.press('Enter');
     await until('the reaction at the simulator', async () => world.sim.messages().find((m) => m.type === 'reaction'));
     await target.locator('.reactions li', { hasText: '👍' }).waitFor();
     await screenshot(page, '04-conversation');
@@ -291,8 +297,11 @@ describe('the inbox page in Chromium', () => {
   });
 
   it('ends access at sign-out', async () => {
+    const session = await context.cookies();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByText('You are signed out.').waitFor();
+    // The session ended at the gateway, not only in this browser: its cookie, put back, is refused.
+    await context.addCookies(session);
     expect(await page.evaluate(async () => (await fetch('/inbox/api/conversations')).status)).toBe(401);
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in to the inbox' }).waitFor();

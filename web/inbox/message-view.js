@@ -76,6 +76,13 @@ function tools(m, actions) {
       h('button', { type: 'button', 'aria-label': `React ${emoji}`, onclick: () => actions.onReact(m, emoji) }, emoji),
     ),
   );
+  // Escape closes the menu and gives focus back to the button that opened it.
+  menu.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape') return;
+    menu.hidden = true;
+    toggle.setAttribute('aria-expanded', 'false');
+    toggle.focus();
+  });
   const toggle = h(
     'button',
     {
