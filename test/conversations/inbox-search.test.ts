@@ -139,6 +139,28 @@ describe.each(ENGINES)('inbox search (%s)', (engine) => {
     expect(await search('cafe')).toEqual([]);
   });
 
+  it('finds a message whether its text is indexed yet or still queued for the index', async () => {
+    // SQLite indexes messages 64 at a time (migration 015): the first of these are in the index
+    // by the end, the last ones wait in the queue; PostgreSQL indexes each as it is written.
+    const u = await f.tenant();
+    const n = number();
+    for (let i = 0; i < 70; i++) await inbound(f.gw, u, { from: n, at: T0 + i, body: `ticket q${1000 + i}x` });
+    const th = await threadOf(f.gw, u, n);
+    for (const i of [0, 1, 63, 64, 69])
+      expect(
+        (await wholeList(f.gw, u, { q: `q${1000 + i}x` })).map((c) => c.id),
+        String(i),
+      ).toEqual([th.id]);
+    const db = f.gw.ctx.db;
+    if (db.engine === 'sqlite') {
+      const count = (table: string) =>
+        (db.sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n;
+      expect(count('message_search_queue')).toBeGreaterThan(0);
+      expect(count('message_search_queue')).toBeLessThan(64);
+      expect(count('message_search')).toBeGreaterThanOrEqual(64);
+    }
+  });
+
   it('answers the same when every word counts as common (the walk) as through the index', async () => {
     const signer = new MediaSigner('s', 'http://127.0.0.1', 60);
     const reads = (opts: { cap: number; window: number }) =>
