@@ -1,6 +1,7 @@
 // What the CLI tests need before each test: a data directory, a fresh database on the engine (an
 // SQLite file in that directory, or a PostgreSQL schema of its own), and process.env pointing the
-// in-process CLI at them; cleanup() puts process.env back and removes both.
+// in-process CLI at them; cleanup() puts process.env back and removes both. A variable given as
+// undefined in `env` is removed, so one the caller's shell has set cannot leak into the test.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,7 @@ export interface CliDatabase {
 export async function cliDatabase(
   engine: EngineName,
   name: string,
-  env: Record<string, string> = {},
+  env: Record<string, string | undefined> = {},
 ): Promise<CliDatabase> {
   const saved = { ...process.env };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `flowiq-cli-${name}-`));
@@ -37,8 +38,11 @@ export async function cliDatabase(
     DATA_DIR: dir,
     FLOWIQ_SECRET: TEST_SECRET,
     LOG_LEVEL: 'silent',
-    ...env,
   });
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
   return {
     dir,
     databaseUrl,
