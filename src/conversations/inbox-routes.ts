@@ -76,10 +76,10 @@ export function forCaller(caller: InboxCaller, query: TObject): TObject {
 }
 
 /** The inbox scope refuses a POST without the CSRF token with a 403. */
-export const inboxErrors = (caller: InboxCaller) => ({
+export const inboxErrors = (caller: InboxCaller, method: 'GET' | 'POST') => ({
   400: ErrorSchema,
   401: ErrorSchema,
-  ...(caller === 'agent' ? { 403: ErrorSchema } : {}),
+  ...(caller === 'agent' && method === 'POST' ? { 403: ErrorSchema } : {}),
   404: ErrorSchema,
   429: ErrorSchema,
 });
@@ -105,7 +105,7 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
   const { caller } = opts;
   const base = apiBase(caller);
   const org = callerOrganization(caller, opts.organizations);
-  const errors = inboxErrors(caller);
+  const errors = inboxErrors(caller, 'GET');
   const answers = new AnswerStore(opts.db);
   const reads = new InboxReads(opts.db, new MessageReads(opts.db, opts.signer));
   /** The thread's id when it is this organization's; 404 otherwise, whoever else's it may be. */
@@ -205,7 +205,7 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
           "Clears the unread count, then sends Meta's read receipt for the customer's latest message (blue ticks on their phone, for it and the ones before), with a typing indicator when typing=true. The conversation is read here whatever Meta answers: data.receipt says what happened to the receipt.",
         params: ConversationParams,
         querystring: forCaller(caller, MarkReadQuery),
-        response: { 200: MarkReadAnswer, ...errors },
+        response: { 200: MarkReadAnswer, ...inboxErrors(caller, 'POST') },
       },
     },
     async (request) => {

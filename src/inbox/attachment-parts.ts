@@ -4,10 +4,33 @@
 // body that is not multipart or not well formed, a file over the largest size any kind allows.
 import fs from 'node:fs';
 import type { FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { Caption, ContextMessageId } from '../messages/schema-fields.js';
 import { InvalidField, InvalidRequest, MissingField, PayloadTooLarge, UnsupportedContentType } from '../errors.js';
 import { MAX_UPLOAD_BYTES, streamToTemp } from '../media/upload.js';
 
 export const ATTACHMENT_FIELDS = ['caption', 'context_message_id'] as const;
+
+/**
+ * The form, for OpenAPI (multipart/form-data). Without `type: object` on purpose: Fastify runs the
+ * route's body schema on request.body, which stays undefined here (the parts are streamed by the
+ * handler, which checks each of them), and object keywords pass anything that is not an object.
+ */
+export const AttachmentForm = Type.Unsafe({
+  required: ['file'],
+  properties: {
+    file: { type: 'string', format: 'binary', description: 'The file: exactly one part named file' },
+    caption: {
+      ...Caption,
+      description: 'Shown under an image, video or document (max 1024 characters); not for audio',
+    },
+    context_message_id: {
+      ...ContextMessageId,
+      description: 'A reply: our message id or its wamid, of a message in this conversation',
+    },
+  },
+  additionalProperties: false,
+});
 type FieldName = (typeof ATTACHMENT_FIELDS)[number];
 
 export interface AttachmentParts {

@@ -138,7 +138,23 @@ export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Pro
         description: "FlowIQ's POST /send-whatsapp over Meta's WhatsApp Cloud API",
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer fiq_…' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer fiq_…' },
+          // The inbox scope's (server/scopes.ts): an agent's session cookie, and its CSRF token on changes.
+          inboxSession: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'flowiq_session',
+            description: 'An agent’s session: POST /inbox/api/sign-in sets it (docs/INBOX.md)',
+          },
+          inboxCsrf: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'x-csrf-token',
+            description:
+              'The session’s CSRF token (sign-in’s answer, GET /inbox/api/me), on every state-changing request',
+          },
+        },
       },
       security: [{ bearerAuth: [] }],
       webhooks: eventWebhooks(),

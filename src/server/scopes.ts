@@ -9,7 +9,7 @@
 //                 routes as the tenant API's, for the signed-in agent's organization
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { sameOriginHook, sessionHook } from '../agents/hooks.js';
 import { agentRoutes } from '../agents/routes.js';
 import type { CurrentAgent } from '../agents/sessions.js';
@@ -94,6 +94,7 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
   // Before the body is read: another site's request, or one without a session, costs no parsing.
   app.addHook('onRequest', sameOriginHook(ctx.config.publicUrl));
   app.addHook('onRequest', sessionHook(ctx.agents.sessions));
+  app.addHook('onRoute', documentInboxSecurity);
   await app.register(agentRoutes, {
     agents: ctx.agents,
     publicUrl: ctx.config.publicUrl,
@@ -130,4 +131,19 @@ function agentKeyOwner(request: FastifyRequest): Omit<IdempotencyScope, 'key'> {
     organizationId: request.agent.organizationId,
     scope: `${request.method} ${path} agent:${request.agent.agentId}`,
   };
+}
+
+/**
+ * What the inbox scope's routes require, in OpenAPI: the session cookie, and the CSRF token on
+ * anything but GET and HEAD; nothing (not the API's bearer key) on the public ones.
+ */
+function documentInboxSecurity(route: RouteOptions): void {
+  if (route.schema === undefined) return;
+  const methods = [route.method].flat();
+  const security = route.config?.inboxPublic
+    ? []
+    : methods.every((m) => m === 'GET' || m === 'HEAD')
+      ? [{ inboxSession: [] }]
+      : [{ inboxSession: [], inboxCsrf: [] }];
+  route.schema = { ...route.schema, security };
 }
