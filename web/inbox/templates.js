@@ -6,7 +6,7 @@ import { h, replace } from './dom.js';
 
 /**
  * @typedef {{
- *   name: string, language: string, status: string,
+ *   name: string, language: string, status: string, components: { type?: string, text?: string }[],
  *   expects: {
  *     parameter_format: 'POSITIONAL' | 'NAMED',
  *     header: { format: string, params: string[] } | null,
@@ -85,6 +85,9 @@ export class TemplatePicker {
       if (b.type === 'URL')
         b.params.forEach(() => field(`tpl-button-${b.index}`, `Button ${b.index + 1}: end of its URL`));
     if (inputs.length === 0) inputs.push(h('p', { class: 'meta' }, 'This template has no parameters.'));
+    // What the customer will read, its variables still in braces.
+    const body = (Array.isArray(t.components) ? t.components : []).find((c) => c.type === 'BODY')?.text;
+    if (typeof body === 'string') inputs.unshift(h('blockquote', { class: 'template-preview' }, body));
     replace(this.fields, inputs);
   }
 
