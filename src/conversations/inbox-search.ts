@@ -162,7 +162,7 @@ export class InboxSearch {
                   .selectFrom('helpdesk_messages as t')
                   .select(sql.lit(1).as('one'))
                   .whereRef('t.session_id', '=', 's.id')
-                  .where(this.textLike(sql.ref('t.content'), t.pattern)),
+                  .where(this.textLike('t', t.pattern)),
               ),
             ]
           : []),
@@ -170,13 +170,14 @@ export class InboxSearch {
   }
 
   /**
-   * A message's text (migration 015's, as its index holds it) contains the pattern. PostgreSQL:
-   * written as `lower(...) like lower(...)`, what ilike does, so that the planner checks the
-   * conversation's own rows rather than reading the whole trigram index for each one.
+   * Message `row`'s text (migration 015's, as its index holds it) contains the pattern. PostgreSQL
+   * reads the stored search_text, written as `lower(...) like lower(...)` (what ilike does) so that
+   * the planner checks the conversation's own rows rather than the whole trigram index for each.
    */
-  private textLike(content: RawBuilder<unknown>, pattern: string): RawBuilder<SqlBool> {
+  private textLike(row: 't' | 'm', pattern: string): RawBuilder<SqlBool> {
+    const content = sql.ref(`${row}.content`);
     if (this.db.engine === 'postgres')
-      return sql<SqlBool>`lower(flowiq_message_text(${content})) like lower(${pattern}) escape '\\'`;
+      return sql<SqlBool>`lower(${sql.ref(`${row}.search_text`)}) like lower(${pattern}) escape '\\'`;
     const c = sql`replace(${content}, '\\u0000', '\\ufffd')`;
     const field = (f: string) =>
       sql`case when json_type(${c}, ${`$.${f}`}) = 'text' then json_extract(${c}, ${`$.${f}`}) end`;
@@ -226,13 +227,11 @@ export class InboxSearch {
         where message_search match ${match} and m.organization_id = ${organizationId}
         union
         select m.session_id from message_search_queue q cross join helpdesk_messages m on m.rowid = q.message_rowid
-        where m.organization_id = ${organizationId} and ${this.textLike(sql.ref('m.content'), t.pattern)}`.execute(
-        this.db.kysely,
-      );
+        where m.organization_id = ${organizationId} and ${this.textLike('m', t.pattern)}`.execute(this.db.kysely);
       return rows.rows.map((r) => r.session_id);
     }
     const rows = await sql<{ session_id: string }>`select m.session_id from helpdesk_messages m
-      where flowiq_message_text(m.content) ilike ${t.pattern} escape '\\'
+      where m.search_text ilike ${t.pattern} escape '\\'
         and m.organization_id = ${organizationId}
       limit ${this.cap + 1}`.execute(this.db.kysely);
     return rows.rows.length > this.cap ? undefined : [...new Set(rows.rows.map((r) => r.session_id))];
