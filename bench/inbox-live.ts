@@ -12,6 +12,8 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { createContext } from '../src/server/context.js';
 import { cpuSeconds } from './processes.js';
@@ -62,6 +64,8 @@ interface Run {
   p90: number;
   p99: number;
   max: number;
+  /** Of that, from the processor's planning of the probe's batch to the hint, ms. */
+  afterWrite: { p50: number; p99: number; max: number };
   /** Change hints the stream carried during the run (the statuses' included). */
   hints: number;
   gatewayCpuSeconds: number | undefined;
@@ -152,6 +156,7 @@ function openStream(base: string, cookie: string): Promise<Stream> {
 }
 
 let seq = 0;
+const probeWamid = (n: number) => `wamid.benchlive${process.pid}x${n}`;
 function inboundBody(): string {
   seq++;
   return JSON.stringify({
@@ -169,7 +174,7 @@ function inboundBody(): string {
               messages: [
                 {
                   from: CUSTOMER,
-                  id: `wamid.benchlive${process.pid}x${seq}`,
+                  id: probeWamid(seq),
                   timestamp: String(Math.floor(Date.now() / 1000)),
                   type: 'text',
                   text: { body: `probe ${seq}` },
@@ -183,11 +188,50 @@ function inboundBody(): string {
   });
 }
 
-/** Probe messages one at a time until `until`; each one's latency to its hint, ms. */
-async function probe(base: string, stream: Stream, until: number): Promise<number[]> {
-  const out: number[] = [];
+/**
+ * When the processor took up a probe's message: its row's updated_at, the time the processor
+ * planned the claimed batch, before its transactions (the same machine's clock as ours). Read after
+ * the hint arrived, it splits the latency into the wait for a claim (the receipts ahead of it) and
+ * the batch's processing, commit, bus and stream.
+ */
+async function writtenAtReader(
+  databaseUrl: string,
+): Promise<{ at(wamid: string): Promise<number>; close(): Promise<void> }> {
+  const text = `select updated_at from helpdesk_messages where whatsapp_message_id = `;
+  if (databaseUrl.startsWith('sqlite:')) {
+    const db = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+    const stmt = db.prepare(`${text}?`);
+    return {
+      at: async (w) => Date.parse((stmt.get(w) as { updated_at: string }).updated_at),
+      close: async () => void db.close(),
+    };
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  return {
+    at: async (w) => Date.parse((await pool.query<{ updated_at: string }>(`${text}$1`, [w])).rows[0]!.updated_at),
+    close: () => pool.end(),
+  };
+}
+
+interface Probed {
+  /** Webhook POST → hint on the stream, ms. */
+  total: number[];
+  /** Hint on the stream − when the processor planned the probe's batch, ms: processing, commit, bus, stream. */
+  afterWrite: number[];
+}
+
+/** Probe messages one at a time until `until`. */
+async function probe(
+  base: string,
+  stream: Stream,
+  until: number,
+  written: Awaited<ReturnType<typeof writtenAtReader>>,
+): Promise<Probed> {
+  const out: Probed = { total: [], afterWrite: [] };
   while (performance.now() < until) {
     const body = inboundBody();
+    const wamid = probeWamid(seq);
     const arrived = stream.nextMessage();
     const t0 = performance.now();
     const res = await fetch(`${base}/webhooks/meta/${APP_ID}`, {
@@ -201,10 +245,11 @@ async function probe(base: string, stream: Stream, until: number): Promise<numbe
     // Not there in time: the gateway is not keeping up (its receipts are processed in arrival
     // order, so the probe waits behind the statuses). Counted at the timeout, and probing stops.
     if (Number.isNaN(at)) {
-      out.push(Number.POSITIVE_INFINITY);
+      out.total.push(Number.POSITIVE_INFINITY);
       break;
     }
-    out.push(at - t0);
+    out.total.push(at - t0);
+    out.afterWrite.push(performance.timeOrigin + at - (await written.at(wamid)));
     await sleep(PROBE_GAP_MS);
   }
   return out;
@@ -246,7 +291,11 @@ async function runVariant(v: Variant, simUrl: string): Promise<Run> {
       },
     });
     await sleep(WARMUP_S * 1000);
-    const latencies = await probe(base, stream, started + (DURATION + WARMUP_S) * 1000);
+    const written = await writtenAtReader(db.url);
+    const probed = await probe(base, stream, started + (DURATION + WARMUP_S) * 1000, written);
+    await written.close();
+    const latencies = probed.total;
+    const afterWrite = probed.afterWrite.sort((a, b) => a - b);
     const acked = await loadRun;
     const wallSeconds = (performance.now() - started) / 1000;
     const backlog = await openProbe(db.url).then(async (p) => {
@@ -275,6 +324,11 @@ async function runVariant(v: Variant, simUrl: string): Promise<Run> {
       p90: percentile(latencies, 90),
       p99,
       max: percentile(latencies, 100),
+      afterWrite: {
+        p50: percentile(afterWrite, 50),
+        p99: percentile(afterWrite, 99),
+        max: percentile(afterWrite, 100),
+      },
       hints: stream.hints,
       gatewayCpuSeconds: cpu0 === undefined || cpu1 === undefined ? undefined : Math.round((cpu1 - cpu0) * 100) / 100,
       wallSeconds: Math.round(wallSeconds * 10) / 10,
@@ -320,7 +374,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${run.variant} (${run.bus} bus): ${run.statuses.perSecond} statuses/s acked (p99 ${run.statuses.p99} ms, non-2xx ${run.statuses.non2xx}); ` +
           `${run.probes} probes (${run.timedOut} timed out; ${run.pendingReceiptsAtEnd} receipts pending at the end), webhook → hint p50 ${run.p50} ms, p90 ${run.p90} ms, p99 ${run.p99} ms, max ${run.max} ms ` +
-          `(target p99 < ${TARGET_P99_MS} ms: ${run.targetMet ? 'met' : 'NOT met'}); ${run.hints} hints on the stream; gateway CPU ${run.gatewayCpuSeconds ?? '?'} s\n`,
+          `(target p99 < ${TARGET_P99_MS} ms: ${run.targetMet ? 'met' : 'NOT met'}); batch planned → hint p50 ${run.afterWrite.p50} ms, p99 ${run.afterWrite.p99} ms; ${run.hints} hints on the stream; gateway CPU ${run.gatewayCpuSeconds ?? '?'} s\n`,
       );
     }
   } finally {
