@@ -1,7 +1,7 @@
 // POST /inbox/api/conversations/{id}/messages: an agent answers in a conversation. HTTP only: the
 // inbox scope has checked the session and the CSRF token; the body is the send route's without
 // phone_number (answer-schema.ts); the answer is the send route's, in its shapes.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { threadId, type CallerOrganization } from '../conversations/inbox-routes.js';
 import { ConversationParams } from '../conversations/inbox-schema.js';
@@ -10,7 +10,7 @@ import type { IdempotencyHooks } from '../idempotency/hook.js';
 import { IdempotencyHeader } from '../idempotency/schema.js';
 import { successJson } from '../messages/routes.js';
 import { SendWhatsAppSuccess } from '../messages/schema.js';
-import { assertMetaConfigured } from '../messages/service.js';
+import { assertMetaConfigured, type SendOutcome } from '../messages/service.js';
 import { ANSWER_BODY_WORDING, AnswerBody } from './answer-schema.js';
 import type { AnswerService } from './answer-service.js';
 
@@ -24,6 +24,14 @@ export interface AnswerRoutesOptions {
 export const SEND_ERRORS = Object.fromEntries(
   [400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503, 504].map((s) => [s, ErrorSchema]),
 );
+
+/** The send route's success body, as its JSON text (Meta's answer spliced in as it arrived). */
+export function sendOutcome(reply: FastifyReply, outcome: SendOutcome): FastifyReply {
+  return reply
+    .code(200)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(successJson(outcome));
+}
 
 /** Aborts a media download when the agent's browser goes away before the answer, as the send route does. */
 export function hangUpSignal(raw: { once(e: 'close', f: () => void): unknown; writableEnded: boolean }) {
@@ -67,10 +75,7 @@ export async function answerRoutes(fastify: FastifyInstance, opts: AnswerRoutesO
         requestId: request.id,
         hangUp: hangUpSignal(reply.raw),
       });
-      return reply
-        .code(200)
-        .header('content-type', 'application/json; charset=utf-8')
-        .send(successJson(outcome) as unknown as SendWhatsAppSuccess);
+      return sendOutcome(reply, outcome);
     },
   );
 }

@@ -8,13 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { threadId, type CallerOrganization } from '../conversations/inbox-routes.js';
 import { ConversationParams } from '../conversations/inbox-schema.js';
-import { successJson } from '../messages/routes.js';
 import { SendWhatsAppSuccess } from '../messages/schema.js';
 import { assertMetaConfigured } from '../messages/service.js';
 import type { MediaStorage } from '../media/storage/types.js';
 import { inspectUpload, storeUpload } from '../media/upload.js';
 import { sanitizeFilename } from '../media/filename.js';
-import { SEND_ERRORS, hangUpSignal } from './answer-routes.js';
+import { SEND_ERRORS, hangUpSignal, sendOutcome } from './answer-routes.js';
 import type { AnswerService } from './answer-service.js';
 import { validateAnswer } from './answer-validate.js';
 import { AttachmentForm, MULTIPART_LIMITS, attachmentParts, type AttachmentParts } from './attachment-parts.js';
@@ -83,10 +82,7 @@ export async function attachmentRoutes(fastify: FastifyInstance, opts: Attachmen
           requestId: request.id,
           hangUp: hangUpSignal(reply.raw),
         });
-        return reply
-          .code(200)
-          .header('content-type', 'application/json; charset=utf-8')
-          .send(successJson(outcome) as unknown as SendWhatsAppSuccess);
+        return sendOutcome(reply, outcome);
       } finally {
         await fs.promises.rm(parts.file.filePath, { force: true });
       }
