@@ -1,70 +1,37 @@
 // `flowiq endpoint create|list|update|rotate-secret|disable`: the secret printed once, by create and
 // rotate-secret, never by list nor stored in clear; why an endpoint is disabled shown by list; bad
 // input exits 2 with the reason. URLs are public IP literals, checked and never connected to.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.js';
+import { cliDatabase, type CliDatabase } from '../helpers/cli-db.js';
 import { runCli as run } from '../helpers/cli.js';
-import { TEST_SECRET } from '../helpers/constants.js';
-import { createPgSchema, ENGINES } from '../helpers/db.js';
+import { ENGINES } from '../helpers/db.js';
 
 const PUBLIC_IP = '93.184.215.14';
 const SECRET = /whsec_[A-Za-z0-9+/]{43}=/;
 
 describe.each(ENGINES)('flowiq endpoint on %s', (engine) => {
-  let dir: string;
-  let dropSchema: (() => Promise<void>) | undefined;
-  let databaseUrl: string;
-  const saved = { ...process.env };
+  let cli: CliDatabase;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-cli-endpoint-'));
-    if (engine === 'sqlite') {
-      databaseUrl = `sqlite:${path.join(dir, 'cli.db')}`;
-    } else {
-      const s = await createPgSchema();
-      dropSchema = s.drop;
-      const u = new URL(process.env.TEST_DATABASE_URL!);
-      u.searchParams.set('options', `-c search_path=${s.schema}`);
-      databaseUrl = u.toString();
-    }
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      FLOWIQ_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
+    cli = await cliDatabase(engine, 'endpoint', {
+      FLOWIQ_SECRET_PREVIOUS: undefined,
+      EVENTS_ALLOW_PRIVATE_NETWORKS: undefined,
     });
-    delete process.env.FLOWIQ_SECRET_PREVIOUS;
-    delete process.env.EVENTS_ALLOW_PRIVATE_NETWORKS;
     for (const slug of ['acme', 'beta'])
       expect((await run('org', 'create', '--slug', slug, '--name', slug, '--meta-phone-id', '111')).code).toBe(0);
   });
   afterEach(async () => {
     // The CLI never delivers: every refused URL (private, metadata) was refused by the check itself,
     // before any connection, and no attempt was made to the public address the others name.
-    expect(await withDb((db) => db.kysely.selectFrom('event_attempts').selectAll().execute())).toEqual([]);
-    process.env = { ...saved };
-    await dropSchema?.();
-    dropSchema = undefined;
-    fs.rmSync(dir, { recursive: true, force: true });
+    expect(await cli.withDb((db) => db.kysely.selectFrom('event_attempts').selectAll().execute())).toEqual([]);
+    await cli.cleanup();
   });
 
-  async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
-    const db = openDatabase(
-      engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
-    );
-    try {
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  }
-
   const storedEndpoints = () =>
-    withDb(async (db) => JSON.stringify((await sql.raw('select * from webhook_endpoints').execute(db.kysely)).rows));
+    cli.withDb(async (db) =>
+      JSON.stringify((await sql.raw('select * from webhook_endpoints').execute(db.kysely)).rows),
+    );
 
   async function createOne(...extra: string[]): Promise<{ id: string; secret: string }> {
     const res = await run(
@@ -143,7 +110,7 @@ describe.each(ENGINES)('flowiq endpoint on %s', (engine) => {
     expect(dis.code, dis.err).toBe(0);
     expect(dis.out).toContain('disabled (Receiver being migrated)');
     // As the dispatcher leaves an endpoint it gave up on.
-    await withDb((db) =>
+    await cli.withDb((db) =>
       db.kysely
         .updateTable('webhook_endpoints')
         .set({ failing_since: '2026-03-01T10:00:00.000Z' })
