@@ -3,73 +3,38 @@
 // listener, which verifies their signatures, and the log shows each attempt; bad input exits 2
 // with the reason. The receiver is `events listen`'s own, on loopback
 // (EVENTS_ALLOW_PRIVATE_NETWORKS=true, as for a developer's local receiver).
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { freePort } from '../../bench/processes.js';
 import { startEventListener, summarizeEvent, type Listener } from '../../src/cli/events.js';
 import { withContext } from '../../src/cli/io.js';
-import { openDatabase } from '../../src/db/database.js';
 import { newId } from '../../src/db/ids.js';
+import { cliDatabase, type CliDatabase } from '../helpers/cli-db.js';
 import { captureIo, runCli as run } from '../helpers/cli.js';
-import { TEST_SECRET } from '../helpers/constants.js';
-import { createPgSchema, ENGINES } from '../helpers/db.js';
+import { ENGINES } from '../helpers/db.js';
 
 const HOUR = 3_600_000;
 
 describe.each(ENGINES)('flowiq events on %s', (engine) => {
-  let dir: string;
-  let dropSchema: (() => Promise<void>) | undefined;
-  let databaseUrl: string;
+  let cli: CliDatabase;
   let listener: Listener | undefined;
-  const saved = { ...process.env };
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-cli-events-'));
-    if (engine === 'sqlite') {
-      databaseUrl = `sqlite:${path.join(dir, 'cli.db')}`;
-    } else {
-      const s = await createPgSchema();
-      dropSchema = s.drop;
-      const u = new URL(process.env.TEST_DATABASE_URL!);
-      u.searchParams.set('options', `-c search_path=${s.schema}`);
-      databaseUrl = u.toString();
-    }
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      FLOWIQ_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
+    cli = await cliDatabase(engine, 'events', {
       EVENTS_ALLOW_PRIVATE_NETWORKS: 'true',
+      FLOWIQ_SECRET_PREVIOUS: undefined,
     });
-    delete process.env.FLOWIQ_SECRET_PREVIOUS;
     for (const slug of ['acme', 'beta'])
       expect((await run('org', 'create', '--slug', slug, '--name', slug, '--meta-phone-id', '111')).code).toBe(0);
   });
   afterEach(async () => {
     await listener?.close();
     listener = undefined;
-    process.env = { ...saved };
-    await dropSchema?.();
-    dropSchema = undefined;
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cli.cleanup();
   });
 
-  async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
-    const db = openDatabase(
-      engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
-    );
-    try {
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  }
-
   const orgId = (slug: string) =>
-    withDb(
+    cli.withDb(
       async (db) =>
         (await db.kysely.selectFrom('organizations').select('id').where('slug', '=', slug).executeTakeFirstOrThrow())
           .id,
@@ -95,7 +60,7 @@ describe.each(ENGINES)('flowiq events on %s', (engine) => {
   ): Promise<string[]> {
     const organizationId = await orgId(slug);
     const ids = events.map(() => newId());
-    await withDb((db) =>
+    await cli.withDb((db) =>
       db.kysely
         .insertInto('events')
         .values(
@@ -269,7 +234,7 @@ describe.each(ENGINES)('flowiq events on %s', (engine) => {
     // A mistyped secret is not echoed back.
     expect((await run('events', 'listen', '--port', '0', '--secret', 'hunter2')).err).not.toContain('hunter2');
     // Nothing was replayed by any of them.
-    const rows = await withDb((db) => db.kysely.selectFrom('event_deliveries').selectAll().execute());
+    const rows = await cli.withDb((db) => db.kysely.selectFrom('event_deliveries').selectAll().execute());
     expect(rows).toEqual([]);
   });
 });
