@@ -58,6 +58,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '012-send-window',
       '013-agents',
       '014-inbox-indexes',
+      '015-inbox-search',
       '016-message-agent',
     ]);
     expect(await migrate(second.db)).toEqual([
@@ -75,6 +76,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('PostgreSQL migrations pe
       '012-send-window',
       '013-agents',
       '014-inbox-indexes',
+      '015-inbox-search',
       '016-message-agent',
     ]);
     for (const { schema } of [first, second]) {
