@@ -169,6 +169,23 @@ describe.each(ENGINES)('answering from the inbox (%s)', (engine) => {
     expect(sentTo(other.n)).toHaveLength(1);
   });
 
+  it('answers 422 Contact not reachable for a contact known only by WhatsApp user id', async () => {
+    const { n, th, agent } = await conversation();
+    await f.gw.ctx.db.kysely
+      .updateTable('contacts')
+      .set({ whatsapp_number: null, user_id: `US.${n}` })
+      .where('id', '=', th.contactId)
+      .execute();
+    const res = await answer(agent, th.id, { message_type: 'text', text: 'hi' });
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json()).toEqual({
+      error: 'Contact not reachable',
+      message: expect.any(String),
+      request_id: expect.any(String),
+    });
+    expect(sentTo(n)).toEqual([]);
+  });
+
   it('sends nothing for another organization’s agent (404) or without the CSRF token (403)', async () => {
     const { n, th, agent } = await conversation();
     const stranger = await signedInAgent(f.gw, (await f.tenant()).slug);
