@@ -32,5 +32,5 @@ describe('Ajv and V8 hidden classes', () => {
       { cwd: ROOT, timeout: 120_000 },
     );
     expect(JSON.parse(stdout)).toEqual([true, true, true]);
-  });
+  }, 120_000); // a fresh process compiling the app's sources: slow when the suite loads the machine
 });
