@@ -45,7 +45,10 @@ const CUSTOMER = '27990000001';
 interface Variant {
   name: string;
   db: () => Promise<{ url: string; drop(): Promise<void> }>;
-  redis?: string;
+  /** The gateway's own settings for this variant (REDIS_URL, LIVE_BUS). */
+  env?: Record<string, string>;
+  /** Run only when BENCH_LIVE_VARIANTS names it. */
+  optIn?: boolean;
 }
 
 interface Run {
@@ -258,11 +261,11 @@ async function probe(
 async function runVariant(v: Variant, simUrl: string): Promise<Run> {
   const db = await v.db();
   let gw: Target | undefined;
-  // setup.ts's startGateway passes its environment on to the child: Redis for that variant only.
-  if (v.redis) env.REDIS_URL = v.redis;
+  // setup.ts's startGateway passes its environment on to the child: the variant's, for it only.
+  Object.assign(env, v.env);
   try {
     gw = await startGateway(v.name, db.url, simUrl);
-    delete env.REDIS_URL;
+    for (const name of Object.keys(v.env ?? {})) delete env[name];
     await seedApp(db.url);
     const base = new URL(gw.url).origin;
     const statusesNeeded = Math.ceil(RATE * (DURATION + WARMUP_S + 5));
@@ -309,7 +312,7 @@ async function runVariant(v: Variant, simUrl: string): Promise<Run> {
     const p99 = percentile(latencies, 99);
     return {
       variant: v.name,
-      bus: v.redis ? 'redis' : v.name === 'sqlite' ? 'memory' : 'postgres',
+      bus: v.env?.['LIVE_BUS'] ?? (v.env?.['REDIS_URL'] ? 'redis' : v.name === 'sqlite' ? 'memory' : 'postgres'),
       statusRate: RATE,
       batch: BATCH,
       statuses: {
@@ -335,7 +338,7 @@ async function runVariant(v: Variant, simUrl: string): Promise<Run> {
       targetMet: p99 < TARGET_P99_MS && acked.non2xx === 0 && acked.errors === 0 && latencies.every(Number.isFinite),
     };
   } finally {
-    delete env.REDIS_URL;
+    for (const name of Object.keys(v.env ?? {})) delete env[name];
     await gw?.child.stop();
     await db.drop();
   }
@@ -360,15 +363,22 @@ async function main(): Promise<void> {
       variants.push({
         name: 'postgres+redis',
         db: () => freshPgSchema(env.BENCH_DATABASE_URL!),
-        redis: env.BENCH_REDIS_URL,
+        env: { REDIS_URL: env.BENCH_REDIS_URL },
       });
+    // One instance, no bus between instances: what the processing costs without NOTIFY.
+    variants.push({
+      name: 'postgres-memory',
+      db: () => freshPgSchema(env.BENCH_DATABASE_URL!),
+      env: { LIVE_BUS: 'memory' },
+      optIn: true,
+    });
   }
   const only = env.BENCH_LIVE_VARIANTS?.split(',');
   const sim = await startSimulator();
   const runs: Run[] = [];
   try {
     for (const v of variants) {
-      if (only && !only.includes(v.name)) continue;
+      if (only ? !only.includes(v.name) : v.optIn) continue;
       const run = await runVariant(v, sim.url);
       runs.push(run);
       process.stdout.write(
