@@ -2,83 +2,48 @@
 // from a file or standard input only, and organizations attached to them.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MetaAppService } from '../../src/apps/service.js';
 import { MetaAppStore } from '../../src/apps/store.js';
-import { openDatabase, type Db } from '../../src/db/database.js';
 import { TokenCipher } from '../../src/organizations/token-cipher.js';
+import { cliDatabase, type CliDatabase } from '../helpers/cli-db.js';
 import { runCli as run } from '../helpers/cli.js';
-import { createPgSchema, ENGINES } from '../helpers/db.js';
+import { ENGINES } from '../helpers/db.js';
 import { TEST_SECRET } from '../helpers/constants.js';
 
 const APP_SECRET = '0a1b2c3d4e5f60718293a4b5c6d7e8f9';
 const VERIFY_TOKEN = 'cli-verify-token-1234567890';
 
 describe.each(ENGINES)('flowiq app on %s', (engine) => {
-  let dir: string;
-  let dropSchema: (() => Promise<void>) | undefined;
-  let databaseUrl: string;
-  const saved = { ...process.env };
+  let cli: CliDatabase;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-cli-app-'));
-    if (engine === 'sqlite') {
-      databaseUrl = `sqlite:${path.join(dir, 'cli.db')}`;
-    } else {
-      const s = await createPgSchema();
-      dropSchema = s.drop;
-      const u = new URL(process.env.TEST_DATABASE_URL!);
-      u.searchParams.set('options', `-c search_path=${s.schema}`);
-      databaseUrl = u.toString();
-    }
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      FLOWIQ_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
-    });
-    delete process.env.FLOWIQ_SECRET_PREVIOUS;
+    cli = await cliDatabase(engine, 'app', { FLOWIQ_SECRET_PREVIOUS: undefined });
   });
   afterEach(async () => {
-    process.env = { ...saved };
-    await dropSchema?.();
-    dropSchema = undefined;
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cli.cleanup();
   });
 
-  function openDb(): Db {
-    return openDatabase(
-      engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
-    );
-  }
-
   async function everything(): Promise<string> {
-    const db = openDb();
-    try {
+    return cli.withDb(async (db) => {
       const rows = await Promise.all(
         ['meta_apps', 'organizations'].map((t) => sql.raw(`select * from ${t}`).execute(db.kysely)),
       );
       return JSON.stringify(rows.map((r) => r.rows));
-    } finally {
-      await db.close();
-    }
+    });
   }
 
   /** What the webhook route would get for this app, read as a running gateway would. */
   async function webhookApp(metaAppId: string) {
-    const db = openDb();
-    try {
-      return await new MetaAppService(new MetaAppStore(db), new TokenCipher(TEST_SECRET)).appForWebhook(metaAppId);
-    } finally {
-      await db.close();
-    }
+    return cli.withDb((db) =>
+      new MetaAppService(new MetaAppStore(db), new TokenCipher(TEST_SECRET)).appForWebhook(metaAppId),
+    );
   }
 
   function secretFile(name: string, content: string): string {
-    const file = path.join(dir, name);
+    const file = path.join(cli.dir, name);
     fs.writeFileSync(file, content, { mode: 0o600 });
     return file;
   }
@@ -263,7 +228,7 @@ describe.each(ENGINES)('flowiq app on %s', (engine) => {
       EMPTY: secretFile('empty', '\n'),
       TWO_LINES: secretFile('two', 'line-one\nline-two\n'),
       SHORT: secretFile('short', 'short'),
-      nope: path.join(dir, 'nope'),
+      nope: path.join(cli.dir, 'nope'),
     };
     const args = argv.map((a) => files[a] ?? a);
     await run('migrate');
