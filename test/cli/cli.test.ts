@@ -6,67 +6,28 @@ import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFlags } from '../../bench/processes.js';
-import { main } from '../../src/cli/main.js';
-import type { Io } from '../../src/cli/io.js';
-import { openDatabase } from '../../src/db/database.js';
-import { createPgSchema, ENGINES } from '../helpers/db.js';
-import { TEST_SECRET } from '../helpers/constants.js';
+import { cliDatabase, type CliDatabase } from '../helpers/cli-db.js';
+import { runCli as run } from '../helpers/cli.js';
+import { ENGINES } from '../helpers/db.js';
 
 const TOKEN = 'EAAG-cli-secret-token-0987654321';
 
-function captureIo(): Io & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return { stdout, stderr, out: (l) => stdout.push(l), err: (l) => stderr.push(l), isTTY: false };
-}
-
 describe.each(ENGINES)('operator CLI on %s', (engine) => {
-  let dir: string;
-  let dropSchema: (() => Promise<void>) | undefined;
-  let databaseUrl: string;
-  const saved = { ...process.env };
+  let cli: CliDatabase;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-cli-'));
-    if (engine === 'sqlite') {
-      databaseUrl = `sqlite:${path.join(dir, 'cli.db')}`;
-    } else {
-      const s = await createPgSchema();
-      dropSchema = s.drop;
-      const u = new URL(process.env.TEST_DATABASE_URL!);
-      u.searchParams.set('options', `-c search_path=${s.schema}`);
-      databaseUrl = u.toString();
-    }
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      FLOWIQ_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
-    });
+    cli = await cliDatabase(engine, 'cli');
   });
   afterEach(async () => {
-    process.env = { ...saved };
-    await dropSchema?.();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cli.cleanup();
   });
 
-  async function run(...argv: string[]) {
-    const io = captureIo();
-    const code = await main(argv, io);
-    return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-  }
-
   async function everything(): Promise<string> {
-    const db = openDatabase(
-      engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
-    );
-    try {
+    return cli.withDb(async (db) => {
       const tables = ['organizations', 'api_keys', 'contacts'];
       const rows = await Promise.all(tables.map((t) => sql.raw(`select * from ${t}`).execute(db.kysely)));
       return JSON.stringify(rows.map((r) => r.rows));
-    } finally {
-      await db.close();
-    }
+    });
   }
 
   it('creates, updates and lists organizations without ever showing the token', async () => {
@@ -104,7 +65,7 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
   });
 
   it('reads the Meta token from a file, so it is not left in shell history', async () => {
-    const file = path.join(dir, 'token');
+    const file = path.join(cli.dir, 'token');
     fs.writeFileSync(file, `${TOKEN}\n`, { mode: 0o600 });
     const created = await run(
       'org',
@@ -126,7 +87,7 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
     expect(await everything()).not.toContain(TOKEN);
     const both = await run('org', 'update', '--slug', 'acme', '--meta-token', 'x', '--meta-token-file', file);
     expect(both.code).toBe(2);
-    const missing = await run('org', 'update', '--slug', 'acme', '--meta-token-file', path.join(dir, 'nope'));
+    const missing = await run('org', 'update', '--slug', 'acme', '--meta-token-file', path.join(cli.dir, 'nope'));
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/cannot read/);
   });
@@ -159,7 +120,7 @@ describe.each(ENGINES)('operator CLI on %s', (engine) => {
   it('adds contacts and imports a CSV, one bad row never stopping the rest', async () => {
     await run('org', 'create', '--slug', 'acme', '--name', 'Acme');
     expect((await run('contact', 'add', '--org', 'acme', '--phone', '+27123456789', '--name', 'Thandi')).code).toBe(0);
-    const csv = path.join(dir, 'contacts.csv');
+    const csv = path.join(cli.dir, 'contacts.csv');
     fs.writeFileSync(
       csv,
       'phone,name,email\n+27 12 345 6789,Thandi,\n+44 7700 900001,Alice,alice@example.com\nnot-a-phone,Bob,\n+1 650 555 0100,Carol,carol-at-example\n+33 6 12 34 56 78,Dan,\n',
