@@ -2,19 +2,18 @@
 // FLOWIQ_SECRET like the Meta tokens: the gateway refuses to start when it cannot decrypt them, and
 // `flowiq secret reencrypt` moves them too.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MetaAppService } from '../../src/apps/service.js';
 import { MetaAppStore } from '../../src/apps/store.js';
 import { loadConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/database.js';
 import { EndpointService } from '../../src/events/endpoints.js';
 import { EndpointStore } from '../../src/events/endpoint-store.js';
 import { TokenCipher } from '../../src/organizations/token-cipher.js';
 import { serve } from '../../src/server/serve.js';
+import { cliDatabase, type CliDatabase } from '../helpers/cli-db.js';
 import { runCli as run } from '../helpers/cli.js';
-import { createPgSchema, ENGINES } from '../helpers/db.js';
+import { ENGINES } from '../helpers/db.js';
 import { TEST_SECRET } from '../helpers/constants.js';
 
 const NEW_SECRET = 'a-brand-new-flowiq-secret-of-more-than-32-chars';
@@ -22,37 +21,14 @@ const APP_SECRET = 'rotation-app-secret-0123456789';
 const VERIFY_TOKEN = 'rotation-verify-token';
 
 describe.each(ENGINES)('changing FLOWIQ_SECRET with Meta apps stored (%s)', (engine) => {
-  let dir: string;
-  let databaseUrl: string;
-  let dropSchema: (() => Promise<void>) | undefined;
-  const saved = { ...process.env };
+  let cli: CliDatabase;
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowiq-rotate-apps-'));
-    if (engine === 'sqlite') {
-      databaseUrl = `sqlite:${path.join(dir, 'db.sqlite')}`;
-    } else {
-      const s = await createPgSchema();
-      dropSchema = s.drop;
-      const u = new URL(process.env.TEST_DATABASE_URL!);
-      u.searchParams.set('options', `-c search_path=${s.schema}`);
-      databaseUrl = u.toString();
-    }
-    Object.assign(process.env, {
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dir,
-      FLOWIQ_SECRET: TEST_SECRET,
-      LOG_LEVEL: 'silent',
-      PORT: '0',
-    });
-    delete process.env.FLOWIQ_SECRET_PREVIOUS;
-    fs.writeFileSync(path.join(dir, 'app-secret'), APP_SECRET);
-    fs.writeFileSync(path.join(dir, 'verify-token'), VERIFY_TOKEN);
+    cli = await cliDatabase(engine, 'rotate-apps', { PORT: '0', FLOWIQ_SECRET_PREVIOUS: undefined });
+    fs.writeFileSync(path.join(cli.dir, 'app-secret'), APP_SECRET);
+    fs.writeFileSync(path.join(cli.dir, 'verify-token'), VERIFY_TOKEN);
   });
   afterEach(async () => {
-    process.env = { ...saved };
-    await dropSchema?.();
-    dropSchema = undefined;
-    fs.rmSync(dir, { recursive: true, force: true });
+    await cli.cleanup();
   });
 
   async function createApp(id: string): Promise<void> {
@@ -62,30 +38,19 @@ describe.each(ENGINES)('changing FLOWIQ_SECRET with Meta apps stored (%s)', (eng
       '--app-id',
       id,
       '--app-secret-file',
-      path.join(dir, 'app-secret'),
+      path.join(cli.dir, 'app-secret'),
       '--verify-token-file',
-      path.join(dir, 'verify-token'),
+      path.join(cli.dir, 'verify-token'),
     );
     expect(res.code, res.err).toBe(0);
   }
 
-  async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
-    const db = openDatabase(
-      engine === 'sqlite' ? { kind: 'sqlite', file: databaseUrl.slice(7) } : { kind: 'postgres', url: databaseUrl },
-    );
-    try {
-      return await fn(db);
-    } finally {
-      await db.close();
-    }
-  }
-
   const webhookApp = (id: string, secret: string) =>
-    withDb((db) => new MetaAppService(new MetaAppStore(db), new TokenCipher(secret)).appForWebhook(id));
+    cli.withDb((db) => new MetaAppService(new MetaAppStore(db), new TokenCipher(secret)).appForWebhook(id));
 
   /** What the dispatcher would sign a delivery to the endpoint with, decrypted under `secret` alone. */
   const endpointSigningSecrets = (orgSlug: string, id: string, secret: string) =>
-    withDb(async (db) => {
+    cli.withDb(async (db) => {
       const org = await db.kysely
         .selectFrom('organizations')
         .select('id')
@@ -125,7 +90,7 @@ describe.each(ENGINES)('changing FLOWIQ_SECRET with Meta apps stored (%s)', (eng
       '--name',
       'Acme',
       '--meta-token-file',
-      path.join(dir, 'app-secret'),
+      path.join(cli.dir, 'app-secret'),
     );
     expect(org.code, org.err).toBe(0);
     await run(
@@ -134,7 +99,7 @@ describe.each(ENGINES)('changing FLOWIQ_SECRET with Meta apps stored (%s)', (eng
       '--app-id',
       '200',
       '--app-secret-file',
-      path.join(dir, 'verify-token'),
+      path.join(cli.dir, 'verify-token'),
       '--keep-previous-secret',
     );
 
