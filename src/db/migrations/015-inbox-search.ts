@@ -83,10 +83,18 @@ async function upPostgres(db: Kysely<unknown>): Promise<void> {
     from pg_extension where extname = 'pg_trgm'`.execute(db);
   const ops = sql.raw(`"${rows[0]!.schema.replace(/"/g, '""')}".gin_trgm_ops`);
   const field = (f: string) => sql.raw(`case when jsonb_typeof(j -> '${f}') = 'string' then j ->> '${f}' end`);
+  // Content that is not JSON (no writer of ours stores such, but a row from elsewhere might) has no
+  // text: null, rather than an error that would refuse the row's insert (the column is generated).
   await sql`create function flowiq_message_text(content text) returns text
-    language sql immutable strict parallel safe
-    as $$ select coalesce(${field('body')}, ${field('text')}, ${field('caption')})
-      from (select cast(replace(content, '\\u0000', '\\ufffd') as jsonb) as j) as x $$`.execute(db);
+    language plpgsql immutable strict parallel safe
+    as $$
+    declare j jsonb;
+    begin
+      j := cast(replace(content, '\\u0000', '\\ufffd') as jsonb);
+      return coalesce(${field('body')}, ${field('text')}, ${field('caption')});
+    exception when invalid_text_representation or untranslatable_character then
+      return null;
+    end $$`.execute(db);
   // Stored once, as a generated column: the index's recheck and the search's walk read it instead
   // of parsing each message's JSON again (that parse was most of a PostgreSQL search, measured).
   await sql`alter table helpdesk_messages
