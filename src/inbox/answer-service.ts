@@ -3,6 +3,7 @@
 // one send service (messages/service.ts) does every check, the window, the template and the send,
 // exactly as for POST /send-whatsapp. No Fastify.
 import type { Logger } from 'pino';
+import type { ChangeBus } from '../live/bus.js';
 import { nowIso } from '../db/ids.js';
 import { ContactNotReachable, InvalidField, NotFound, echo } from '../errors.js';
 import type { SendOutcome, SendService } from '../messages/service.js';
@@ -21,10 +22,19 @@ export interface AnswerInput {
   hangUp?: () => AbortSignal;
 }
 
+export interface AnswerDeps {
+  store: Pick<AnswerStore, 'contactOf' | 'target' | 'attribute'>;
+  send: Pick<SendService, 'send'>;
+  log: Pick<Logger, 'error'>;
+  /**
+   * The inbox's change hints: the send published its own as it wrote the row, before the agent was
+   * recorded; one more once they are, so an open page reads the message again with its sender.
+   */
+  live?: Pick<ChangeBus, 'publish'>;
+}
+
 export class AnswerService {
-  constructor(
-    private readonly deps: { store: AnswerStore; send: Pick<SendService, 'send'>; log: Pick<Logger, 'error'> },
-  ) {}
+  constructor(private readonly deps: AnswerDeps) {}
 
   /**
    * The send request of an answer: the conversation's contact as its recipient, a reply's or a
@@ -75,7 +85,16 @@ export class AnswerService {
    */
   private async attribute(a: Parameters<AnswerStore['attribute']>[0]): Promise<void> {
     try {
-      await this.deps.store.attribute(a);
+      const ids = await this.deps.store.attribute(a);
+      if (ids.length > 0)
+        this.deps.live?.publish(
+          ids.map((id) => ({
+            organization_id: a.organizationId,
+            conversation_id: a.conversationId,
+            kind: 'status',
+            message_id: id,
+          })),
+        );
     } catch (err) {
       this.deps.log.error(
         { err, conversation: a.conversationId, request: a.requestId },

@@ -56,6 +56,7 @@ export class AnswerStore {
    * Marks the outbound rows one request wrote in this conversation as this agent's. The send
    * service writes the row; the request id it was given and the time the request began find it
    * again, inside the conversation's index (session_id, created_at), never another agent's row.
+   * Returns the rows marked.
    */
   async attribute(a: {
     organizationId: string;
@@ -63,8 +64,8 @@ export class AnswerStore {
     requestId: string;
     since: string;
     agentId: string;
-  }): Promise<void> {
-    await this.db.kysely
+  }): Promise<string[]> {
+    const rows = await this.db.kysely
       .updateTable('helpdesk_messages')
       .set({ sent_by_agent_id: a.agentId })
       .where('session_id', '=', a.conversationId)
@@ -73,7 +74,9 @@ export class AnswerStore {
       .where('request_id', '=', a.requestId)
       .where('direction', '=', 'outbound')
       .where('sent_by_agent_id', 'is', null)
+      .returning('id')
       .execute();
+    return rows.map((r) => r.id);
   }
 
   /** The agents who sent these messages, by message id (messages sent otherwise are absent). */

@@ -101,7 +101,7 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
     sessionMaxSeconds: ctx.config.inbox.sessionMaxSeconds,
   });
   await app.register(inboxRoutes, inboxRoutesFor('agent', ctx));
-  const answers = new AnswerService({ store: new AnswerStore(ctx.db), send: ctx.send, log: app.log });
+  const answers = new AnswerService({ store: new AnswerStore(ctx.db), send: ctx.send, log: app.log, live: ctx.live });
   const organization = callerOrganization('agent', ctx.organizationStore);
   await app.register(answerRoutes, {
     answers,
