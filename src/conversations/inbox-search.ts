@@ -21,6 +21,9 @@ export const CAP = 1_000;
 /** PostgreSQL: how many of the newest conversations are checked before the index is asked. */
 const WINDOW = 100;
 
+/** For q under 3 characters (names and numbers only), a window this many times wider. */
+const SHORT_WIDER = 20;
+
 /** The shortest text an index of 3-character pieces can look up. */
 const MIN_INDEXED = 3;
 
@@ -59,7 +62,7 @@ const phrase = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
 type Narrow = (eb: SessionEb) => Expression<SqlBool>;
 
-/** The thresholds above; tests make them tiny to take each way with a handful of rows. */
+/** The thresholds above; tests make them tiny to take each way with a handful of rows (window 0: none). */
 export interface SearchOptions {
   cap?: number;
   window?: number;
@@ -88,11 +91,16 @@ export class InboxSearch {
     run: (narrow: Narrow) => Promise<R[]>,
   ): Promise<R[]> {
     const walk = this.condition(t);
-    if (this.db.engine === 'postgres' || !t.indexed) {
+    if ((this.db.engine === 'postgres' || !t.indexed) && this.window > 0) {
       // PostgreSQL reads an index of trigrams whole before it stops at a limit (a bitmap), so a
       // common word costs as much as its matches; under 3 characters no index helps. The newest
       // WINDOW conversations are checked first: a common word fills the page among them.
-      const edge = await this.windowEdge(organizationId, page.after);
+      // Names and numbers alone are cheap to check (no message is read): a wider window for them.
+      const edge = await this.windowEdge(
+        organizationId,
+        page.after,
+        t.indexed ? this.window : this.window * SHORT_WIDER,
+      );
       const near = await run(edge === undefined ? walk : (eb) => eb.and([walk(eb), this.notBefore(eb, edge)]));
       if (near.length >= page.limit || edge === undefined) return near;
     }
@@ -103,7 +111,7 @@ export class InboxSearch {
   }
 
   /** The key of the WINDOW-th conversation after `after`; undefined when fewer are left. */
-  private async windowEdge(organizationId: string, after?: readonly [string, string]) {
+  private async windowEdge(organizationId: string, after: readonly [string, string] | undefined, size: number) {
     let q = this.db.kysely
       .selectFrom('customer_sessions as s')
       .select(['s.last_message_at', 's.id'])
@@ -118,7 +126,7 @@ export class InboxSearch {
     const row = await q
       .orderBy('s.last_message_at', 'desc')
       .orderBy('s.id', 'desc')
-      .offset(this.window - 1)
+      .offset(size - 1)
       .limit(1)
       .executeTakeFirst();
     return row === undefined ? undefined : ([row.last_message_at, row.id] as const);

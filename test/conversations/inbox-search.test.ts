@@ -191,9 +191,10 @@ describe.each(ENGINES)('inbox search (%s)', (engine) => {
     const signer = new MediaSigner('s', 'http://127.0.0.1', 60);
     const reads = (opts: { cap: number; window: number }) =>
       new InboxReads(f.gw.ctx.db, new MessageReads(f.gw.ctx.db, signer), Date.now, opts);
-    const byIndex = reads({ cap: 1_000, window: 1 });
-    const byWalk = reads({ cap: 0, window: 1 });
+    const byIndex = reads({ cap: 1_000, window: 0 });
+    const byWalk = reads({ cap: 0, window: 0 });
     const byWindow = reads({ cap: 0, window: 1_000 });
+    const byWindowThenIndex = reads({ cap: 1_000, window: 1 });
     const ids = async (r: InboxReads, q: string, limit: number) => {
       const out: string[] = [];
       let after: readonly [string, string] | undefined;
@@ -219,7 +220,7 @@ describe.each(ENGINES)('inbox search (%s)', (engine) => {
       numbers['bob']!,
     ]) {
       const expected = await ids(byIndex, q, 100);
-      for (const r of [byWalk, byWindow])
+      for (const r of [byWalk, byWindow, byWindowThenIndex])
         for (const limit of [1, 2, 100]) expect(await ids(r, q, limit), q).toEqual(expected);
     }
   });
