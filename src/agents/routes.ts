@@ -1,6 +1,6 @@
 // The inbox's account routes under /inbox/api: set a password from a link, sign in, who am I,
 // sign out. Registered in the inbox scope, whose hooks check origin, session and CSRF (hooks.ts).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { Type } from '@sinclair/typebox';
@@ -48,6 +48,14 @@ export async function agentRoutes(fastify: FastifyInstance, opts: AgentRoutesOpt
     path: SESSION_COOKIE_PATH,
   });
 
+  /**
+   * Before the cookie was narrowed to /inbox it was set at Path=/: a browser may still hold one
+   * from then, which sign-out would not reach. Both routes remove it.
+   */
+  const clearLegacyCookie = (request: FastifyRequest, reply: FastifyReply): void => {
+    reply.clearCookie(SESSION_COOKIE, { ...cookie(request), path: '/' });
+  };
+
   app.post(
     '/inbox/api/set-password',
     {
@@ -79,6 +87,7 @@ export async function agentRoutes(fastify: FastifyInstance, opts: AgentRoutesOpt
     async (request, reply) => {
       const signedIn = await opts.agents.sessions.signIn({ ...request.body, address: request.ip });
       reply.setCookie(SESSION_COOKIE, signedIn.token, { ...cookie(request), maxAge: opts.sessionMaxSeconds });
+      clearLegacyCookie(request, reply);
       return me(signedIn.agent);
     },
   );
@@ -103,6 +112,7 @@ export async function agentRoutes(fastify: FastifyInstance, opts: AgentRoutesOpt
     async (request, reply) => {
       await opts.agents.sessions.signOut(request.agent.sessionId);
       reply.clearCookie(SESSION_COOKIE, cookie(request));
+      clearLegacyCookie(request, reply);
       return reply.code(204).send(null);
     },
   );

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../helpers/db.js';
 import { T0, api, inbound, startInbox, threadOf, type InboxFixture } from '../conversations/inbox-helpers.js';
+import { PASSWORD, inboxClient, linkToken } from '../agents/helpers.js';
 import { agentApi, signedInAgent } from './helpers.js';
 
 let numberSeq = 0;
@@ -83,6 +84,26 @@ describe.each(ENGINES)('the read API for signed-in agents (%s)', (engine) => {
     expect(res.json()).toMatchObject({ error: 'CSRF check failed', request_id: expect.any(String) });
     expect((await api(f.gw, t).list()).json().data[0].unread_count).toBe(1);
     expect(f.sim.readReceipts().filter((r) => r.phoneId === t.phoneNumberId)).toEqual([]);
+  });
+
+  it('sets the session cookie at Path=/inbox; sign-in and sign-out remove one set at Path=/ before', async () => {
+    const t = await f.tenant();
+    const created = await f.gw.ctx.agents.create({ orgSlug: t.slug, email: `path-${process.pid}@example.com` });
+    const client = inboxClient(f.gw.app);
+    await client.post('/inbox/api/set-password', { token: linkToken(created.link), password: PASSWORD });
+    const session = (res: { cookies: { name: string; path?: string; value: string }[] }) =>
+      res.cookies.filter((c) => c.name === 'flowiq_session').map((c) => [c.path, c.value === '' ? 'cleared' : 'set']);
+    const signIn = await client.signIn(t.slug, `path-${process.pid}@example.com`, PASSWORD);
+    expect(session(signIn)).toEqual([
+      ['/inbox', 'set'],
+      ['/', 'cleared'],
+    ]);
+    const out = await client.post('/inbox/api/sign-out', undefined, { 'x-csrf-token': client.csrf });
+    expect(out.statusCode).toBe(204);
+    expect(session(out)).toEqual([
+      ['/inbox', 'cleared'],
+      ['/', 'cleared'],
+    ]);
   });
 
   it('does not take a session on the tenant API under /api: only keys', async () => {
