@@ -1,5 +1,6 @@
 // The only reader of process.env. Parses, validates and freezes every setting once at start,
 // and names the offending variable when one is wrong (README: Configuration).
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { checkHttpUrl } from './lib/http-url.js';
 
@@ -18,6 +19,13 @@ export type MediaStorageConfig =
       secretAccessKey: string | undefined;
       forcePathStyle: boolean;
     };
+
+/**
+ * TRUST_PROXY: whose X-Forwarded-For the gateway believes for a client's address (and
+ * X-Forwarded-Proto / -Host). false: nobody's, the peer is the client. hops: that many proxies in
+ * front, whatever their addresses. addresses: only peers at these addresses or CIDR ranges.
+ */
+export type TrustProxyConfig = false | { hops: number } | { addresses: readonly string[] };
 
 export interface Config {
   nodeEnv: string;
@@ -95,6 +103,7 @@ export interface Config {
   pendingUnknownAfterSeconds: number;
   shutdownGraceMs: number;
   bodyLimitBytes: number;
+  trustProxy: TrustProxyConfig;
   /** The inbox's agents (src/agents/, docs/INBOX.md). */
   inbox: {
     /** INBOX_SESSION_IDLE: a session unused this long ends (seconds). */
@@ -196,6 +205,29 @@ function httpUrl(name: string, raw: string): string {
         : `must be an http(s) URL, got "${raw}"`,
     );
   return raw.replace(/\/+$/, '');
+}
+
+const TRUST_PROXY_FORMS =
+  'false, a hop count such as 1, or proxy addresses and CIDR ranges such as 127.0.0.1,10.0.0.0/8';
+
+function isAddressOrRange(value: string): boolean {
+  const [address = '', bits, extra] = value.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
+function trustProxy(env: Env): TrustProxyConfig {
+  const raw = optional(env, 'TRUST_PROXY')?.trim();
+  if (raw === undefined || /^(false|no|off|0)$/i.test(raw)) return false;
+  // Trusting every peer would let any client that reaches the gateway directly choose its address.
+  if (/^(true|yes|on)$/i.test(raw))
+    throw new ConfigError('TRUST_PROXY', `must be ${TRUST_PROXY_FORMS}; "${raw}" would trust any client's header`);
+  if (/^\d+$/.test(raw)) return { hops: int(env, 'TRUST_PROXY', 0, 1, 10) };
+  const addresses = raw.split(',').map((a) => a.trim());
+  if (!addresses.every(isAddressOrRange))
+    throw new ConfigError('TRUST_PROXY', `must be ${TRUST_PROXY_FORMS}; got "${raw}"`);
+  return { addresses };
 }
 
 export function parseDatabaseUrl(raw: string): DatabaseConfig {
@@ -325,6 +357,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     pendingUnknownAfterSeconds: duration(env, 'PENDING_UNKNOWN_AFTER', 300),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 100 * 1_048_576),
+    trustProxy: trustProxy(env),
     inbox: {
       sessionIdleSeconds: duration(env, 'INBOX_SESSION_IDLE', 12 * 3600),
       sessionMaxSeconds: duration(env, 'INBOX_SESSION_MAX', 7 * 86_400),

@@ -38,8 +38,9 @@ export async function agentRoutes(fastify: FastifyInstance, opts: AgentRoutesOpt
   /**
    * HttpOnly: no script reads it. SameSite=Strict: no other site's page or link sends it; the inbox
    * is opened directly, and its page's own requests are same-site. Secure when the gateway is
-   * reached over https: PUBLIC_URL says so behind a proxy (no trustProxy, so a forwarded header is
-   * not believed), request.protocol when it serves TLS itself. Path=/inbox: the page and its API only.
+   * reached over https: PUBLIC_URL says so behind a proxy (a forwarded header is believed only
+   * from a proxy TRUST_PROXY trusts), request.protocol when it serves TLS itself or that proxy
+   * says so. Path=/inbox: the page and its API only.
    */
   const cookie = (request: FastifyRequest): CookieSerializeOptions => ({
     httpOnly: true,

@@ -1,6 +1,6 @@
 // Signing in and out, and finding the agent behind a session token. Sessions live in the database
 // (agent_sessions), so sign-out and disabling take effect at once on every instance. No Fastify.
-import { FailedAuthLimit } from '../auth/failure-limit.js';
+import { FailedAuthLimit, addressKey } from '../auth/failure-limit.js';
 import { nowIso } from '../db/ids.js';
 import { InvalidCredentials, TooManyRequests } from '../errors.js';
 import type { OrganizationStore } from '../organizations/store.js';
@@ -59,7 +59,8 @@ export class AgentSessions {
     const email = input.email.trim().toLowerCase();
     // Keyed on what was typed, whether or not such an account exists: the limit reveals nothing either.
     const account = `${input.organization.trim().toLowerCase()}\n${email}`;
-    const wait = Math.max(this.#perAddress.retryAfter(input.address), this.#perAccount.retryAfter(account));
+    const address = addressKey(input.address);
+    const wait = Math.max(this.#perAddress.retryAfter(address), this.#perAccount.retryAfter(account));
     if (wait > 0)
       throw new TooManyRequests(`Too many failed sign-ins; retry in ${wait} s`, {
         headers: { 'retry-after': String(wait) },
@@ -68,7 +69,7 @@ export class AgentSessions {
     const agent = org && (await this.opts.store.findByEmail(org.id, email));
     const matches = await verifyPassword(agent?.password_hash ?? null, input.password);
     if (!agent || !matches || agent.disabled_at) {
-      this.#perAddress.recordFailure(input.address);
+      this.#perAddress.recordFailure(address);
       this.#perAccount.recordFailure(account);
       throw new InvalidCredentials();
     }

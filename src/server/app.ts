@@ -7,6 +7,7 @@ import { eventWebhooks } from '../events/openapi.js';
 import type { Logger } from 'pino';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Tenant } from '../auth/service.js';
+import type { TrustProxyConfig } from '../config.js';
 import type { AppContext } from './context.js';
 import { ServiceUnavailable } from '../errors.js';
 import {
@@ -48,12 +49,24 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return { level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } };
 }
 
+/**
+ * TRUST_PROXY as Fastify's option. Fastify ignores a bare hop count (it cannot check who the peer
+ * is), so hops become a function: setting them states that only the proxies can reach the gateway.
+ */
+function trustProxyOption(trust: TrustProxyConfig): FastifyServerOptions['trustProxy'] {
+  if (trust === false) return false;
+  if ('hops' in trust) return (_address: string, hop: number) => hop < trust.hops;
+  return [...trust.addresses];
+}
+
 export async function buildApp(ctx: AppContext, opts: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger ?? loggerOptions(ctx.config.logLevel),
     bodyLimit: ctx.config.bodyLimitBytes,
     ajv: ajvOptions,
     requestIdHeader: 'x-request-id',
+    // Whose X-Forwarded-For gives request.ip (per-address limits), X-Forwarded-Proto and -Host.
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
