@@ -73,6 +73,9 @@ export class AgentSessions {
       this.#perAccount.recordFailure(account);
       throw new InvalidCredentials();
     }
+    // The account's owner got in: earlier typos no longer count against them. The address's
+    // failures stay, or one known password would reopen guessing at every other account from it.
+    this.#perAccount.clear(account);
     const token = newToken();
     const now = new Date();
     const expiresAt = new Date(now.getTime() + this.opts.maxSeconds * 1000).toISOString();

@@ -24,6 +24,11 @@ export class FailedAuthLimit {
     return w.count >= this.max ? Math.max(1, Math.ceil((w.resetAt - now) / 1000)) : 0;
   }
 
+  /** Forgets a key's failures. */
+  clear(key: string): void {
+    this.#windows.delete(key);
+  }
+
   recordFailure(address: string, now = Date.now()): void {
     const w = this.#windows.get(address);
     if (w && w.resetAt > now) {

@@ -126,6 +126,26 @@ describe.each(ENGINES)('inbox sign-in on %s', (engine) => {
     expect((await client.signIn(tenant.slug, 'bo@example.com', PASSWORD, '10.0.0.9')).statusCode).toBe(200);
   });
 
+  it("forgets an account's failures once it signs in: later typos start a new count", async () => {
+    const { tenant, created, client } = await setup({ INBOX_SIGNIN_FAILURES_PER_ACCOUNT: '3' });
+    await client.post('/inbox/api/set-password', { token: linkToken(created.link), password: PASSWORD });
+    const signIn = (password: string) => client.signIn(tenant.slug, 'ana@example.com', password);
+    for (let i = 0; i < 2; i++) expect((await signIn('wrong password!')).statusCode).toBe(401);
+    expect((await signIn(PASSWORD)).statusCode).toBe(200);
+    expect((await signIn('wrong password!')).statusCode).toBe(401);
+    expect((await signIn(PASSWORD)).statusCode).toBe(200);
+  });
+
+  it("keeps an address's failures when one of its sign-ins succeeds", async () => {
+    const { tenant, created, client } = await setup({ INBOX_SIGNIN_FAILURES_PER_ADDRESS: '3' });
+    await client.post('/inbox/api/set-password', { token: linkToken(created.link), password: PASSWORD });
+    for (const email of ['a@example.com', 'b@example.com'])
+      expect((await client.signIn(tenant.slug, email, PASSWORD, '10.0.0.1')).statusCode).toBe(401);
+    expect((await client.signIn(tenant.slug, 'ana@example.com', PASSWORD, '10.0.0.1')).statusCode).toBe(200);
+    expect((await client.signIn(tenant.slug, 'c@example.com', PASSWORD, '10.0.0.1')).statusCode).toBe(401);
+    expect((await client.signIn(tenant.slug, 'ana@example.com', PASSWORD, '10.0.0.1')).statusCode).toBe(429);
+  });
+
   it('limits failed sign-ins per client address, whatever the account', async () => {
     const { tenant, created, client } = await setup({ INBOX_SIGNIN_FAILURES_PER_ADDRESS: '3' });
     await client.post('/inbox/api/set-password', { token: linkToken(created.link), password: PASSWORD });
