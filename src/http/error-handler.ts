@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isDatabaseUnavailable } from '../db/errors.js';
 import {
   AppError,
+  echo,
   HeaderTooLarge,
   InternalError,
   InvalidRequest,
@@ -61,7 +62,7 @@ function translate(err: FastifyError | Error, request: FastifyRequest): AppError
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new InvalidRequest('Request body is not valid JSON');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new InvalidRequest('Content-Type must be application/json');
+      return unsupportedBodyType(request);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new InvalidRequest('Content-Length does not match the body');
   }
@@ -75,6 +76,25 @@ function translate(err: FastifyError | Error, request: FastifyRequest): AppError
     return new InvalidRequest('The request could not be processed');
   }
   return undefined;
+}
+
+/** The body types a route reads: those its schema lists under `content` (multipart), else JSON. */
+function acceptedBodyTypes(request: FastifyRequest): string {
+  const body: unknown = request.routeOptions.schema?.body;
+  const content = typeof body === 'object' && body !== null ? (body as { content?: unknown }).content : undefined;
+  const types = typeof content === 'object' && content !== null ? Object.keys(content) : [];
+  return types.length > 0 ? types.join(' or ') : 'application/json';
+}
+
+/** A body of a type no parser reads (a form post to a JSON route): 415, naming what would do. */
+function unsupportedBodyType(request: FastifyRequest): UnsupportedContentType {
+  const accepted = acceptedBodyTypes(request);
+  const given = request.headers['content-type']?.split(';')[0]?.trim();
+  return new UnsupportedContentType(
+    given
+      ? `Content-Type ${echo(given)} is not accepted here: send the body as ${accepted}`
+      : `Request body needs a Content-Type: send it as ${accepted}`,
+  );
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

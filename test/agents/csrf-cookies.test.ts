@@ -80,7 +80,7 @@ describe.each(ENGINES)('inbox CSRF and cookies on %s', (engine) => {
         headers: { 'content-type': type },
         payload,
       });
-      expect([400, 415]).toContain(res.statusCode);
+      expect(res.statusCode).toBe(415);
       expect(res.json()).toMatchObject({
         message: expect.stringContaining('application/json'),
         request_id: expect.any(String),
