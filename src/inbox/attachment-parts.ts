@@ -62,6 +62,9 @@ function translate(err: unknown): unknown {
     case 'FST_PARTS_LIMIT':
     case 'FST_FIELDS_LIMIT':
       return new InvalidRequest(`Too many parts: send one file and at most ${ATTACHMENT_FIELDS.join(' and ')}`);
+    case 'ERR_STREAM_PREMATURE_CLOSE':
+      // The part was ended before its closing boundary: the body stops inside it (media/upload.ts).
+      return new InvalidRequest('The multipart body is not well formed: it ends inside the file');
     case 'FST_PROTO_VIOLATION':
       return new InvalidRequest('A multipart field is named __proto__, constructor or prototype');
   }

@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { finished, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileTypeFromFile } from 'file-type';
 import { MediaDownloadFailed, PayloadTooLarge, UnsupportedMediaType } from '../errors.js';
@@ -52,11 +52,20 @@ export async function streamToTemp(stream: Readable, tmpDir: string, maxBytes: n
   const filePath = path.join(tmpDir, `up-${randomUUID()}`);
   const hash = createHash('sha256');
   const count = { n: 0 };
+  const sink = fs.createWriteStream(filePath, { mode: 0o600 });
+  // A source destroyed without an error after its end was pushed (as @fastify/multipart leaves a
+  // part that the body ended inside) never ends, and a pipeline from it never settles (Node 20):
+  // the sink fails with it instead.
+  const stopWatching = finished(stream, (err) => {
+    if (err) sink.destroy(err);
+  });
   try {
-    await pipeline(stream, hashingCap(maxBytes, hash, count), fs.createWriteStream(filePath, { mode: 0o600 }));
+    await pipeline(stream, hashingCap(maxBytes, hash, count), sink);
   } catch (err) {
     await fs.promises.rm(filePath, { force: true });
     throw err;
+  } finally {
+    stopWatching();
   }
   return { filePath, size: count.n, sha256: hash.digest('hex') };
 }

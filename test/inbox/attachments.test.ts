@@ -121,6 +121,28 @@ describe.each(ENGINES)('attachments from the agent’s computer (%s)', (engine) 
     expect(filesUnder(path.join(f.gw.dataDir, 'tmp'))).toEqual([]);
   });
 
+  it('answers 400 for a body that ends inside its file part, and leaves no temporary file', async () => {
+    const { n, th, agent } = await conversation();
+    // The whole body arrives (its Content-Length is right) but the closing boundary never does.
+    for (const tail of ['', 'A'.repeat(100), 'A'.repeat(100_000)]) {
+      const body = `--XX\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF-1.4${tail}`;
+      const res = await f.gw.app.inject({
+        method: 'POST',
+        url: `/inbox/api/conversations/${th.id}/attachments`,
+        headers: {
+          cookie: agent.cookie,
+          'x-csrf-token': agent.csrf,
+          'content-type': 'multipart/form-data; boundary=XX',
+        },
+        payload: body,
+      });
+      expect(res.statusCode, `${tail.length}: ${res.body}`).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'Invalid request', message: expect.stringMatching(/not well formed/) });
+    }
+    expect(sentTo(n)).toEqual([]);
+    expect(filesUnder(path.join(f.gw.dataDir, 'tmp'))).toEqual([]);
+  });
+
   it('uploads nothing for another organization’s agent or without the CSRF token', async () => {
     const { n, th, agent } = await conversation();
     const stranger = await signedInAgent(f.gw, (await f.tenant()).slug);
