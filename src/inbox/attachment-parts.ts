@@ -98,6 +98,8 @@ async function readParts(request: FastifyRequest, tmpDir: string, out: Partial<A
     if (part.valueTruncated) throw new InvalidField(`${part.fieldname} is too long`);
     const value = part.value;
     if (typeof value !== 'string') throw new InvalidField(`${part.fieldname} must be text`);
+    if (fields[part.fieldname as FieldName] !== undefined)
+      throw new InvalidRequest(`${part.fieldname} is given twice: send it once`);
     fields[part.fieldname as FieldName] = value;
   }
 }

@@ -101,6 +101,12 @@ describe.each(ENGINES)('attachments from the agent’s computer (%s)', (engine) 
         'Invalid field',
       ],
       ['an empty file', [file('empty.pdf', Buffer.alloc(0))], 400, 'Media download failed'],
+      [
+        'a caption given twice',
+        [file('a.png', sample('.png')), { name: 'caption', value: 'one' }, { name: 'caption', value: 'two' }],
+        400,
+        'Invalid request',
+      ],
     ];
     for (const [what, parts, status, error] of cases) {
       const res = await attach(agent, f.gw.app, th.id, parts);
