@@ -25,7 +25,7 @@ import {
   MessagePageQuery,
 } from './inbox-schema.js';
 import { MessageReads } from './reads.js';
-import { AnswerStore } from '../inbox/answer-store.js';
+import { messageSenders } from './senders.js';
 import type { ChangeBus } from '../live/bus.js';
 
 /**
@@ -106,7 +106,6 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
   const base = apiBase(caller);
   const org = callerOrganization(caller, opts.organizations);
   const errors = inboxErrors(caller, 'GET');
-  const answers = new AnswerStore(opts.db);
   const reads = new InboxReads(opts.db, new MessageReads(opts.db, opts.signer));
   /** The thread's id when it is this organization's; 404 otherwise, whoever else's it may be. */
   const ownThread = async (organizationId: string, raw: string): Promise<string> => {
@@ -181,7 +180,8 @@ export async function inboxRoutes(fastify: FastifyInstance, opts: InboxRoutesOpt
         ...(before !== undefined ? { before } : {}),
         ...(after !== undefined ? { after } : {}),
       });
-      const senders = await answers.senders(
+      const senders = await messageSenders(
+        opts.db,
         orgId,
         page.data.filter((m) => m.direction === 'outbound').map((m) => m.id),
       );

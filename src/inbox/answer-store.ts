@@ -15,13 +15,6 @@ export interface MessageTarget {
   wamid: string | null;
 }
 
-/** The read API's `sent_by`: the agent who sent a message from the inbox. */
-export interface MessageSender {
-  id: string;
-  name: string | null;
-  email: string;
-}
-
 export class AnswerStore {
   constructor(private readonly db: Db) {}
 
@@ -77,22 +70,5 @@ export class AnswerStore {
       .returning('id')
       .execute();
     return rows.map((r) => r.id);
-  }
-
-  /** The agents who sent these messages, by message id (messages sent otherwise are absent). */
-  async senders(organizationId: string, messageIds: readonly string[]): Promise<Map<string, MessageSender>> {
-    const out = new Map<string, MessageSender>();
-    if (messageIds.length === 0) return out;
-    const rows = await this.db.kysely
-      .selectFrom('helpdesk_messages as m')
-      .innerJoin('agents as a', (j) =>
-        j.onRef('a.id', '=', 'm.sent_by_agent_id').onRef('a.organization_id', '=', 'm.organization_id'),
-      )
-      .select(['m.id as messageId', 'a.id', 'a.name', 'a.email'])
-      .where('m.organization_id', '=', organizationId)
-      .where('m.id', 'in', [...messageIds])
-      .execute();
-    for (const r of rows) out.set(r.messageId, { id: r.id, name: r.name, email: r.email });
-    return out;
   }
 }

@@ -9,20 +9,8 @@ import { sessionToken } from '../agents/current.js';
 import type { AgentSessions } from '../agents/sessions.js';
 import { ServiceUnavailable, TooManyRequests } from '../errors.js';
 import { ErrorSchema } from '../http/schemas.js';
-import type { AppContext } from '../server/context.js';
 import type { ChangeBus } from './bus.js';
 import { LiveStream, StreamRegister } from './streams.js';
-
-/** The route's options from the gateway's context (server/scopes.ts registers it in the inbox scope). */
-export function liveRoutesFor(ctx: Pick<AppContext, 'live' | 'agents' | 'config'>): LiveRoutesOptions {
-  return {
-    bus: ctx.live,
-    sessions: ctx.agents.sessions,
-    streamsPerAgent: ctx.config.live.streamsPerAgent,
-    streamsMax: ctx.config.live.streamsMax,
-    heartbeatSeconds: ctx.config.live.heartbeatSeconds,
-  };
-}
 
 export interface LiveRoutesOptions {
   bus: ChangeBus;

@@ -34,7 +34,7 @@ import { mediaRoutes } from '../media/routes.js';
 import { messageRoutes } from '../messages/routes.js';
 import { metaWebhookRoutes } from '../inbound/routes.js';
 import { templateRoutes } from '../templates/routes.js';
-import { liveRoutes, liveRoutesFor } from '../live/routes.js';
+import { liveRoutes } from '../live/routes.js';
 import type { AppContext } from './context.js';
 
 /** The read API's plugin options for one scope's caller: the same routes and schemas in both. */
@@ -118,7 +118,13 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
     storage: ctx.media.storage,
     tmpDir: path.join(ctx.config.dataDir, 'tmp'),
   });
-  await app.register(liveRoutes, liveRoutesFor(ctx));
+  await app.register(liveRoutes, {
+    bus: ctx.live,
+    sessions: ctx.agents.sessions,
+    streamsPerAgent: ctx.config.live.streamsPerAgent,
+    streamsMax: ctx.config.live.streamsMax,
+    heartbeatSeconds: ctx.config.live.heartbeatSeconds,
+  });
 }
 
 /**
