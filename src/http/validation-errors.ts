@@ -39,6 +39,7 @@ export function loneSurrogateError(value: unknown, context: string): InvalidFiel
 interface AjvError {
   keyword: string;
   instancePath: string;
+  schemaPath?: string;
   params: Record<string, unknown>;
   message?: string;
 }
@@ -71,7 +72,31 @@ export function validationErrorToAppError(
   const valid = errors.filter(isAjvError);
   const err = valid.find((e) => !SUMMARY_KEYWORDS.has(e.keyword)) ?? valid[0];
   if (err === undefined) return new InvalidField(`${rootName(context)} is invalid`);
+  const allowed = unionConstants(err, valid);
+  if (allowed !== undefined)
+    return new InvalidField(
+      `${formatPath(pointerSegments(err.instancePath), data) || rootName(context)} must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+    );
   return describe(err, pointerSegments(err.instancePath), data, context, wording);
+}
+
+/**
+ * The values a union of constants allows ("open" | "closed"), when `err` is one of its branches'
+ * failures and every branch is a constant; otherwise undefined, and the branch's own error answers.
+ */
+function unionConstants(err: AjvError, errors: AjvError[]): unknown[] | undefined {
+  const union = errors.find((u) => /^(anyOf|oneOf)$/.test(u.keyword) && err.schemaPath?.startsWith(`${u.schemaPath}/`));
+  if (union === undefined) return undefined;
+  const prefix = `${union.schemaPath}/`;
+  const seen = new Set<string>();
+  const constants = new Map<string, unknown>();
+  for (const e of errors.filter((x) => x.schemaPath?.startsWith(prefix))) {
+    const m = /^(\d+)\/(const|type)$/.exec(e.schemaPath!.slice(prefix.length));
+    if (m === null || e.instancePath !== union.instancePath) return undefined;
+    seen.add(m[1]!);
+    if (m[2] === 'const') constants.set(m[1]!, e.params['allowedValue']);
+  }
+  return seen.size > 1 && constants.size === seen.size ? [...constants.values()] : undefined;
 }
 
 /**
