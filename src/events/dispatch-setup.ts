@@ -19,6 +19,8 @@ export function dispatcherFor(
     poster: eventPoster({
       allowPrivateNetworks: config.events.allowPrivateNetworks,
       timeoutMs: config.events.timeoutMs,
+      // EVENTS_PER_ENDPOINT above 16 was held to 16 by the agent's default here.
+      socketsPerHost: config.events.perEndpoint,
     }),
     leaseMs: config.events.leaseMs,
     concurrency: config.events.concurrency,

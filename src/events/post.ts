@@ -25,12 +25,18 @@ export interface EventPoster {
   close(): void;
 }
 
-export function eventPoster(opts: { allowPrivateNetworks: boolean; timeoutMs: number }): EventPoster {
+export function eventPoster(opts: {
+  allowPrivateNetworks: boolean;
+  timeoutMs: number;
+  /** Connections to one receiver at once: as many as deliveries in flight to one endpoint. */
+  socketsPerHost?: number;
+}): EventPoster {
   const lookup = guardedLookup(opts.allowPrivateNetworks, (address) => new Error(`address ${address} is not allowed`));
   // Keep-alive: most deliveries go to few receivers, one TLS handshake each is enough.
+  const maxSockets = opts.socketsPerHost ?? 16;
   const agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: 16, lookup }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: 16, lookup }),
+    'http:': new http.Agent({ keepAlive: true, maxSockets, lookup }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets, lookup }),
   };
 
   function post(rawUrl: string, headers: Record<string, string>, body: string): Promise<PostResult> {
