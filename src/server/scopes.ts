@@ -35,6 +35,7 @@ import { messageRoutes } from '../messages/routes.js';
 import { metaWebhookRoutes } from '../inbound/routes.js';
 import { templateRoutes } from '../templates/routes.js';
 import { liveRoutes } from '../live/routes.js';
+import { inboxTemplateRoutes } from '../inbox/templates-routes.js';
 import type { AppContext } from './context.js';
 
 /** The read API's plugin options for one scope's caller: the same routes and schemas in both. */
@@ -118,6 +119,7 @@ export async function inboxApiScope(app: FastifyInstance, ctx: AppContext): Prom
     storage: ctx.media.storage,
     tmpDir: path.join(ctx.config.dataDir, 'tmp'),
   });
+  await app.register(inboxTemplateRoutes, { templates: ctx.templates, organizations: ctx.organizationStore });
   await app.register(liveRoutes, {
     bus: ctx.live,
     sessions: ctx.agents.sessions,

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Tenant } from '../auth/service.js';
+import type { OrganizationRow } from '../organizations/store.js';
 import { InvalidProvider, MetaNotConfigured } from '../errors.js';
 import { ErrorSchema } from '../http/schemas.js';
 import type { TemplateCatalogue } from './types.js';
@@ -15,11 +16,16 @@ export interface TemplateRoutesOptions {
 }
 
 /** A catalogue is a WhatsApp Business Account's: without its id there is none to list. */
-const hasCatalogue = (tenant: Tenant): void => {
-  const org = tenant.organization;
+export const assertCatalogue = (org: OrganizationRow): void => {
   if (org.whatsapp_provider_choice !== 'meta') throw new InvalidProvider(org.whatsapp_provider_choice);
   if (!org.meta_waba_id) throw new MetaNotConfigured(['meta_waba_id']);
 };
+const hasCatalogue = (tenant: Tenant): void => assertCatalogue(tenant.organization);
+
+export const LIST_TEMPLATES_DESCRIPTION =
+  "The templates of the organization's WhatsApp Business Account as last synced from Meta (at start, " +
+  'every TEMPLATES_SYNC_INTERVAL, on `flowiq templates sync`, and on Meta’s template webhooks), by name ' +
+  'then language. `expects` says what a send of each must supply.';
 
 export async function templateRoutes(fastify: FastifyInstance, opts: TemplateRoutesOptions): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -30,10 +36,7 @@ export async function templateRoutes(fastify: FastifyInstance, opts: TemplateRou
       schema: {
         tags: ['templates'],
         summary: "List the organization's message templates and the parameters each expects",
-        description:
-          "The templates of the organization's WhatsApp Business Account as last synced from Meta (at start, " +
-          'every TEMPLATES_SYNC_INTERVAL, on `flowiq templates sync`, and on Meta’s template webhooks), by name ' +
-          'then language. `expects` says what a send of each must supply.',
+        description: LIST_TEMPLATES_DESCRIPTION,
         querystring: ListTemplatesQuery,
         response: {
           200: TemplateListSchema,

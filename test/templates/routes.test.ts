@@ -6,6 +6,7 @@ import { LIST_TEMPLATES_EXAMPLE } from '../../src/templates/openapi.js';
 import { bearer, seedTenant, startGateway, type Tenant, type TestGateway } from '../helpers/app.js';
 import { ENGINES } from '../helpers/db.js';
 import { catalogueOf, fakeGraph, seedCatalogueTenant, template } from './helpers.js';
+import { signedInAgent } from '../inbox/helpers.js';
 
 interface Listed {
   success: true;
@@ -153,6 +154,47 @@ describe.each(ENGINES)('GET /api/templates on %s', (engine) => {
     const unauthorized = await get('', t, {});
     expect(unauthorized.statusCode).toBe(401);
     expect(unauthorized.json()).toMatchObject({ error: 'Invalid API key' });
+  });
+});
+
+describe.each(ENGINES)('GET /inbox/api/templates on %s', (engine) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway(engine);
+  });
+  afterAll(async () => gw.close());
+
+  it('lists the signed-in agent’s organization’s templates, as the tenant API does, and none of another’s', async () => {
+    const t = await seedCatalogueTenant(gw.ctx);
+    const other = await seedCatalogueTenant(gw.ctx);
+    await catalogueOf(gw.ctx, fakeGraph([template('order_shipped', { id: '21' })])).sync(t.organizationId);
+    await catalogueOf(gw.ctx, fakeGraph([template('not_yours', { id: '22' })])).sync(other.organizationId);
+    const agent = await signedInAgent(gw, t.slug);
+    const res = await gw.app.inject({ method: 'GET', url: '/inbox/api/templates', headers: { cookie: agent.cookie } });
+    expect(res.statusCode, res.body).toBe(200);
+    const viaKey = await gw.app.inject({
+      method: 'GET',
+      url: `/api/templates?tenantId=${t.slug}`,
+      headers: bearer(t.key),
+    });
+    expect(res.json()).toEqual(viaKey.json());
+    expect(res.json<Listed>().data.map((d) => d.name)).toEqual(['order_shipped']);
+    const filtered = await gw.app.inject({
+      method: 'GET',
+      url: '/inbox/api/templates?name=nope',
+      headers: { cookie: agent.cookie },
+    });
+    expect(filtered.json<Listed>().data).toEqual([]);
+  });
+
+  it('answers 401 without a session, and names what is missing for an organization without a WABA', async () => {
+    const anonymous = await gw.app.inject({ method: 'GET', url: '/inbox/api/templates' });
+    expect(anonymous.statusCode).toBe(401);
+    const bare = await seedTenant(gw.ctx);
+    const agent = await signedInAgent(gw, bare.slug);
+    const res = await gw.app.inject({ method: 'GET', url: '/inbox/api/templates', headers: { cookie: agent.cookie } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ message: expect.stringContaining('meta_waba_id') });
   });
 });
 
