@@ -258,6 +258,22 @@ describe('the inbox page in Chromium', () => {
     await screenshot(page, '05-failed-window-closed');
   });
 
+  it('offers the templates when the window is closed, and sends the one chosen with its parameters', async () => {
+    // The box offers the organization's approved templates (GET /inbox/api/templates) instead.
+    await page.getByLabel('Template', { exact: true }).selectOption({ label: 'order_update (en_US)' });
+    await page.getByLabel('Body {{1}}').fill('Thandi');
+    await page.getByLabel('Body {{2}}').fill('42');
+    await screenshot(page, '06-template-picker');
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Send template' }).click();
+    const sent = await until('the template at the simulator', async () =>
+      world.sim.messages().find((m) => m.type === 'template'),
+    );
+    expect((sent.payload as { template: { name: string } }).template.name).toBe('order_update');
+    expect(JSON.stringify(sent.payload)).toContain('"text":"Thandi"');
+    await page.locator('li.message[data-type="template"]', { hasText: 'order_update' }).waitFor();
+  });
+
   it('is readable at phone width', async () => {
     await page.setViewportSize({ width: 375, height: 740 });
     await page.getByRole('button', { name: '← Conversations' }).waitFor();
