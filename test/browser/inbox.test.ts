@@ -283,10 +283,10 @@ describe('the inbox page in Chromium', () => {
       return w.document.documentElement.scrollWidth - w.innerWidth;
     });
     expect(overflow).toBeLessThanOrEqual(0);
-    await screenshot(page, '06-phone-conversation');
+    await screenshot(page, '07-phone-conversation');
     await page.getByRole('button', { name: '← Conversations' }).click();
     await page.locator('button.conversation', { hasText: 'Thandi' }).waitFor();
-    await screenshot(page, '07-phone-list');
+    await screenshot(page, '08-phone-list');
     await expectAccessible(page);
     await page.setViewportSize({ width: 1280, height: 800 });
   });
