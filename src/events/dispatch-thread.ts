@@ -1,7 +1,8 @@
 // Runs the dispatcher in a worker thread (dispatch-worker.ts), behind the same wake/idle/stop as
-// the dispatcher itself. Measured on this project's 2-core machine (docs/PERFORMANCE.md): on one
-// thread, absorbing 2,000 status webhooks a second and delivering their events needed more than
-// the one core a JavaScript thread has; in two, each side has a core.
+// the dispatcher itself: EVENTS_DISPATCH=thread. Delivering then has a core of its own. Measured on
+// SQLite (docs/PERFORMANCE.md, 2026-12-04 evening): as fast as inline when nothing else writes, but
+// slower while webhooks arrive, because the two connections' write transactions wait for each
+// other (SQLite has one writer); so inline is the default.
 //
 // The thread holds nothing that is not in the database: if it dies, it is started again, and what
 // it had claimed is delivered after the lease, as after a crash.

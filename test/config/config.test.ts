@@ -23,10 +23,15 @@ describe('configuration', () => {
     expect(other).toEqual({ kind: 'sqlite', file: '/tmp/other.db' });
   });
 
-  it('delivers events from a thread, first retrying after 5 s, unless told otherwise', () => {
-    expect(loadConfig({}).events).toMatchObject({ dispatch: 'thread', firstRetryMs: 5000 });
-    expect(loadConfig({ EVENTS_DISPATCH: 'inline', EVENTS_FIRST_RETRY_MS: '250' }).events).toMatchObject({
+  it('delivers events from the main thread, 128 at once per endpoint, first retrying after 5 s, unless told otherwise', () => {
+    expect(loadConfig({}).events).toMatchObject({
       dispatch: 'inline',
+      firstRetryMs: 5000,
+      perEndpoint: 128,
+      concurrency: 512,
+    });
+    expect(loadConfig({ EVENTS_DISPATCH: 'thread', EVENTS_FIRST_RETRY_MS: '250' }).events).toMatchObject({
+      dispatch: 'thread',
       firstRetryMs: 250,
     });
   });

@@ -1,5 +1,5 @@
-// The dispatcher in its own thread (EVENTS_DISPATCH=thread, the default for a database the gateway
-// opens itself): the gateway's own wakes reach the thread, which delivers with its own connection,
+// The dispatcher in its own thread (EVENTS_DISPATCH=thread, for a database the gateway opens
+// itself): the gateway's own wakes reach the thread, which delivers with its own connection,
 // in commit order per conversation, signed; shutdown waits for it; a thread that dies is replaced.
 import fs from 'node:fs';
 import http from 'node:http';
@@ -52,6 +52,7 @@ async function threadedGateway(engine: EngineName): Promise<TestGateway> {
     DATA_DIR: probe.dataDir,
     DATABASE_URL: pgSchema ? process.env.TEST_DATABASE_URL! : `sqlite:${path.join(probe.dataDir, 'flowiq.db')}`,
     EVENTS_ALLOW_PRIVATE_NETWORKS: 'true',
+    EVENTS_DISPATCH: 'thread',
   });
   const ctx = await createContext(config, TEST_SECRET, pgSchema ? { dbOptions: { searchPath: pgSchema.schema } } : {});
   const app = await buildApp(ctx, { logger: false });
