@@ -265,7 +265,8 @@ export async function demoCommand(argv: string[], io: Io): Promise<number> {
   };
   const human = [
     `FlowIQ demo running at ${base} (Meta simulator at ${sim.url}, data in ${dataDir}${keep ? '' : ', removed when the demo stops; --data-dir DIR keeps it'})`,
-    `To use the CLI on this demo's data: DATA_DIR=${dataDir} DATABASE_URL=sqlite:${path.join(dataDir, 'flowiq.db')} npx flowiq org list`,
+    // PUBLIC_URL too: links the CLI prints (an agent's set-password link) must name this demo's port.
+    `To use the CLI on this demo's data: DATA_DIR=${dataDir} DATABASE_URL=sqlite:${path.join(dataDir, 'flowiq.db')} PUBLIC_URL=${base} npx flowiq org list`,
     `tenantId: demo   API key: ${key.key}   contact: ${DEMO_CONTACT}`,
     `Inbox: ${base}/inbox   sign in with organization demo, email ${DEMO_AGENT_EMAIL}, password ${DEMO_AGENT_PASSWORD}`,
     `Media URLs on example.com are served from ${samples.url} for this demo.`,
