@@ -1,18 +1,14 @@
 // The dispatcher in its own thread (EVENTS_DISPATCH=thread, for a database the gateway opens
 // itself): the gateway's own wakes reach the thread, which delivers with its own connection,
 // in commit order per conversation, signed; shutdown waits for it; a thread that dies is replaced.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DispatchThread } from '../../src/events/dispatch-thread.js';
 import type { EventEnvelope } from '../../src/events/dispatcher.js';
-import { buildApp } from '../../src/server/app.js';
-import { createContext } from '../../src/server/context.js';
-import { testConfig, TEST_SECRET, type TestGateway } from '../helpers/app.js';
-import { createPgSchema, ENGINES, type EngineName } from '../helpers/db.js';
+import { startGateway, type TestGateway } from '../helpers/app.js';
+import { ENGINES } from '../helpers/db.js';
 import { deliver, envelope, seedApp, seedWebhookTenant, type WebhookTenant } from '../inbound/helpers.js';
 import { until } from '../inbound/media-setup.js';
 
@@ -44,32 +40,6 @@ async function receiver(): Promise<{ url: string; got: Got[]; close(): Promise<v
   };
 }
 
-/** A gateway that opens its database itself, as `flowiq serve` does, so that its dispatcher is threaded. */
-async function threadedGateway(engine: EngineName): Promise<TestGateway> {
-  const probe = testConfig();
-  const pgSchema = engine === 'postgres' ? await createPgSchema() : undefined;
-  const config = testConfig({
-    DATA_DIR: probe.dataDir,
-    DATABASE_URL: pgSchema ? process.env.TEST_DATABASE_URL! : `sqlite:${path.join(probe.dataDir, 'flowiq.db')}`,
-    EVENTS_ALLOW_PRIVATE_NETWORKS: 'true',
-    EVENTS_DISPATCH: 'thread',
-  });
-  const ctx = await createContext(config, TEST_SECRET, pgSchema ? { dbOptions: { searchPath: pgSchema.schema } } : {});
-  const app = await buildApp(ctx, { logger: false });
-  await app.ready();
-  return {
-    app,
-    ctx,
-    config,
-    dataDir: config.dataDir,
-    close: async () => {
-      await app.close();
-      await pgSchema?.drop();
-      fs.rmSync(config.dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 let seq = 0;
 
 describe.each(ENGINES)('event dispatch in its own thread (%s)', (engine) => {
@@ -79,7 +49,9 @@ describe.each(ENGINES)('event dispatch in its own thread (%s)', (engine) => {
   let secret: string;
 
   beforeAll(async () => {
-    gw = await threadedGateway(engine);
+    gw = await startGateway(engine, { EVENTS_ALLOW_PRIVATE_NETWORKS: 'true', EVENTS_DISPATCH: 'thread' }, undefined, {
+      ownDatabase: true,
+    });
     await seedApp(gw);
     t = await seedWebhookTenant(gw);
     r = await receiver();

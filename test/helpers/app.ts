@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type AppContext } from '../../src/server/context.js';
-import { freshDb, type EngineName } from './db.js';
+import { createPgSchema, freshDb, type EngineName } from './db.js';
 
 import { TEST_SECRET } from './constants.js';
 
@@ -25,16 +25,32 @@ export function testConfig(env: Record<string, string> = {}): Readonly<Config> {
   return loadConfig({ DATA_DIR: dataDir, FLOWIQ_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', ...env });
 }
 
-/** `sqliteFile`: a database file in the data directory instead of memory, as `flowiq serve` runs it. */
+/**
+ * `sqliteFile`: a database file in the data directory instead of memory, as `flowiq serve` runs it.
+ * `ownDatabase`: the gateway opens (and migrates) that database itself from its DATABASE_URL, as
+ * `flowiq serve` does, rather than being handed one: what a second connection (the event dispatch
+ * thread's) needs.
+ */
 export async function startGateway(
   engine: EngineName,
   env: Record<string, string> = {},
   logger?: Parameters<typeof buildApp>[1],
-  opts: { sqliteFile?: boolean } = {},
+  opts: { sqliteFile?: boolean; ownDatabase?: boolean } = {},
 ): Promise<TestGateway> {
-  const config = testConfig(env);
-  const fresh = await freshDb(engine, opts.sqliteFile ? { file: path.join(config.dataDir, 'flowiq.db') } : {});
-  const ctx = await createContext(config, TEST_SECRET, { db: fresh.db, migrate: false });
+  let config = testConfig(env);
+  let ctx: AppContext;
+  let cleanup: () => Promise<void>;
+  if (opts.ownDatabase) {
+    const pg = engine === 'postgres' ? await createPgSchema() : undefined;
+    const databaseUrl = pg ? process.env.TEST_DATABASE_URL! : `sqlite:${path.join(config.dataDir, 'flowiq.db')}`;
+    config = testConfig({ DATA_DIR: config.dataDir, DATABASE_URL: databaseUrl, ...env });
+    ctx = await createContext(config, TEST_SECRET, pg ? { dbOptions: { searchPath: pg.schema } } : {});
+    cleanup = async () => pg?.drop();
+  } else {
+    const fresh = await freshDb(engine, opts.sqliteFile ? { file: path.join(config.dataDir, 'flowiq.db') } : {});
+    ctx = await createContext(config, TEST_SECRET, { db: fresh.db, migrate: false });
+    cleanup = () => fresh.cleanup();
+  }
   const app = await buildApp(ctx, logger ?? { logger: false });
   await app.ready();
   return {
@@ -44,7 +60,7 @@ export async function startGateway(
     dataDir: config.dataDir,
     close: async () => {
       await app.close();
-      await fresh.cleanup();
+      await cleanup();
       fs.rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
