@@ -26,15 +26,25 @@ export class Composer {
       maxlength: 4096,
       placeholder: 'Write an answer',
     });
-    this.file = h('input', { id: 'answer-file', type: 'file', name: 'file' });
+    // The input itself is hidden (its native look, "Choose File No file chosen", beside our label
+    // read as two controls); the label is what is seen and clicked, the chosen name shown after it.
+    this.file = h('input', {
+      id: 'answer-file',
+      type: 'file',
+      name: 'file',
+      class: 'visually-hidden',
+      onchange: () => this.showFile(),
+    });
+    this.fileName = h('span', { class: 'file-name', 'aria-live': 'polite' }, '');
     this.sendButton = h('button', { type: 'submit', class: 'primary' }, 'Send');
     this.freeForm = h('form', { class: 'answer', 'aria-label': 'Answer', onsubmit: (e) => void this.submit(e) }, [
       this.replyBanner,
       h('label', { for: 'answer-text', class: 'visually-hidden' }, 'Message'),
       this.text,
       h('div', { class: 'answer-row' }, [
-        h('label', { for: 'answer-file', class: 'attach' }, '📎 Attach a file'),
         this.file,
+        h('label', { for: 'answer-file', class: 'attach' }, '📎 Attach a file'),
+        this.fileName,
         this.sendButton,
       ]),
     ]);
@@ -103,6 +113,10 @@ export class Composer {
     }
   }
 
+  showFile() {
+    this.fileName.textContent = this.file.files?.[0]?.name ?? '';
+  }
+
   /** @param {Event} e */
   async submit(e) {
     e.preventDefault();
@@ -124,6 +138,7 @@ export class Composer {
     if (ok) {
       this.text.value = '';
       this.file.value = '';
+      this.showFile();
       this.clearReply();
       this.text.focus();
     }

@@ -41,7 +41,8 @@ export class ConversationList {
     this.search = h('input', {
       id: 'list-search',
       type: 'search',
-      placeholder: 'Name, number or text',
+      // Short enough for the list's width; the label says what it searches.
+      placeholder: 'Search',
       autocomplete: 'off',
     });
     /** @type {number | undefined} */
