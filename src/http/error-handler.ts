@@ -18,6 +18,7 @@ import {
   UnsupportedContentType,
 } from '../errors.js';
 import { loneSurrogateError, validationErrorToAppError, type BodyWording } from './validation-errors.js';
+import { MULTIPART_FORM } from './keywords/index.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -78,9 +79,11 @@ function translate(err: FastifyError | Error, request: FastifyRequest): AppError
   return undefined;
 }
 
-/** The body types a route reads: those its schema lists under `content` (multipart), else JSON. */
+/** The body types a route reads: multipart for a documented form, those its schema lists under `content`, else JSON. */
 function acceptedBodyTypes(request: FastifyRequest): string {
-  const body: unknown = request.routeOptions.schema?.body;
+  const schema = request.routeOptions.schema as Record<string, unknown> | undefined;
+  if (schema?.[MULTIPART_FORM] !== undefined) return 'multipart/form-data';
+  const body: unknown = schema?.body;
   const content = typeof body === 'object' && body !== null ? (body as { content?: unknown }).content : undefined;
   const types = typeof content === 'object' && content !== null ? Object.keys(content) : [];
   return types.length > 0 ? types.join(' or ') : 'application/json';

@@ -12,11 +12,11 @@ import { MAX_UPLOAD_BYTES, streamToTemp } from '../media/upload.js';
 export const ATTACHMENT_FIELDS = ['caption', 'context_message_id'] as const;
 
 /**
- * The form, for OpenAPI (multipart/form-data). Without `type: object` on purpose: Fastify runs the
- * route's body schema on request.body, which stays undefined here (the parts are streamed by the
- * handler, which checks each of them), and object keywords pass anything that is not an object.
+ * The form, for OpenAPI only (multipart/form-data, http/keywords' MULTIPART_FORM): the parts are
+ * streamed and checked by the handler, so no validator is compiled from it.
  */
 export const AttachmentForm = Type.Unsafe({
+  type: 'object',
   required: ['file'],
   properties: {
     file: { type: 'string', format: 'binary', description: 'The file: exactly one part named file' },

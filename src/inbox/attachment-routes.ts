@@ -16,6 +16,7 @@ import { sanitizeFilename } from '../media/filename.js';
 import { SEND_ERRORS, hangUpSignal, sendOutcome } from './answer-routes.js';
 import type { AnswerService } from './answer-service.js';
 import { validateAnswer } from './answer-validate.js';
+import { MULTIPART_FORM } from '../http/keywords/index.js';
 import { AttachmentForm, MULTIPART_LIMITS, attachmentParts, type AttachmentParts } from './attachment-parts.js';
 
 export interface AttachmentRoutesOptions {
@@ -54,7 +55,7 @@ export async function attachmentRoutes(fastify: FastifyInstance, opts: Attachmen
         description:
           'multipart/form-data: one part named file, and optional text parts caption (images, videos, documents) and context_message_id (our message id or its wamid, in this conversation). The type is read from the bytes and picks the message type: JPEG or PNG an image, MP4 a video, MP3, AAC or OGG (Opus) an audio, PDF and Office files a document (its file name shown). Meta’s sizes per type (5 MB images, 16 MB video and audio, 100 MB documents). Then the file goes the way of every media send: stored, uploaded to Meta, sent by its id; the answer is the send route’s. A refused file (too big, wrong type, no file, two files) is stored nowhere and sends nothing.',
         params: ConversationParams,
-        body: { content: { 'multipart/form-data': { schema: AttachmentForm } } },
+        [MULTIPART_FORM]: AttachmentForm,
         response: { 200: SendWhatsAppSuccess, ...SEND_ERRORS, 415: SEND_ERRORS[400]! },
       },
     },

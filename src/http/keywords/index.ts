@@ -55,7 +55,17 @@ function isObject(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * A multipart form a route documents but does not validate (its parts are streamed and checked by
+ * the handler, and request.body stays undefined, which a body schema would refuse): put under this
+ * key of the route's schema, it becomes the OpenAPI document's multipart/form-data request body.
+ */
+export const MULTIPART_FORM = 'x-multipart-form';
+
 /** @fastify/swagger's `transform`: each route's schema as OpenAPI should show it. */
 export function openApiTransform<S>({ schema, url }: { schema: S; url: string }): { schema: S; url: string } {
-  return { schema: schema === undefined || schema === null ? schema : toOpenApiSchema(schema), url };
+  if (schema === undefined || schema === null) return { schema, url };
+  const { [MULTIPART_FORM]: form, ...rest } = schema as Record<string, unknown>;
+  const shown = form === undefined ? rest : { ...rest, body: { content: { 'multipart/form-data': { schema: form } } } };
+  return { schema: toOpenApiSchema(shown) as S, url };
 }
