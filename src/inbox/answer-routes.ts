@@ -27,10 +27,7 @@ export const SEND_ERRORS = Object.fromEntries(
 
 /** The send route's success body, as its JSON text (Meta's answer spliced in as it arrived). */
 export function sendOutcome(reply: FastifyReply, outcome: SendOutcome): FastifyReply {
-  return reply
-    .code(200)
-    .header('content-type', 'application/json; charset=utf-8')
-    .send(successJson(outcome));
+  return reply.code(200).header('content-type', 'application/json; charset=utf-8').send(successJson(outcome));
 }
 
 /** Aborts a media download when the agent's browser goes away before the answer, as the send route does. */
