@@ -381,6 +381,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('TEMPLATES_SYNC_INTERVAL', `must be at least 60s, got "${env['TEMPLATES_SYNC_INTERVAL']}"`);
   if (config.live.bus === 'redis' && config.redisUrl === undefined)
     throw new ConfigError('LIVE_BUS', 'is redis, which needs REDIS_URL');
+  if (config.live.bus === 'postgres' && config.database.kind !== 'postgres')
+    throw new ConfigError('LIVE_BUS', 'is postgres, which needs a PostgreSQL DATABASE_URL');
   if (config.redisUrl !== undefined && !/^rediss?:\/\//.test(config.redisUrl)) {
     throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
   }

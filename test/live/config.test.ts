@@ -16,6 +16,12 @@ describe('the live settings', () => {
     expect(loadConfig({ ...base, LIVE_BUS: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' }).live.bus).toBe('redis');
   });
 
+  it('refuses LIVE_BUS=postgres on SQLite, naming the variable', () => {
+    expect(() => loadConfig({ ...base, LIVE_BUS: 'postgres' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, LIVE_BUS: 'postgres' })).toThrow(/LIVE_BUS is postgres/);
+    expect(loadConfig({ ...base, LIVE_BUS: 'postgres', DATABASE_URL: 'postgres://u@h/db' }).live.bus).toBe('postgres');
+  });
+
   it('refuses caps and heartbeats out of range', () => {
     expect(() => loadConfig({ ...base, LIVE_STREAMS_PER_AGENT: '0' })).toThrow(/LIVE_STREAMS_PER_AGENT/);
     expect(() => loadConfig({ ...base, LIVE_HEARTBEAT: 'soon' })).toThrow(/LIVE_HEARTBEAT/);
