@@ -22,7 +22,20 @@ async function measure(label: string, extra: (db: Db) => Promise<void>): Promise
     await migrate(db);
     await extra(db);
     const now = nowIso();
-    await sql`insert into organizations values ('o', 'o', 'o', 'meta', null, null, ${now}, ${now})`.execute(db.kysely);
+    // Named columns: the table has grown since (meta_waba_id, meta_app_id, window_check, ...).
+    await db.kysely
+      .insertInto('organizations')
+      .values({
+        id: 'o',
+        slug: 'o',
+        name: 'o',
+        whatsapp_provider_choice: 'meta',
+        meta_phone_id: null,
+        whatsapp_bearer_token: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
     await sql`insert into contacts (id, organization_id, whatsapp_number, created_at, updated_at) values ('c', 'o', '27123456789', ${now}, ${now})`.execute(
       db.kysely,
     );
