@@ -91,7 +91,10 @@ export async function inboxPageRoutes(app: FastifyInstance, opts: InboxPageOptio
   app.get('/inbox', page, (request, reply) => send(request, reply, 'index.html'));
   app.get('/inbox/', page, (request, reply) => send(request, reply, 'index.html'));
   app.get('/inbox/set-password', page, (request, reply) => send(request, reply, 'index.html'));
-  app.get<{ Params: { name: string } }>('/inbox/assets/:name', page, (request, reply) =>
-    send(request, reply, request.params.name === 'index.html' ? '' : request.params.name),
-  );
+  app.get<{ Params: { name: string } }>('/inbox/assets/:name', page, (request, reply) => {
+    // The page itself is only at /inbox, with its own headers; not an asset.
+    if (request.params.name === 'index.html')
+      throw new NotFound('No inbox file is named "index.html" under /inbox/assets: the page is at /inbox');
+    return send(request, reply, request.params.name);
+  });
 }

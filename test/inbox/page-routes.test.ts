@@ -68,7 +68,18 @@ describe('GET /inbox', () => {
       const res = await get(url);
       expect(res.statusCode, url).toBe(404);
       expect(res.json()).toMatchObject({ error: 'Not found', request_id: expect.any(String) });
+      // The message names what was asked for, as given.
+      const asked = decodeURIComponent(url.slice('/inbox/assets/'.length));
+      expect(res.json<{ message: string }>().message).toContain(JSON.stringify(asked).slice(1, -1));
     }
+  });
+
+  it('serves its icon, which the page links, so a browser asks for no /favicon.ico', async () => {
+    const page = await get('/inbox');
+    expect(page.body).toContain('<link rel="icon" href="/inbox/assets/icon.svg"');
+    const icon = await get('/inbox/assets/icon.svg');
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
   });
 });
 
