@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -910,6 +911,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)(
   },
 );
 
+const execFileAsync = promisify(execFile);
+
 // PostgreSQL restarted under load (as in webhook-postgres-restart.test.ts).
 const cluster = (() => {
   try {
@@ -936,14 +939,19 @@ function pgReady(): boolean {
   }
 }
 
-function pgctl(action: 'stop' | 'start'): void {
+/**
+ * Not execFileSync: stopping or starting the server takes seconds, and the receivers run in this
+ * process. Blocked, they would read their sockets' events late and out of step (a request's close
+ * after the next request), which looked like one event in flight twice.
+ */
+async function pgctl(action: 'stop' | 'start'): Promise<void> {
   const args = ['--skip-systemctl-redirect', cluster!.version, cluster!.name, action];
-  execFileSync('pg_ctlcluster', action === 'stop' ? [...args, '-m', 'fast'] : args);
+  await execFileAsync('pg_ctlcluster', action === 'stop' ? [...args, '-m', 'fast'] : args);
 }
 
 /** Whatever happened, the server is left running, for the cleanup and for the files after this one. */
 async function ensureStarted(): Promise<void> {
-  if (!pgReady()) pgctl('start');
+  if (!pgReady()) await pgctl('start');
   await waitFor('PostgreSQL ready', pgReady, 30_000);
 }
 
@@ -968,7 +976,7 @@ describe.skipIf(restartSkipped !== undefined)(
 
           const inFlightAtStop = w.receivers.reduce((n, r) => n + r.inFlight(), 0);
           const stoppedAt = Date.now();
-          pgctl('stop');
+          await pgctl('stop');
           p.mark('database stopped');
           // More customers write meanwhile: the gateway refuses their webhooks, and Meta retries.
           await traffic.run(3);
@@ -979,7 +987,7 @@ describe.skipIf(restartSkipped !== undefined)(
           // Down until the gateway has refused Meta's webhooks for a while.
           await waitFor('webhooks refused while the database is down', () => refused() >= 5, 20_000);
           await sleep(1500);
-          pgctl('start');
+          await pgctl('start');
           await waitFor('PostgreSQL ready', pgReady, 30_000);
           p.mark('database started');
           await traffic.run(3);
