@@ -95,15 +95,20 @@ export class DispatchThread implements Dispatching {
       this.#wakeQueued.probe ||= opts.probe === true;
       return;
     }
-    const queued = { probe: opts.probe === true };
-    this.#wakeQueued = queued;
-    setImmediate(() => {
-      this.#wakeQueued = undefined;
-      this.#post({ type: 'wake', probe: queued.probe });
-    });
+    this.#wakeQueued = { probe: opts.probe === true };
+    setImmediate(() => this.#sendWake());
   }
 
+  #sendWake(): void {
+    const queued = this.#wakeQueued;
+    if (!queued) return;
+    this.#wakeQueued = undefined;
+    this.#post({ type: 'wake', probe: queued.probe });
+  }
+
+  /** Resolves once the thread has delivered what was due, including what a wake not yet sent asked for. */
   async idle(): Promise<void> {
+    this.#sendWake();
     const id = this.#nextId++;
     const done = new Promise<void>((resolve) => this.#idleWaiters.set(id, resolve));
     if (!this.#post({ type: 'idle', id })) {
